@@ -1,0 +1,261 @@
+package io.vendstream.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings up what the routes need before Camel configures them, and takes it down after the
+ * routes have stopped: PostgreSQL (embedded unless {@code vendstream.db.url} is set), the
+ * connection pool and schema migrations, Kafka (embedded unless
+ * {@code vendstream.kafka.bootstrap-servers} is set) and the topics.
+ *
+ * <p>The effective Kafka address is published as the property {@code vendstream.kafka.brokers},
+ * which the Kafka component's configuration refers to; the pool is bound as {@code dataSource}.
+ */
+public final class Infrastructure extends MainListenerSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
+
+    private ManagedPostgres postgres;
+    private EmbeddedKafka kafka;
+    private HikariDataSource dataSource;
+    private String kafkaBootstrap;
+    private String kafkaDescription;
+    private String databaseDescription;
+    private Path dataDir;
+
+    @Override
+    public void beforeConfigure(BaseMainSupport main) {
+        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
+        Settings s = new Settings(pc);
+        dataDir = Path.of(s.get("vendstream.data-dir", "data")).toAbsolutePath().normalize();
+        try {
+            startDatabase(s);
+            startKafka(s);
+        } catch (RuntimeException e) {
+            afterStop(main);
+            throw e;
+        }
+        main.getCamelContext().getRegistry().bind("dataSource", dataSource);
+        pc.addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
+    }
+
+    private void startDatabase(Settings s) {
+        String url = s.get("vendstream.db.url", "");
+        String user = s.get("vendstream.db.user", "vendstream");
+        String password = s.get("vendstream.db.password", "vendstream");
+        String schema = s.get("vendstream.db.schema", "public");
+        if (url.isBlank()) {
+            int port = s.getInt("vendstream.db.embedded.port", 15432);
+            postgres = new ManagedPostgres(dataDir, port, user, password).start();
+            url = postgres.jdbcUrl("postgres");
+            databaseDescription = "embedded PostgreSQL 17 on 127.0.0.1:" + port + " (data in " + postgres.clusterDirectory() + ")";
+        } else {
+            databaseDescription = "external PostgreSQL at " + redact(url);
+        }
+        dataSource = pool(url, user, password, schema, s.getInt("vendstream.db.pool-size", 10),
+                Duration.ofSeconds(s.getInt("vendstream.db.wait-at-startup-seconds", 60)));
+        Flyway.configure()
+                .dataSource(dataSource)
+                .schemas(schema)
+                .createSchemas(true)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    static HikariDataSource pool(String url, String user, String password, String schema, int size, Duration wait) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("vendstream-db");
+        config.setJdbcUrl(url);
+        if (!user.isBlank() && !url.contains("user=")) {
+            config.setUsername(user);
+            config.setPassword(password);
+        }
+        config.setSchema(schema);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(Math.min(2, size));
+        // fail fast per attempt; the wait below decides how long start-up keeps trying
+        config.setConnectionTimeout(5_000);
+        config.setValidationTimeout(3_000);
+        config.setInitializationFailTimeout(wait.toMillis());
+        // ingest batches are large; let the driver rewrite batched inserts into multi-row statements
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("ApplicationName", "vendstream");
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StartupException("PostgreSQL at " + redact(url) + " is unreachable or refused the login ("
+                    + rootMessage(e) + "). Check vendstream.db.url, vendstream.db.user and vendstream.db.password "
+                    + "(env VENDSTREAM_DB_URL, VENDSTREAM_DB_USER, VENDSTREAM_DB_PASSWORD).", e);
+        }
+    }
+
+    private void startKafka(Settings s) {
+        String bootstrap = s.get("vendstream.kafka.bootstrap-servers", "");
+        if (bootstrap.isBlank()) {
+            int port = s.getInt("vendstream.kafka.embedded.port", 19092);
+            int controllerPort = s.getInt("vendstream.kafka.embedded.controller-port", 19093);
+            kafka = new EmbeddedKafka(dataDir, port, controllerPort).start();
+            bootstrap = kafka.bootstrapServers();
+            kafkaDescription = "embedded Kafka 3.9 (KRaft) on " + bootstrap + " (data in " + kafka.logDirectory() + ")";
+        } else {
+            kafkaDescription = "external Kafka at " + bootstrap;
+        }
+        kafkaBootstrap = bootstrap;
+        int partitions = s.getInt("vendstream.kafka.partitions", 3);
+        short replication = (short) s.getInt("vendstream.kafka.replication-factor", 1);
+        ensureTopics(bootstrap, List.of(s.get("vendstream.kafka.topic", "vending.events"),
+                        s.get("vendstream.kafka.dlq-topic", "vending.events.dlq")), partitions, replication,
+                Duration.ofSeconds(s.getInt("vendstream.kafka.wait-at-startup-seconds", 60)));
+    }
+
+    /** Creates the topics that are missing; waits for the broker up to {@code wait}. */
+    public static void ensureTopics(String bootstrap, List<String> topics, int partitions, short replication, Duration wait) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "vendstream-admin");
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean warned = false;
+        try (Admin admin = Admin.create(props)) {
+            while (true) {
+                try {
+                    Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+                    List<NewTopic> missing = new ArrayList<>();
+                    for (String topic : topics) {
+                        if (!existing.contains(topic)) {
+                            missing.add(new NewTopic(topic, partitions, replication).configs(Map.of(
+                                    // large enough for an oversize event to reach the dead letter intact
+                                    "max.message.bytes", String.valueOf(16 * 1024 * 1024))));
+                        }
+                    }
+                    if (!missing.isEmpty()) {
+                        createIgnoringRace(admin, missing);
+                        LOG.info("Created topics {} ({} partitions, replication factor {})",
+                                missing.stream().map(NewTopic::name).toList(), partitions, replication);
+                    }
+                    return;
+                } catch (ExecutionException | TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new StartupException("Kafka at " + bootstrap + " is unreachable (" + rootMessage(e)
+                                + "). Check vendstream.kafka.bootstrap-servers (env VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS).", e);
+                    }
+                    if (!warned) {
+                        LOG.warn("Kafka at {} is not reachable yet ({}); retrying for up to {} s", bootstrap,
+                                rootMessage(e), wait.toSeconds());
+                        warned = true;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("Interrupted while connecting to Kafka at " + bootstrap, e);
+        }
+    }
+
+    private static void createIgnoringRace(Admin admin, List<NewTopic> missing)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // another instance created it between our list and create: fine
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void afterStart(BaseMainSupport main) {
+        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
+        Settings s = new Settings(pc);
+        String port = s.get("camel.server.port", "8080");
+        String host = s.get("camel.server.host", "0.0.0.0");
+        String shown = "0.0.0.0".equals(host) ? "localhost" : host;
+        String line = "-".repeat(72);
+        LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
+                        + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
+                        + "  data        {}\n  roles       simulator={} ingest={} api={}\n{}",
+                line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
+                s.get("vendstream.simulator.enabled", "true"), s.get("vendstream.ingest.enabled", "true"),
+                s.get("vendstream.api.enabled", "true"), line);
+    }
+
+    /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
+    @Override
+    public void afterStop(BaseMainSupport main) {
+        if (kafka != null) {
+            kafka.close();
+            kafka = null;
+        }
+        if (dataSource != null) {
+            dataSource.close();
+            dataSource = null;
+        }
+        if (postgres != null) {
+            postgres.close();
+            postgres = null;
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage();
+        return message == null ? t.getClass().getSimpleName() : message;
+    }
+
+    /** Reads a property through Camel, so environment variables override the properties file. */
+    private record Settings(PropertiesComponent pc) {
+        String get(String key, String fallback) {
+            Optional<String> value = pc.resolveProperty(key);
+            return value.map(String::trim).orElse(fallback);
+        }
+
+        int getInt(String key, int fallback) {
+            String value = get(key, "");
+            try {
+                return value.isEmpty() ? fallback : Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new StartupException("Property " + key + " must be a whole number, not '" + value + "'.");
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+package io.vendstream.runtime;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server run from the binaries bundled on the classpath, with its cluster in
+ * {@code <dataDir>/postgres} so data survives restarts.
+ *
+ * <p>PostgreSQL refuses to run as uid 0. When the JVM runs as root, initdb and the server run
+ * under the unprivileged {@code nobody} account (through {@code setpriv}), which owns the cluster
+ * directory. That works where user namespaces are blocked (containers, CI pods), unlike the
+ * {@code unshare -U} trick. So that a checkout under a private home (e.g. {@code /root}) still
+ * works, the server keeps only the capability to traverse directories (CAP_DAC_READ_SEARCH)
+ * when the system allows it; otherwise every parent of the data directory must be traversable
+ * by {@code nobody}, and the error says so.
+ *
+ * <p>The server is durable (fsync and synchronous commit stay on) and listens on 127.0.0.1 only,
+ * with password authentication. A server left running by a previous JVM that was killed is
+ * found through its {@code postmaster.pid} and stopped before this one starts.
+ */
+public final class ManagedPostgres implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagedPostgres.class);
+    private static final String PG_MAJOR = "17";
+    private static final String UNPRIVILEGED_USER = "nobody";
+
+    private final Path root;
+    private final Path binaries;
+    private final Path cluster;
+    private final int port;
+    private final String user;
+    private final String password;
+    private final List<String> runAs;
+    private boolean running;
+
+    /**
+     * @param dataDir  the product's data directory; the cluster goes in {@code dataDir/postgres}
+     * @param port     TCP port on 127.0.0.1
+     * @param user     the superuser created by initdb (and used by the application)
+     * @param password its password
+     */
+    public ManagedPostgres(Path dataDir, int port, String user, String password) {
+        this.root = dataDir.toAbsolutePath().normalize();
+        this.binaries = root.resolve("runtime").resolve("postgresql-" + bundledVersionTag());
+        this.cluster = root.resolve("postgres");
+        this.port = port;
+        this.user = user;
+        this.password = password;
+        this.runAs = isRoot() ? unprivilegedPrefix() : List.of();
+    }
+
+    public Path clusterDirectory() {
+        return cluster;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    /** Unpacks the binaries if needed, creates the cluster on first use, and starts the server. */
+    public synchronized ManagedPostgres start() {
+        try {
+            Files.createDirectories(root);
+            unpackBinaries();
+            if (!Files.exists(cluster.resolve("PG_VERSION"))) {
+                initCluster();
+            } else {
+                checkClusterVersion();
+            }
+            stopLeftoverServer();
+            ensurePortFree();
+            writeServerConfig();
+            pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
+                    "-w", "-t", "80", "start");
+            running = true;
+            return this;
+        } catch (IOException e) {
+            throw new StartupException("Embedded PostgreSQL could not start: " + e.getMessage()
+                    + " (server log: " + cluster.resolve("server.log") + ")", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        try {
+            pgCtl(Duration.ofSeconds(30), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "20", "stop");
+            LOG.info("Embedded PostgreSQL stopped");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private void initCluster() throws IOException {
+        LOG.info("Creating a new PostgreSQL {} cluster in {}", PG_MAJOR, cluster);
+        Files.createDirectories(cluster);
+        Files.setPosixFilePermissions(cluster, PosixFilePermissions.fromString("rwx------"));
+        Path pwfile = Files.createTempFile(root, "pw", ".tmp");
+        try {
+            Files.writeString(pwfile, password + "\n", StandardCharsets.UTF_8);
+            handToServerAccount(cluster);
+            handToServerAccount(pwfile);
+            run(Duration.ofMinutes(2), command(binaries.resolve("bin/initdb").toString(),
+                    "-D", cluster.toString(), "-U", user, "--pwfile=" + pwfile, "--auth=scram-sha-256",
+                    "--encoding=UTF8", "--no-locale", "--no-instructions"));
+        } finally {
+            Files.deleteIfExists(pwfile);
+        }
+        // our settings live in a file of their own, rewritten at every start
+        Files.writeString(cluster.resolve("postgresql.conf"), "\ninclude_if_exists = 'vendstream.conf'\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private void checkClusterVersion() throws IOException {
+        String version = Files.readString(cluster.resolve("PG_VERSION")).trim();
+        if (!PG_MAJOR.equals(version)) {
+            throw new StartupException("The PostgreSQL data in " + cluster + " was created by PostgreSQL " + version
+                    + ", but this build embeds PostgreSQL " + PG_MAJOR + ". Move that directory aside (or set "
+                    + "vendstream.data-dir to another directory), or point vendstream.db.url at a PostgreSQL "
+                    + version + " server.");
+        }
+    }
+
+    private void stopLeftoverServer() throws IOException {
+        if (!Files.exists(cluster.resolve("postmaster.pid"))) {
+            return;
+        }
+        // status exits 0 when a server is running on this cluster, 3 when the pid file is stale
+        int status = runForExit(Duration.ofSeconds(20), command(binaries.resolve("bin/pg_ctl").toString(),
+                "-D", cluster.toString(), "status"));
+        if (status == 0) {
+            LOG.warn("A PostgreSQL server from an earlier run that did not shut down is still running on {}; "
+                    + "stopping it before starting again", cluster);
+            pgCtl(Duration.ofSeconds(60), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "45", "stop");
+        }
+    }
+
+    private void ensurePortFree() {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new StartupException("Port " + port + " on 127.0.0.1 is already in use, so the embedded PostgreSQL "
+                    + "cannot listen there. Set vendstream.db.embedded.port (env VENDSTREAM_DB_EMBEDDED_PORT) to a free "
+                    + "port, or point vendstream.db.url at your own server.");
+        }
+    }
+
+    private void writeServerConfig() throws IOException {
+        String config = String.join("\n",
+                "# written by vendstream at every start; edit vendstream's properties instead",
+                "listen_addresses = '127.0.0.1'",
+                "port = " + port,
+                "unix_socket_directories = ''",
+                "max_connections = 200",
+                "shared_buffers = 256MB",
+                "fsync = on",
+                "synchronous_commit = on",
+                "full_page_writes = on",
+                "max_wal_size = 2GB",
+                "checkpoint_timeout = 15min",
+                "timezone = 'UTC'",
+                "log_min_messages = warning",
+                "");
+        Path file = cluster.resolve("vendstream.conf");
+        Files.writeString(file, config, StandardCharsets.UTF_8);
+        handToServerAccount(file);
+    }
+
+    private void unpackBinaries() throws IOException {
+        Path marker = binaries.resolve(".complete");
+        if (Files.exists(marker)) {
+            return;
+        }
+        String resource = bundleName();
+        LOG.info("Unpacking PostgreSQL binaries ({}) into {}", resource, binaries);
+        Path staging = Files.createTempDirectory(root, ".postgresql-unpack");
+        try (InputStream in = ManagedPostgres.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new StartupException("No embedded PostgreSQL binaries for this platform (" + resource
+                        + " is not on the classpath). Point vendstream.db.url at a PostgreSQL server instead.");
+            }
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(
+                    new XZCompressorInputStream(new BufferedInputStream(in, 1 << 16)))) {
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null) {
+                    Path target = staging.resolve(entry.getName()).normalize();
+                    if (!target.startsWith(staging)) {
+                        throw new IOException("unsafe path in PostgreSQL bundle: " + entry.getName());
+                    }
+                    if (entry.isDirectory()) {
+                        Files.createDirectories(target);
+                    } else if (entry.isSymbolicLink()) {
+                        Files.createDirectories(target.getParent());
+                        Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+                    } else {
+                        Files.createDirectories(target.getParent());
+                        Files.copy(tar, target);
+                        Files.setPosixFilePermissions(target, permissions(entry.getMode()));
+                    }
+                }
+            }
+            Files.createDirectories(binaries.getParent());
+            deleteRecursively(binaries);
+            Files.move(staging, binaries);
+            // world-readable, so that the unprivileged server account can run them
+            Files.setPosixFilePermissions(binaries, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.writeString(marker, resource + "\n");
+        } finally {
+            deleteRecursively(staging);
+        }
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = PosixFilePermissions.fromString("rw-r--r--");
+        if ((mode & 0100) != 0) {
+            set.addAll(PosixFilePermissions.fromString("--x--x--x"));
+        }
+        return set;
+    }
+
+    private static String bundleName() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+        String system = os.contains("mac") ? "darwin" : "linux";
+        String machine = switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "arm_64";
+            default -> arch;
+        };
+        return "postgres-" + system + "-" + machine + ".txz";
+    }
+
+    private static String bundledVersionTag() {
+        return PG_MAJOR + "-" + bundleName().replace(".txz", "");
+    }
+
+    // --- running commands, as nobody when we are root ------------------------------------------
+
+    private void pgCtl(Duration timeout, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binaries.resolve("bin/pg_ctl").toString());
+        cmd.addAll(List.of(args));
+        run(timeout, command(cmd.toArray(String[]::new)));
+    }
+
+    private List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>(runAs);
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private void run(Duration timeout, List<String> cmd) throws IOException {
+        Result result = execute(timeout, cmd);
+        if (result.exit != 0) {
+            throw new IOException(String.join(" ", cmd.subList(runAs.size(), cmd.size())).replace(binaries + "/bin/", "")
+                    + " failed (exit " + result.exit + "): " + result.output.strip());
+        }
+    }
+
+    private int runForExit(Duration timeout, List<String> cmd) throws IOException {
+        return execute(timeout, cmd).exit;
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private Result execute(Duration timeout, List<String> cmd) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+        builder.environment().put("LC_ALL", "C");
+        builder.environment().put("PGTZ", "UTC");
+        builder.directory(root.toFile());
+        Process process = builder.start();
+        process.getOutputStream().close();
+        try {
+            // pg_ctl start leaves the server holding no pipe of ours (its output goes to -l)
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(cmd + " did not finish within " + timeout.toSeconds() + " s");
+            }
+            return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + cmd.get(runAs.size()), e);
+        }
+    }
+
+    private void handToServerAccount(Path path) throws IOException {
+        if (runAs.isEmpty()) {
+            return;
+        }
+        UserPrincipalLookupService lookup = path.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(path, lookup.lookupPrincipalByName(UNPRIVILEGED_USER));
+        Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setGroup(lookup.lookupPrincipalByGroupName(nobodyGroup()));
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name")) || currentUid() == 0;
+    }
+
+    private static long currentUid() {
+        try {
+            return new com.sun.security.auth.module.UnixSystem().getUid();
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
+    private List<String> unprivilegedPrefix() {
+        List<String> prefix = new ArrayList<>(List.of("setpriv", "--reuid=" + UNPRIVILEGED_USER,
+                "--regid=" + nobodyGroup(), "--clear-groups"));
+        if (canKeepTraverseCapability()) {
+            prefix.addAll(List.of("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"));
+        } else {
+            requireTraversable(root);
+        }
+        return prefix;
+    }
+
+    /** True when the bounding set still has CAP_DAC_READ_SEARCH (bit 2), e.g. not in a default Docker container. */
+    private static boolean canKeepTraverseCapability() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapBnd:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (caps & (1L << 2)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or no /proc: fall through to the plain check
+        }
+        return false;
+    }
+
+    private static void requireTraversable(Path dir) {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!Files.exists(p)) {
+                continue;
+            }
+            try {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+                if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new StartupException("Running as root, the embedded PostgreSQL runs as the unprivileged user '"
+                            + UNPRIVILEGED_USER + "', which cannot reach " + dir + " because " + p
+                            + " is not traversable by other users. Set vendstream.data-dir (env VENDSTREAM_DATA_DIR) "
+                            + "to a directory such as /var/lib/vendstream, or run as an ordinary user.");
+                }
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static String nobodyGroup() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/group"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && ("nogroup".equals(f[0]) || "nobody".equals(f[0]))) {
+                    return f[0];
+                }
+            }
+        } catch (IOException e) {
+            // fall back to the common name
+        }
+        return "nogroup";
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(path)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
