@@ -1,0 +1,54 @@
+package io.vendstream.support;
+
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * What one test owns on the shared infrastructure: its topics, its consumer group and its
+ * database schema, all derived from one id, and the application properties that point there.
+ */
+public record Namespace(String id, TestInfrastructure infrastructure) {
+
+    public String topic() {
+        return id + ".events";
+    }
+
+    public String dlqTopic() {
+        return id + ".events.dlq";
+    }
+
+    public String group() {
+        return id + "-ingest";
+    }
+
+    public String schema() {
+        return id;
+    }
+
+    /** JDBC URL whose connections work in this namespace's schema. */
+    public String jdbcUrl() {
+        return infrastructure.jdbcUrl() + "?currentSchema=" + schema();
+    }
+
+    /**
+     * Properties for an application instance in this namespace: external mode against the shared
+     * broker and database, a free HTTP port, and all roles on except the simulator.
+     */
+    public Properties appProperties() {
+        Properties p = new Properties();
+        p.setProperty("vendstream.kafka.bootstrap-servers", infrastructure.bootstrapServers());
+        p.setProperty("vendstream.kafka.topic", topic());
+        p.setProperty("vendstream.kafka.dlq-topic", dlqTopic());
+        p.setProperty("vendstream.kafka.consumer-group", group());
+        p.setProperty("vendstream.db.url", infrastructure.jdbcUrl());
+        p.setProperty("vendstream.db.user", TestInfrastructure.USER);
+        p.setProperty("vendstream.db.password", TestInfrastructure.PASSWORD);
+        p.setProperty("vendstream.db.schema", schema());
+        p.setProperty("vendstream.data-dir", Path.of("target", "test-data", id).toAbsolutePath().toString());
+        p.setProperty("vendstream.simulator.enabled", "false");
+        int port = TestInfrastructure.freePort();
+        p.setProperty("camel.server.port", String.valueOf(port));
+        p.setProperty("camel.management.port", String.valueOf(port));
+        return p;
+    }
+}
