@@ -1,0 +1,80 @@
+package io.vendstream.ingest;
+
+import java.nio.file.Path;
+import java.util.Properties;
+
+import io.vendstream.runtime.ManagedPostgres;
+import io.vendstream.support.Events;
+import io.vendstream.support.Kafka;
+import io.vendstream.support.Ledger;
+import io.vendstream.support.Namespace;
+import io.vendstream.support.TestInfrastructure;
+import io.vendstream.support.VendstreamApp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * PostgreSQL goes away while events keep arriving. This class runs its own PostgreSQL server, so
+ * stopping it disturbs no other test.
+ */
+class IngestOutageTest {
+
+    private static final TestInfrastructure INFRA = TestInfrastructure.get();
+    private static ManagedPostgres postgres;
+
+    @BeforeAll
+    static void startOwnDatabase() {
+        postgres = new ManagedPostgres(Path.of("target", "outage-postgres").toAbsolutePath(), TestInfrastructure.freePort(),
+                TestInfrastructure.USER, TestInfrastructure.PASSWORD).start();
+    }
+
+    @AfterAll
+    static void stopOwnDatabase() {
+        postgres.close();
+    }
+
+    @Test
+    void should_store_every_event_exactly_once_and_dead_letter_none_when_postgresql_is_down_for_a_while() {
+        Namespace ns = INFRA.namespace("outage");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.db.url", postgres.jdbcUrl("postgres"));
+        props.setProperty("vendstream.ingest.retry.max-delay-ms", "2000");
+        Ledger ledger = new Ledger(postgres.jdbcUrl("postgres") + "?currentSchema=" + ns.schema(),
+                TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+        try (VendstreamApp app = VendstreamApp.start(props); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
+            OutageLog outage = app.context().getRegistry().lookupByNameAndType("ingestOutageLog", OutageLog.class);
+            publish(kafka, ns, 0, 300);
+            await().atMost(60, SECONDS).until(() -> ledger.consumed() >= 300);
+
+            postgres.close();
+            publish(kafka, ns, 300, 300);
+            await("ingest notices the outage and pauses").atMost(60, SECONDS).until(outage::isFailing);
+            publish(kafka, ns, 600, 300);
+
+            postgres.start();
+            await().atMost(120, SECONDS).until(() -> ledger.consumed() >= 900);
+            await().atMost(30, SECONDS).until(() -> !outage.isFailing());
+
+            Ledger.Counters counters = ledger.counters();
+            assertThat(counters.consumed()).isEqualTo(900);
+            assertThat(counters.stored()).isEqualTo(900);
+            assertThat(counters.duplicates()).isZero();
+            assertThat(counters.rejected()).as("nothing valid is dead-lettered because of an outage").isZero();
+            ledger.assertReconciles();
+        }
+    }
+
+    private static void publish(Kafka kafka, Namespace ns, int from, int count) {
+        String[] machines = {"ENG-01", "ENG-02", "LIB-01", "MED-01", "SC-01"};
+        for (int i = from; i < from + count; i++) {
+            String machine = machines[i % machines.length];
+            kafka.sendAsync(ns.topic(), machine, Events.json(Events.sale(machine, "Aqua 600ml", 1, "5000", 40)));
+        }
+        kafka.flush();
+    }
+}

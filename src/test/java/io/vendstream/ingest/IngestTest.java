@@ -1,0 +1,231 @@
+package io.vendstream.ingest;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.vendstream.support.Events;
+import io.vendstream.support.Kafka;
+import io.vendstream.support.Ledger;
+import io.vendstream.support.Namespace;
+import io.vendstream.support.TestInfrastructure;
+import io.vendstream.support.VendstreamApp;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The ingest route against the real broker and the real database. */
+class IngestTest {
+
+    private static final TestInfrastructure INFRA = TestInfrastructure.get();
+    private static Namespace ns;
+    private static VendstreamApp app;
+    private static Kafka kafka;
+    private static Ledger ledger;
+
+    @BeforeAll
+    static void start() {
+        ns = INFRA.namespace("ingest");
+        app = VendstreamApp.start(ns);
+        kafka = new Kafka(INFRA.bootstrapServers());
+        ledger = Ledger.of(ns);
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+        app.close();
+    }
+
+    @AfterEach
+    void counters_reconcile() {
+        ledger.assertReconciles();
+    }
+
+    private void awaitConsumed(long expected) {
+        await().atMost(30, SECONDS).until(() -> ledger.consumed() >= expected);
+        assertThat(ledger.consumed()).isEqualTo(expected);
+    }
+
+    @Test
+    void should_store_valid_sales_and_restocks_with_every_field_and_keep_stock() throws Exception {
+        long before = ledger.consumed();
+        Map<String, Object> restock = Events.restock("ENG-01", "Teh Botol", 12, 12);
+        Map<String, Object> sale = Events.sale("ENG-01", "Teh Botol", 3, "7500.50", 9);
+        sale.put("paymentMethod", "cash");
+        sale.put("occurredAt", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1).atOffset(ZoneOffset.ofHours(7)).toString());
+        sale.put("firmware", "2.1.0"); // unknown fields are ignored
+        kafka.send(ns.topic(), "ENG-01", Events.json(restock));
+        kafka.send(ns.topic(), "ENG-01", Events.json(sale));
+        awaitConsumed(before + 2);
+
+        try (Connection c = ledger.connect(); PreparedStatement st = c.prepareStatement(
+                "select machine_id, location, product, category, unit_price, currency, quantity, amount, payment_method, "
+                        + "stock_after, occurred_at from sales where event_id = ?::uuid")) {
+            st.setString(1, (String) sale.get("eventId"));
+            try (ResultSet rs = st.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString("machine_id")).isEqualTo("ENG-01");
+                assertThat(rs.getString("location")).isEqualTo("Faculty of Engineering");
+                assertThat(rs.getString("product")).isEqualTo("Teh Botol");
+                assertThat(rs.getString("category")).isEqualTo("drink");
+                assertThat(rs.getBigDecimal("unit_price")).isEqualByComparingTo("7500.50");
+                assertThat(rs.getString("currency")).isEqualTo("IDR");
+                assertThat(rs.getInt("quantity")).isEqualTo(3);
+                assertThat(rs.getBigDecimal("amount")).isEqualByComparingTo(new BigDecimal("22501.50"));
+                assertThat(rs.getString("payment_method")).isEqualTo("cash");
+                assertThat(rs.getInt("stock_after")).isEqualTo(9);
+                assertThat(rs.getTimestamp("occurred_at").toInstant())
+                        .isEqualTo(java.time.OffsetDateTime.parse((String) sale.get("occurredAt")).toInstant());
+            }
+        }
+        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid", restock.get("eventId"))).isEqualTo(1);
+        assertThat(ledger.queryLong("select quantity from stock where machine_id = 'ENG-01' and product = 'Teh Botol'")).isEqualTo(9);
+        assertThat(ledger.queryLong("select capacity from stock where machine_id = 'ENG-01' and product = 'Teh Botol'")).isEqualTo(12);
+    }
+
+    @Test
+    void should_store_an_event_published_twice_in_one_batch_once_and_count_the_duplicate() {
+        Ledger.Counters before = ledger.counters();
+        byte[] event = Events.json(Events.sale("ENG-02", "Aqua 600ml", 1, "5000", 20));
+        kafka.sendAsync(ns.topic(), "ENG-02", event);
+        kafka.sendAsync(ns.topic(), "ENG-02", event);
+        kafka.flush();
+        awaitConsumed(before.consumed() + 2);
+        assertThat(ledger.counters().stored() - before.stored()).isEqualTo(1);
+        assertThat(ledger.counters().duplicates() - before.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void should_store_an_event_published_again_later_and_on_another_partition_once() {
+        Ledger.Counters before = ledger.counters();
+        Map<String, Object> sale = Events.sale("LIB-01", "Chitato", 2, "9000", 5);
+        byte[] event = Events.json(sale);
+        kafka.send(ns.topic(), 0, "LIB-01", event);
+        awaitConsumed(before.consumed() + 1);
+        kafka.send(ns.topic(), 0, "LIB-01", event);
+        kafka.send(ns.topic(), 2, "LIB-01", event);
+        awaitConsumed(before.consumed() + 3);
+        Ledger.Counters after = ledger.counters();
+        assertThat(after.stored() - before.stored()).isEqualTo(1);
+        assertThat(after.duplicates() - before.duplicates()).isEqualTo(2);
+        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", sale.get("eventId"))).isEqualTo(1);
+        assertThat(ledger.queryLong("select coalesce(sum(units), 0) from sales_hourly where machine_id = 'LIB-01'")).isEqualTo(2);
+    }
+
+    static Stream<Arguments> badEvents() {
+        Map<String, Object> missing = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        missing.remove("machineId");
+        Map<String, Object> wrongType = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        wrongType.put("quantity", "three");
+        Map<String, Object> outOfRange = Events.sale("BAD-01", "Pocari", 1, "-8000", 3);
+        Map<String, Object> tooManyDecimals = Events.sale("BAD-01", "Pocari", 1, "8000.125", 3);
+        Map<String, Object> future = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        future.put("occurredAt", Instant.now().plus(Duration.ofHours(2)).atOffset(ZoneOffset.UTC).toString());
+        Map<String, Object> unknownType = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        unknownType.put("type", "refund");
+        Map<String, Object> oversize = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        oversize.put("padding", "x".repeat(70 * 1024));
+        Map<String, Object> noOffset = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        noOffset.put("occurredAt", "2026-11-21T10:00:00");
+        Map<String, Object> nul = Events.sale("BAD-01", "Pocari\u0000", 1, "8000", 3);
+        byte[] latin1 = "{\"product\":\"Caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+        return Stream.of(
+                Arguments.of("not JSON", Events.utf8("{\"eventId\": oops"), "MALFORMED_JSON", "not valid JSON"),
+                Arguments.of("empty payload", new byte[0], "MALFORMED_JSON", "empty payload"),
+                Arguments.of("not an object", Events.utf8("[1, 2, 3]"), "NOT_AN_OBJECT", "expected a JSON object"),
+                Arguments.of("missing field", Events.json(missing), "SCHEMA_VIOLATION", "machineId"),
+                Arguments.of("wrong type", Events.json(wrongType), "SCHEMA_VIOLATION", "quantity"),
+                Arguments.of("out of range", Events.json(outOfRange), "SCHEMA_VIOLATION", "unitPrice"),
+                Arguments.of("more than two decimals", Events.json(tooManyDecimals), "SCHEMA_VIOLATION", "unitPrice"),
+                Arguments.of("future timestamp", Events.json(future), "FUTURE_TIMESTAMP", "occurredAt"),
+                Arguments.of("timestamp without offset", Events.json(noOffset), "SCHEMA_VIOLATION", "occurredAt"),
+                Arguments.of("unknown type", Events.json(unknownType), "SCHEMA_VIOLATION", "type"),
+                Arguments.of("oversize", Events.json(oversize), "PAYLOAD_TOO_LARGE", "limit is 65536"),
+                Arguments.of("not UTF-8", latin1, "INVALID_ENCODING", "UTF-8"),
+                Arguments.of("NUL in text", Events.json(nul), "SCHEMA_VIOLATION", "product"));
+    }
+
+    @ParameterizedTest(name = "should dead-letter {0} with its reason and exact bytes, and store the events around it")
+    @MethodSource("badEvents")
+    void should_dead_letter_a_bad_event_with_its_reason_and_exact_bytes(String kind, byte[] payload, String reason,
+                                                                         String detailMentions) throws Exception {
+        Ledger.Counters before = ledger.counters();
+        Map<String, Object> first = Events.sale("BAD-01", "Pocari", 1, "8000", 4);
+        Map<String, Object> last = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
+        kafka.send(ns.topic(), "BAD-01", Events.json(first));
+        RecordMetadata bad = kafka.send(ns.topic(), "BAD-01", payload);
+        kafka.send(ns.topic(), "BAD-01", Events.json(last));
+        awaitConsumed(before.consumed() + 3);
+
+        assertThat(ledger.counters().rejected() - before.rejected()).isEqualTo(1);
+        assertThat(ledger.counters().stored() - before.stored()).isEqualTo(2);
+        try (Connection c = ledger.connect(); PreparedStatement st = c.prepareStatement(
+                "select reason, detail, payload, payload_size, message_key from rejected_events "
+                        + "where source_topic = ? and source_partition = ? and source_offset = ?")) {
+            st.setString(1, ns.topic());
+            st.setInt(2, bad.partition());
+            st.setLong(3, bad.offset());
+            try (ResultSet rs = st.executeQuery()) {
+                assertThat(rs.next()).as("dead-letter row for " + kind).isTrue();
+                assertThat(rs.getString("reason")).isEqualTo(reason);
+                assertThat(rs.getString("detail")).contains(detailMentions);
+                assertThat(rs.getBytes("payload")).isEqualTo(payload);
+                assertThat(rs.getInt("payload_size")).isEqualTo(payload.length);
+                assertThat(new String(rs.getBytes("message_key"), StandardCharsets.UTF_8)).isEqualTo("BAD-01");
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> dlq = kafka.readAll(ns.dlqTopic(), Integer.MAX_VALUE, Duration.ofSeconds(3));
+        ConsumerRecord<byte[], byte[]> letter = dlq.stream()
+                .filter(r -> String.valueOf(bad.offset()).equals(header(r, DeadLetters.SOURCE_OFFSET))
+                        && String.valueOf(bad.partition()).equals(header(r, DeadLetters.SOURCE_PARTITION)))
+                .findFirst().orElseThrow(() -> new AssertionError("no dead letter on the topic for " + kind));
+        assertThat(letter.value()).isEqualTo(payload);
+        assertThat(letter.key()).isEqualTo(Events.utf8("BAD-01"));
+        assertThat(header(letter, DeadLetters.REASON)).isEqualTo(reason);
+        assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(ns.topic());
+        assertThat(header(letter, DeadLetters.DETAIL)).contains(detailMentions);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void should_keep_up_with_a_thousand_events_across_machines_and_count_each_once() {
+        Ledger.Counters before = ledger.counters();
+        String[] machines = {"SC-01", "SC-02", "MED-01", "LAW-01", "CS-01", "CS-02"};
+        for (int i = 0; i < 1000; i++) {
+            String machine = machines[i % machines.length];
+            kafka.sendAsync(ns.topic(), machine, Events.json(Events.sale(machine, "Kopi Susu " + (i % 7), 1, "12000", 100)));
+        }
+        kafka.flush();
+        awaitConsumed(before.consumed() + 1000);
+        assertThat(ledger.counters().stored() - before.stored()).isEqualTo(1000);
+        assertThat(ledger.queryLong("select count(distinct machine_id) from machines where machine_id = any(?)",
+                (Object) machines)).isEqualTo(machines.length);
+        assertThat(Arrays.stream(machines).mapToLong(m -> ledger.queryLong(
+                "select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = ?", m)).sum()).isEqualTo(1000);
+    }
+}
