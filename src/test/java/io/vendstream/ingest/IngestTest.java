@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -195,11 +194,10 @@ class IngestTest {
                 assertThat(new String(rs.getBytes("message_key"), StandardCharsets.UTF_8)).isEqualTo("BAD-01");
             }
         }
-        List<ConsumerRecord<byte[], byte[]>> dlq = kafka.readAll(ns.dlqTopic(), Integer.MAX_VALUE, Duration.ofSeconds(3));
-        ConsumerRecord<byte[], byte[]> letter = dlq.stream()
-                .filter(r -> String.valueOf(bad.offset()).equals(header(r, DeadLetters.SOURCE_OFFSET))
-                        && String.valueOf(bad.partition()).equals(header(r, DeadLetters.SOURCE_PARTITION)))
-                .findFirst().orElseThrow(() -> new AssertionError("no dead letter on the topic for " + kind));
+        ConsumerRecord<byte[], byte[]> letter = kafka.readUntil(ns.dlqTopic(),
+                r -> String.valueOf(bad.offset()).equals(header(r, DeadLetters.SOURCE_OFFSET))
+                        && String.valueOf(bad.partition()).equals(header(r, DeadLetters.SOURCE_PARTITION)),
+                Duration.ofSeconds(20));
         assertThat(letter.value()).isEqualTo(payload);
         assertThat(letter.key()).isEqualTo(Events.utf8("BAD-01"));
         assertThat(header(letter, DeadLetters.REASON)).isEqualTo(reason);

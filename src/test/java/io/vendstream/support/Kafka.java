@@ -56,6 +56,29 @@ public final class Kafka implements AutoCloseable {
         producer.flush();
     }
 
+    /** Reads a topic from the beginning until a record matches, or fails when the time is up. */
+    public ConsumerRecord<byte[], byte[]> readUntil(String topic, java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> match,
+                                                    Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024)),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (match.test(record)) {
+                        return record;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no matching record on " + topic + " within " + timeout.toSeconds() + " s");
+    }
+
     /** Reads every record of a topic from the beginning until {@code expected} have arrived or the time is up. */
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
