@@ -48,8 +48,8 @@ class ExternalDatabaseTest {
             user = System.getenv().getOrDefault("VENDSTREAM_TEST_EXTERNAL_DB_USER", "");
             password = System.getenv().getOrDefault("VENDSTREAM_TEST_EXTERNAL_DB_PASSWORD", "");
         } else {
+            // kept between runs: ManagedPostgres reuses the cluster (and stops a server a killed run left behind)
             Path dir = Path.of("target", "external-postgres").toAbsolutePath();
-            ManagedPostgresTest.deleteRecursively(dir);
             user = "external_owner";
             password = "external-secret";
             ownServer = new ManagedPostgres(dir, TestInfrastructure.freePort(), user, password).start();
