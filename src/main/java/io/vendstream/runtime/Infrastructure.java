@@ -1,5 +1,8 @@
 package io.vendstream.runtime;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +19,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
@@ -53,6 +57,7 @@ public final class Infrastructure extends MainListenerSupport {
         PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
         Settings s = new Settings(pc);
         dataDir = Path.of(s.get("vendstream.data-dir", "data")).toAbsolutePath().normalize();
+        requireFreeHttpPort(main.getCamelContext());
         try {
             startDatabase(s);
             startKafka(s);
@@ -62,6 +67,28 @@ public final class Infrastructure extends MainListenerSupport {
         }
         main.getCamelContext().getRegistry().bind("dataSource", dataSource);
         pc.addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
+    }
+
+    /**
+     * Checked before anything starts: otherwise a busy HTTP port is only discovered after
+     * PostgreSQL and Kafka are up, and reported by the HTTP server as a stack trace.
+     */
+    private static void requireFreeHttpPort(CamelContext context) {
+        if (!Boolean.parseBoolean(context.resolvePropertyPlaceholders("{{camel.server.enabled:false}}").trim())) {
+            return;
+        }
+        int port = Integer.parseInt(context.resolvePropertyPlaceholders("{{camel.server.port:8080}}").trim());
+        String host = context.resolvePropertyPlaceholders("{{camel.server.host:0.0.0.0}}").trim();
+        if (port <= 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new StartupException("Port " + port + " on " + host + " is already in use, so the dashboard and API "
+                    + "cannot listen there. Set vendstream.http.port (env VENDSTREAM_HTTP_PORT) to a free port.");
+        }
     }
 
     private void startDatabase(Settings s) {
@@ -140,14 +167,16 @@ public final class Infrastructure extends MainListenerSupport {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "vendstream-admin");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+        // one attempt never outlasts the whole wait, so a short wait gives a quick, clear error
+        long attemptMillis = Math.max(1_000, Math.min(15_000, wait.toMillis()));
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(10_000, attemptMillis)));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(attemptMillis));
         long deadline = System.nanoTime() + wait.toNanos();
         boolean warned = false;
         try (Admin admin = Admin.create(props)) {
             while (true) {
                 try {
-                    Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+                    Set<String> existing = admin.listTopics().names().get(attemptMillis + 1_000, TimeUnit.MILLISECONDS);
                     List<NewTopic> missing = new ArrayList<>();
                     for (String topic : topics) {
                         if (!existing.contains(topic)) {
@@ -196,7 +225,7 @@ public final class Infrastructure extends MainListenerSupport {
     public void afterStart(BaseMainSupport main) {
         PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
         Settings s = new Settings(pc);
-        String port = s.get("camel.server.port", "8080");
+        String port = main.getCamelContext().resolvePropertyPlaceholders("{{camel.server.port:8080}}");
         String host = s.get("camel.server.host", "0.0.0.0");
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
         String line = "-".repeat(72);

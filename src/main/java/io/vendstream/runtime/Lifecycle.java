@@ -29,6 +29,7 @@ public final class Lifecycle {
     public static Main newMain() {
         Main main = new Main(Application.class);
         main.addMainListener(new Infrastructure());
+        main.addMainListener(new RouteRoles());
         return main;
     }
 

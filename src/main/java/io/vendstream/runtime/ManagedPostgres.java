@@ -88,11 +88,17 @@ public final class ManagedPostgres implements AutoCloseable {
     public synchronized ManagedPostgres start() {
         try {
             Files.createDirectories(root);
-            unpackBinaries();
-            if (!Files.exists(cluster.resolve("PG_VERSION"))) {
-                initCluster();
-            } else {
+            boolean existing = Files.exists(cluster.resolve("PG_VERSION"));
+            // the cheap checks first, so a wrong setting fails in milliseconds, not after unpacking
+            if (existing) {
                 checkClusterVersion();
+            }
+            if (!Files.exists(cluster.resolve("postmaster.pid"))) {
+                ensurePortFree();
+            }
+            unpackBinaries();
+            if (!existing) {
+                initCluster();
             }
             stopLeftoverServer();
             ensurePortFree();

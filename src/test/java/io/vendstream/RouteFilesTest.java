@@ -1,0 +1,185 @@
+package io.vendstream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonMetaSchema;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.vendstream.support.Namespace;
+import io.vendstream.support.TestInfrastructure;
+import io.vendstream.support.VendstreamApp;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.model.ModelCamelContext;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The route files in {@code routes/} are what users edit: they must stay valid against Camel's
+ * YAML DSL schema (the one editors such as VS Code and Kaoto use), and all of them must load and
+ * start in the real application.
+ */
+class RouteFilesTest {
+
+    private static final Path ROUTES = Path.of(System.getProperty("vendstream.project.dir", "."), "routes");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // the schema declares draft-04 and annotates options with "deprecated", which draft-04 does not know
+    private static final JsonSchema CAMEL_YAML_DSL = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4,
+                    builder -> builder.metaSchema(JsonMetaSchema.builder(JsonMetaSchema.getV4())
+                            .keyword(new NonValidationKeyword("deprecated")).build()))
+            .getSchema(SchemaLocation.of("classpath:schema/camelYamlDsl.json"));
+    private static final Set<String> ROLES = Set.of("simulator", "ingest", "api");
+
+    @Test
+    void should_match_the_camel_yaml_dsl_schema_in_every_route_file() {
+        List<Path> files = routeFiles();
+        assertThat(files).as("route files in %s", ROUTES).isNotEmpty();
+        for (Path file : files) {
+            Set<ValidationMessage> errors = CAMEL_YAML_DSL.validate(read(file));
+            assertThat(errors).as("%s against camelYamlDsl.json", file.getFileName()).isEmpty();
+        }
+    }
+
+    @Test
+    void should_reject_a_route_whose_step_key_is_misspelled() throws IOException {
+        JsonNode route = YAML.readTree("""
+                - route:
+                    id: misspelled-route
+                    from:
+                      uri: timer:tick
+                      stepz:
+                        - log:
+                            message: hello
+                """);
+        assertThat(CAMEL_YAML_DSL.validate(route)).isNotEmpty();
+    }
+
+    @Test
+    void should_give_every_route_a_unique_kebab_case_id_and_a_one_line_description() {
+        Map<String, Path> seen = new LinkedHashMap<>();
+        for (Path file : routeFiles()) {
+            for (JsonNode route : routes(file)) {
+                String id = route.path("id").asText("");
+                assertThat(id).as("route id in %s", file.getFileName()).matches("[a-z][a-z0-9]*(-[a-z0-9]+)+");
+                assertThat(seen.put(id, file)).as("route id %s defined twice", id).isNull();
+                assertThat(route.path("description").asText("")).as("description of %s", id).isNotBlank().doesNotContain("\n");
+                assertThat(route.path("from").path("uri").asText("")).as("from.uri of %s", id).isNotBlank();
+            }
+        }
+        assertThat(seen).isNotEmpty();
+    }
+
+    @Test
+    void should_load_every_route_and_start_it_when_its_role_is_enabled() throws Exception {
+        Namespace ns = TestInfrastructure.get().namespace("all_routes");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.ingest.enabled", "true");
+        props.setProperty("vendstream.api.enabled", "true");
+        try (VendstreamApp app = VendstreamApp.start(props)) {
+            CamelContext context = app.context();
+            Map<String, JsonNode> declared = declaredRoutes();
+            assertThat(((ModelCamelContext) context).getRouteDefinitions()).extracting(r -> r.getRouteId())
+                    .containsAll(declared.keySet());
+            for (Map.Entry<String, JsonNode> route : declared.entrySet()) {
+                String autoStartup = context.resolvePropertyPlaceholders(route.getValue().path("autoStartup").asText("true"));
+                if (Boolean.parseBoolean(autoStartup)) {
+                    await("route " + route.getKey() + " started").atMost(Duration.ofSeconds(30))
+                            .until(() -> context.getRouteController().getRouteStatus(route.getKey()) == ServiceStatus.Started);
+                }
+            }
+            await("health UP").atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> health(app).contains("\"UP\""));
+        }
+    }
+
+    @Test
+    void should_load_but_not_start_the_routes_of_disabled_roles() {
+        Namespace ns = TestInfrastructure.get().namespace("roles_off");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "false");
+        props.setProperty("vendstream.ingest.enabled", "false");
+        props.setProperty("vendstream.api.enabled", "false");
+        try (VendstreamApp app = VendstreamApp.start(props)) {
+            CamelContext context = app.context();
+            Map<String, JsonNode> declared = declaredRoutes();
+            List<String> roleRoutes = new ArrayList<>();
+            declared.forEach((id, route) -> {
+                if (ROLES.contains(route.path("group").asText(""))) {
+                    roleRoutes.add(id);
+                }
+            });
+            assertThat(roleRoutes).as("routes switched by a role").isNotEmpty();
+            for (String id : roleRoutes) {
+                assertThat(((ModelCamelContext) context).getRouteDefinition(id)).as("route %s is loaded", id).isNotNull();
+                assertThat(context.getRouteController().getRouteStatus(id)).as("status of %s", id).isNotEqualTo(ServiceStatus.Started);
+            }
+        }
+    }
+
+    private static String health(VendstreamApp app) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(app.baseUrl() + "/observe/health")).timeout(Duration.ofSeconds(15)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+
+    private static Map<String, JsonNode> declaredRoutes() {
+        Map<String, JsonNode> declared = new LinkedHashMap<>();
+        for (Path file : routeFiles()) {
+            for (JsonNode route : routes(file)) {
+                declared.put(route.path("id").asText(), route);
+            }
+        }
+        return declared;
+    }
+
+    private static List<JsonNode> routes(Path file) {
+        List<JsonNode> routes = new ArrayList<>();
+        for (JsonNode element : read(file)) {
+            if (element.has("route")) {
+                routes.add(element.get("route"));
+            }
+        }
+        return routes;
+    }
+
+    private static List<Path> routeFiles() {
+        try (Stream<Path> files = Files.list(ROUTES)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".camel.yaml")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode read(Path file) {
+        try {
+            return YAML.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse " + file, e);
+        }
+    }
+}
