@@ -1,0 +1,142 @@
+package io.vendstream.simulator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bean behind the route {@code simulate-vending-sales}: each timer tick asks it for the
+ * records due since the last tick, so the configured events per second hold across the fleet
+ * whatever the timer period. The first tick also brings the backfilled history; in burst mode
+ * the first tick brings the whole burst, generated lazily as the route sends it, so every
+ * occurredAt is the moment its event was made.
+ */
+public final class VendingSimulator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VendingSimulator.class);
+    // after a stall (broker down, long GC) catch up at most this many periods, not hours of backlog
+    private static final int MAX_CATCH_UP_PERIODS = 25;
+
+    private final EventSource source;
+    private final SimulatorSettings settings;
+    private final Clock clock;
+    private ZonedDateTime lastTick;
+    private double carry;
+    private boolean burstStarted;
+
+    public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock) {
+        this.source = source;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public SimulatorSettings settings() {
+        return settings;
+    }
+
+    public FleetSimulator fleet() {
+        return source.fleet();
+    }
+
+    /** The records to publish now, in order. */
+    public synchronized Iterator<SimulatedRecord> tick() {
+        ZonedDateTime now = now();
+        if (settings.mode() == SimulatorSettings.Mode.BURST) {
+            return burst();
+        }
+        List<SimulatedRecord> records = new ArrayList<>();
+        Duration elapsed;
+        if (lastTick == null) {
+            records.addAll(backfill(now));
+            elapsed = Duration.ofMillis(settings.periodMillis());
+        } else {
+            source.enqueue(source.fleet().scheduledRestocks(lastTick, now));
+            elapsed = Duration.between(lastTick, now);
+            Duration cap = Duration.ofMillis(settings.periodMillis() * MAX_CATCH_UP_PERIODS);
+            if (elapsed.compareTo(cap) > 0) {
+                elapsed = cap;
+            }
+        }
+        lastTick = now;
+        double due = carry + settings.eventsPerSecond() * elapsed.toMillis() / 1000.0 * rateFactor(now);
+        int count = (int) due;
+        carry = due - count;
+        for (int i = 0; i < count; i++) {
+            SimulatedRecord record = source.next(now);
+            if (record == null) {
+                break;
+            }
+            records.add(record);
+        }
+        return records.iterator();
+    }
+
+    private double rateFactor(ZonedDateTime now) {
+        if (!settings.followCampusDay()) {
+            return 1.0;
+        }
+        DemandModel demand = source.fleet().demand();
+        return demand.fleetSalesPerHour(now) / demand.peakFleetSalesPerHour();
+    }
+
+    private List<SimulatedRecord> backfill(ZonedDateTime now) {
+        if (settings.backfillDays() == 0) {
+            return List.of();
+        }
+        List<VendingEvent> history = source.fleet().history(now.minusDays(settings.backfillDays()), now);
+        LOG.info("Backfilling {} days of history: {} events up to {}", settings.backfillDays(), history.size(), now);
+        List<SimulatedRecord> records = new ArrayList<>(history.size());
+        for (VendingEvent e : history) {
+            records.add(new SimulatedRecord(e.machineId(), e.type(), e));
+        }
+        return records;
+    }
+
+    private Iterator<SimulatedRecord> burst() {
+        if (burstStarted) {
+            return Collections.emptyIterator();
+        }
+        burstStarted = true;
+        LOG.info("Burst mode: publishing {} events as fast as Kafka takes them", settings.burstCount());
+        return records(source, settings.burstCount(), clock);
+    }
+
+    /** {@code count} records generated one by one as they are taken, each stamped with the clock's time. */
+    static Iterator<SimulatedRecord> records(EventSource source, int count, Clock clock) {
+        return new Iterator<>() {
+            private int made;
+            private SimulatedRecord next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null && made < count) {
+                    next = source.next(ZonedDateTime.now(clock));
+                    made = next == null ? count : made + 1;
+                }
+                return next != null;
+            }
+
+            @Override
+            public SimulatedRecord next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                SimulatedRecord record = next;
+                next = null;
+                return record;
+            }
+        };
+    }
+
+    private ZonedDateTime now() {
+        return ZonedDateTime.now(clock).withZoneSameInstant(source.fleet().zone());
+    }
+}

@@ -1,0 +1,136 @@
+package io.vendstream.simulator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vendstream.support.Namespace;
+import io.vendstream.support.TestInfrastructure;
+import io.vendstream.support.VendstreamApp;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The route against the real (shared, embedded) broker, as the ingest route will see its output. */
+class SimulateVendingSalesRouteTest {
+
+    private static final TestInfrastructure INFRA = TestInfrastructure.get();
+
+    @Test
+    void should_publish_keyed_events_to_all_three_partitions_with_each_machine_on_one_partition() {
+        Namespace ns = INFRA.namespace("simulator_keys");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.simulator.events-per-second", "400");
+        props.setProperty("vendstream.simulator.seed", "2024");
+        Instant started = Instant.now();
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
+            SimulatorMetrics metrics = app.context().getRegistry().lookupByNameAndType("simulatorMetrics", SimulatorMetrics.class);
+            await("the route publishing").atMost(Duration.ofSeconds(60)).until(() -> metrics.publishedTotal() > 0 || metrics.errors() > 0);
+            assertThat(metrics.errors()).isZero();
+            records.addAll(consumeAtLeast(consumer, 1500, Duration.ofSeconds(120)));
+            // the broker has a record before the producer's acknowledgement reaches the counter
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.publishedTotal() >= records.size());
+            assertThat(metrics.publishedByType()).containsOnlyKeys("sale", "restock");
+            assertThat(metrics.errors()).isZero();
+        }
+
+        Map<String, Set<Integer>> partitionsByMachine = new HashMap<>();
+        Set<Integer> partitions = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            JsonNode event = ContractSchema.parse(r.value());
+            assertThat(ContractSchema.violations(event)).as("%s", event).isEmpty();
+            assertThat(r.key()).isEqualTo(event.get("machineId").asText());
+            assertThat(r.headers().toArray()).as("Kafka record headers").isEmpty();
+            Instant occurredAt = OffsetDateTime.parse(event.get("occurredAt").asText()).toInstant();
+            assertThat(occurredAt).isBetween(started.minusSeconds(1), Instant.now());
+            partitionsByMachine.computeIfAbsent(r.key(), k -> new HashSet<>()).add(r.partition());
+            partitions.add(r.partition());
+        }
+        assertThat(partitions).containsExactlyInAnyOrder(0, 1, 2);
+        // at night only the dormitories and the student center sell (11 machines); by day all 35
+        assertThat(partitionsByMachine).hasSizeGreaterThanOrEqualTo(6);
+        assertThat(partitionsByMachine.values()).allSatisfy(p -> assertThat(p).hasSize(1));
+    }
+
+    @Test
+    void should_publish_exactly_the_burst_with_every_configured_invalid_kind_intact() {
+        Namespace ns = INFRA.namespace("simulator_burst");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.simulator.mode", "burst");
+        props.setProperty("vendstream.simulator.burst-count", "2000");
+        props.setProperty("vendstream.simulator.seed", "7");
+        props.setProperty("vendstream.simulator.faults.duplicate-fraction", "0.05");
+        for (InvalidKind kind : InvalidKind.values()) {
+            props.setProperty("vendstream.simulator.faults." + kind.propertyName() + "-fraction", "0.01");
+        }
+        List<ConsumerRecord<String, byte[]>> records;
+        long millis;
+        try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
+            long start = System.nanoTime();
+            records = consumeAtLeast(consumer, 2000, Duration.ofSeconds(240));
+            millis = (System.nanoTime() - start) / 1_000_000;
+            SimulatorMetrics metrics = app.context().getRegistry().lookupByNameAndType("simulatorMetrics", SimulatorMetrics.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.publishedTotal() == 2000);
+            assertThat(metrics.publishedByType()).containsKeys("sale", "duplicate", "oversize", "malformed_json");
+            // nothing more after the burst
+            assertThat(consumer.poll(Duration.ofSeconds(2))).isEmpty();
+        }
+        System.out.printf("burst of %d records consumed in %d ms%n", records.size(), millis);
+        assertThat(records).hasSize(2000);
+
+        EnumSet<InvalidKind> seen = EnumSet.noneOf(InvalidKind.class);
+        Set<String> eventIds = new HashSet<>();
+        int duplicates = 0;
+        for (ConsumerRecord<String, byte[]> r : records) {
+            InvalidKind kind = FaultInjectionTest.classify(r.value(), Instant.now());
+            if (kind != null) {
+                seen.add(kind);
+            } else if (!eventIds.add(ContractSchema.parse(r.value()).get("eventId").asText())) {
+                duplicates++;
+            }
+        }
+        assertThat(seen).containsExactlyInAnyOrder(InvalidKind.values());
+        assertThat(duplicates).isBetween(50, 150);
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(Namespace ns) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 * 1024 * 1024));
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        // every partition from its start, without a consumer group's rebalance
+        List<TopicPartition> partitions = List.of(new TopicPartition(ns.topic(), 0), new TopicPartition(ns.topic(), 1),
+                new TopicPartition(ns.topic(), 2));
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> consumeAtLeast(KafkaConsumer<String, byte[]> consumer, int count, Duration within) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        await().atMost(within).pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            return records.size() >= count;
+        });
+        return records;
+    }
+}
