@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.ResourceSupport;
@@ -39,6 +40,7 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
 
     private final RouteFileValidator validator = new RouteFileValidator();
     private final Map<URI, byte[]> lastApplied = new ConcurrentHashMap<>();
+    private final AtomicLong refused = new AtomicLong();
 
     public GuardedRouteReloadStrategy(String directory, String pattern) {
         super(directory, false);
@@ -48,6 +50,9 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        Thread preload = new Thread(validator::preload, "route-schema-preload");
+        preload.setDaemon(true);
+        preload.start();
         // what was loaded at start-up is the first known-good version of every file
         File[] files = getFolder() == null ? null : new File(getFolder()).listFiles();
         if (files != null) {
@@ -82,14 +87,15 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
                 continue;
             }
             byte[] content = read(file);
-            if (Arrays.equals(content, lastApplied.get(file.toURI()))) {
-                // editors write a file in several steps; each step fires an event
+            if (content.length == 0 || Arrays.equals(content, lastApplied.get(file.toURI()))) {
+                // editors write a file in several steps (truncate, write); each step fires an event
                 continue;
             }
             List<String> problems = validator.problems(content);
             if (!problems.isEmpty()) {
                 LOG.error("Route file {} was NOT reloaded; the routes running now keep running. Fix and save again: {}",
                         file, String.join("; ", problems));
+                refused.incrementAndGet();
                 continue;
             }
             accepted.add(new InMemoryFileResource(resource.getLocation(), file, content));
@@ -107,8 +113,14 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
         } catch (RuntimeException e) {
             LOG.error("Route file(s) {} could not be started: {}. Going back to the last version that worked.",
                     accepted.stream().map(Resource::getLocation).toList(), DatabaseHealthCheck.rootMessage(e));
+            refused.incrementAndGet();
             restore(accepted);
         }
+    }
+
+    /** Saves that were not applied (invalid, or failed to start and were rolled back). */
+    public long getRefusedCounter() {
+        return refused.get();
     }
 
     private void restore(List<Resource> failed) {

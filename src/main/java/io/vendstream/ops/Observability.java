@@ -10,30 +10,19 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Switches on what operators use beyond Camel's built-in management: the Kafka and PostgreSQL
  * health checks, the vendstream_* business metrics in the Prometheus scrape, the log of route
  * start retries, and, in development mode, the guarded route reloader.
  *
- * <p>Registered through {@code camel.main.main-listener-classes}, after the infrastructure
- * listener, so the {@code dataSource} bean and {@code vendstream.kafka.brokers} already exist.
+ * <p>Registered through {@code camel.main.main-listener-classes}: such a listener joins during
+ * auto-configuration, after the infrastructure listener's {@code beforeConfigure}, so only
+ * {@code afterConfigure} is used; the {@code dataSource} bean and {@code vendstream.kafka.brokers}
+ * exist by then.
  */
 public final class Observability extends MainListenerSupport {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Observability.class);
-
-    private PrometheusMeterRegistry meterRegistry;
-
-    @Override
-    public void beforeConfigure(BaseMainSupport main) {
-        // our registry, bound before Camel's micrometer support looks for one, so that the
-        // business collector below is part of the same /observe/metrics scrape
-        meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        main.getCamelContext().getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, meterRegistry);
-    }
 
     @Override
     public void afterConfigure(BaseMainSupport main) {
@@ -56,7 +45,7 @@ public final class Observability extends MainListenerSupport {
 
         ConsumerLag lag = new ConsumerLag(kafka, property(pc, "vendstream.kafka.topic", "vending.events"),
                 property(pc, "vendstream.kafka.consumer-group", "vendstream-ingest"));
-        meterRegistry.getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
+        meterRegistry(context).getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
                 Integer.parseInt(property(pc, "vendstream.metrics.low-stock-units", "3")),
                 Long.parseLong(property(pc, "vendstream.metrics.refresh-millis", "5000"))));
 
@@ -71,6 +60,17 @@ public final class Observability extends MainListenerSupport {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /** The registry Camel's micrometer support scrapes at /observe/metrics (bound here if it is not yet). */
+    private static PrometheusMeterRegistry meterRegistry(CamelContext context) {
+        Object bound = context.getRegistry().lookupByName(MicrometerConstants.METRICS_REGISTRY_NAME);
+        if (bound instanceof PrometheusMeterRegistry registry) {
+            return registry;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, registry);
+        return registry;
     }
 
     private static String property(PropertiesComponent pc, String key, String fallback) {

@@ -10,8 +10,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
@@ -43,10 +45,23 @@ public final class RouteFileValidator {
         }
         Set<ValidationMessage> messages = schema().validate(tree);
         return messages.stream()
+                .filter(m -> !isPlaceholder(m))
                 .sorted(Comparator.comparing(m -> m.getInstanceLocation().toString()))
                 .limit(MAX_PROBLEMS)
                 .map(ValidationMessage::getMessage)
                 .toList();
+    }
+
+    /** "{{key}}" is resolved when the route is created, so it may stand where the schema wants a boolean or enum. */
+    private static boolean isPlaceholder(ValidationMessage m) {
+        JsonNode value = m.getInstanceNode();
+        return ("type".equals(m.getType()) || "enum".equals(m.getType()))
+                && value != null && value.isTextual() && value.asText().contains("{{");
+    }
+
+    /** Loads the schema ahead of the first save (it is large: a few seconds on a busy machine). */
+    public void preload() {
+        schema();
     }
 
     private static String location(JsonProcessingException e) {
@@ -60,7 +75,11 @@ public final class RouteFileValidator {
                 if (in == null) {
                     throw new IllegalStateException(SCHEMA + " is not on the classpath (camel-yaml-dsl)");
                 }
-                schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(in);
+                // the YAML DSL schema annotates with "deprecated", which draft 4 does not know
+                JsonMetaSchema meta = JsonMetaSchema.builder(JsonMetaSchema.getV4())
+                        .keyword(new NonValidationKeyword("deprecated"))
+                        .build();
+                schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4, b -> b.metaSchema(meta)).getSchema(in);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + SCHEMA, e);
             }
