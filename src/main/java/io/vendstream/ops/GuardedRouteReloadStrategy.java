@@ -113,8 +113,8 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
         } catch (RuntimeException e) {
             LOG.error("Route file(s) {} could not be started: {}. Going back to the last version that worked.",
                     accepted.stream().map(Resource::getLocation).toList(), DatabaseHealthCheck.rootMessage(e));
-            refused.incrementAndGet();
             restore(accepted);
+            refused.incrementAndGet();
         }
     }
 

@@ -36,7 +36,7 @@ public final class RouteFileValidator {
         try {
             tree = yaml.readTree(content);
         } catch (JsonProcessingException e) {
-            return List.of("not valid YAML: " + e.getOriginalMessage() + location(e));
+            return List.of("not valid YAML: " + yamlProblem(e));
         } catch (IOException e) {
             return List.of("cannot be read: " + e.getMessage());
         }
@@ -64,9 +64,14 @@ public final class RouteFileValidator {
         schema();
     }
 
-    private static String location(JsonProcessingException e) {
-        return e.getLocation() == null ? ""
-                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    /** SnakeYAML's own account (what it expected, line and column), on one line, without Jackson's source dump. */
+    private static String yamlProblem(JsonProcessingException e) {
+        String message = e.getMessage();
+        int source = message.indexOf(" at [Source:");
+        if (source > 0) {
+            message = message.substring(0, source);
+        }
+        return message.replaceAll("\\s+", " ").trim();
     }
 
     private synchronized JsonSchema schema() {
