@@ -99,8 +99,8 @@ class RouteReloadTest {
 
     @Test
     @Order(3)
-    void should_keep_the_running_routes_when_a_save_misspells_a_step() throws Exception {
-        assertKeptRunningAfter(original.replace("- log:", "- lgo:"));
+    void should_keep_the_running_routes_when_a_save_misspells_a_key() throws Exception {
+        assertKeptRunningAfter(original.replaceFirst("steps:", "stepz:"));
     }
 
     @Test
