@@ -1,0 +1,176 @@
+package io.vendstream.ops;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.vendstream.support.Namespace;
+import io.vendstream.support.TestInfrastructure;
+import io.vendstream.support.VendstreamApp;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The vendstream_* series in /observe/metrics say what the database and the brokers say. */
+class BusinessMetricsTest {
+
+    private static final TestInfrastructure INFRA = TestInfrastructure.get();
+    private static final String TOPIC = "seeded.events";
+    private static Namespace ns;
+    private static VendstreamApp app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ns = INFRA.namespace("metrics");
+        Properties props = ns.appProperties();
+        // nothing consumes: the committed offsets below stay as the test sets them
+        props.setProperty("vendstream.ingest.enabled", "false");
+        props.setProperty("vendstream.metrics.refresh-millis", "1500");
+        props.setProperty("vendstream.metrics.low-stock-units", "3");
+        app = VendstreamApp.start(props);
+        try (Connection c = app.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.executeUpdate("insert into ingest_partitions (topic, partition, next_offset, consumed, stored, duplicates, rejected) values "
+                    + "('" + TOPIC + "', 0, 40, 40, 35, 3, 2), ('" + TOPIC + "', 1, 25, 25, 20, 1, 4), ('" + TOPIC + "', 2, 0, 0, 0, 0, 0)");
+            st.executeUpdate("insert into rejected_counts (topic, partition, reason, count) values "
+                    + "('" + TOPIC + "', 0, 'MALFORMED_JSON', 2), ('" + TOPIC + "', 1, 'MALFORMED_JSON', 1), "
+                    + "('" + TOPIC + "', 1, 'SCHEMA_VIOLATION', 3)");
+            // two minutes of non-cumulative bucket counts
+            st.executeUpdate("insert into latency_minute (minute, le_ms, count) values "
+                    + "('2026-01-05 08:00+00', 5, 2), ('2026-01-05 08:00+00', 50, 3), ('2026-01-05 08:00+00', -1, 1), "
+                    + "('2026-01-05 08:01+00', 5, 1), ('2026-01-05 08:01+00', 1000, 4)");
+            st.executeUpdate("insert into stock (machine_id, product, location, quantity, capacity, as_of) values "
+                    + "('m1', 'Teh Botol', 'FT', 0, 20, now()), ('m1', 'Aqua', 'FT', 2, 20, now()), "
+                    + "('m2', 'Aqua', 'FEB', 3, 20, now()), ('m2', 'Chitato', 'FEB', 4, 20, now())");
+        }
+        // 5 records in partition 0, 3 in partition 1; the group has done 2 in partition 0 and none in 1
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(ns.topic(), 0, "m1", "{}"));
+            }
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(ns.topic(), 1, "m2", "{}"));
+            }
+            producer.flush();
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers()))) {
+            admin.alterConsumerGroupOffsets(ns.group(), Map.of(new TopicPartition(ns.topic(), 0), new OffsetAndMetadata(2)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    private static String scrape() {
+        var response = Http.get(app.baseUrl() + "/observe/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static double value(String scrape, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as("series %s in%n%s", series, scrape).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void should_expose_the_ingest_counters_and_rejections_by_reason_as_stored_in_the_database() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String s = scrape();
+            String t = "topic=\"" + TOPIC + "\"";
+            assertThat(value(s, "vendstream_events_consumed_total{" + t + "}")).isEqualTo(65);
+            assertThat(value(s, "vendstream_events_stored_total{" + t + "}")).isEqualTo(55);
+            assertThat(value(s, "vendstream_events_duplicate_total{" + t + "}")).isEqualTo(4);
+            assertThat(value(s, "vendstream_events_rejected_total{reason=\"MALFORMED_JSON\"," + t + "}")).isEqualTo(3);
+            assertThat(value(s, "vendstream_events_rejected_total{reason=\"SCHEMA_VIOLATION\"," + t + "}")).isEqualTo(3);
+            assertThat(value(s, "vendstream_metrics_source_up{source=\"database\"}")).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void should_expose_the_latency_histogram_with_cumulative_buckets_built_from_the_per_minute_counts() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String s = scrape();
+            Map<String, Double> expected = new java.util.LinkedHashMap<>();
+            expected.put("0.005", 3.0);
+            expected.put("0.01", 3.0);
+            expected.put("0.05", 6.0);
+            expected.put("0.5", 6.0);
+            expected.put("1.0", 10.0);
+            expected.put("60.0", 10.0);
+            expected.put("+Inf", 11.0);
+            expected.forEach((le, count) ->
+                    assertThat(value(s, "vendstream_e2e_latency_seconds_bucket{le=\"" + le + "\"}")).as("le=%s", le).isEqualTo(count));
+            assertThat(value(s, "vendstream_e2e_latency_seconds_count")).isEqualTo(11);
+        });
+    }
+
+    @Test
+    void should_expose_open_stock_alerts_and_the_consumer_lag_per_partition() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String s = scrape();
+            assertThat(value(s, "vendstream_stock_alerts{level=\"out\"}")).isEqualTo(1);
+            assertThat(value(s, "vendstream_stock_alerts{level=\"low\"}")).isEqualTo(2);
+            String t = "topic=\"" + ns.topic() + "\"";
+            assertThat(value(s, "vendstream_consumer_lag{partition=\"0\"," + t + "}")).isEqualTo(3);
+            assertThat(value(s, "vendstream_consumer_lag{partition=\"1\"," + t + "}")).isEqualTo(3);
+            assertThat(value(s, "vendstream_consumer_lag{partition=\"2\"," + t + "}")).isEqualTo(0);
+        });
+    }
+
+    @Test
+    void should_keep_camel_route_metrics_in_the_same_scrape() {
+        String s = scrape();
+        assertThat(s).contains("camel_exchanges_total{camelContext=\"vendstream\",eventType=\"context\"")
+                .contains("camel_routes_running")
+                .contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void should_read_the_database_once_per_refresh_interval_however_often_it_is_scraped() throws Exception {
+        javax.sql.DataSource real = app.dataSource();
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        // the real pool, with every connection it hands out counted
+        javax.sql.DataSource counting = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        connections.incrementAndGet();
+                    }
+                    return method.invoke(real, args);
+                });
+        KafkaAdmin kafka = new KafkaAdmin(INFRA.bootstrapServers(), 5000);
+        kafka.start();
+        try {
+            BusinessMetrics metrics = new BusinessMetrics(counting, new ConsumerLag(kafka, ns.topic(), ns.group()), 3, 60_000);
+            for (int i = 0; i < 50; i++) {
+                assertThat(metrics.collect().stream().map(m -> m.getMetadata().getName()))
+                        .contains("vendstream_events_consumed", "vendstream_stock_alerts");
+            }
+            assertThat(connections.get()).isEqualTo(1);
+        } finally {
+            kafka.stop();
+        }
+    }
+}
