@@ -161,14 +161,15 @@
   function renderSummary(s) {
     text('kpi-sales', count.format(s.sales));
     text('kpi-units', count.format(s.units) + ' units');
-    text('kpi-revenue', money.format(s.revenue));
-    text('kpi-ticket', moneyExact.format(s.averageTicket));
+    // the cards say "IDR" once; the figures stay short enough to read at a glance
+    text('kpi-revenue', count.format(Math.round(Number(s.revenue))));
+    text('kpi-ticket', count.format(Math.round(Number(s.averageTicket))));
     text('kpi-machines', count.format(s.machinesReporting));
     text('kpi-machines-known', 'of ' + count.format(s.machinesKnown) + ' known');
     text('kpi-rejected', count.format(s.rejected));
     text('kpi-duplicates', count.format(s.duplicates));
     const l = s.latency || {};
-    text('kpi-latency', l.samples ? [l.p50Ms, l.p95Ms, l.p99Ms].map((v) => ms.format(v)).join(' / ') + ' ms' : '–');
+    text('kpi-latency', l.samples ? [l.p50Ms, l.p95Ms, l.p99Ms].map((v) => (v >= 10 ? count.format(Math.round(v)) : ms.format(v))).join(' / ') + ' ms' : '–');
     text('kpi-latency-sub', count.format(l.samples || 0) + ' events, last ' + (l.windowMinutes || '?') + ' min');
     text('kpi-last-event', time(s.lastEventAt));
     text('kpi-last-event-ago', ago(s.lastEventAt));

@@ -144,8 +144,9 @@ final class DemoFleet {
             seedPipeline(c, now);
             c.commit();
         }
+        List<Machine> reporting = MACHINES.stream().filter(m -> !m.id().equals("law-01")).toList();
         for (int i = 0; i < 20; i++) {
-            sell(MACHINES.get(i % MACHINES.size()));
+            sell(reporting.get(i % reporting.size()));
         }
     }
 
