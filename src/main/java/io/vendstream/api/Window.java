@@ -17,14 +17,13 @@ public record Window(Instant from, Instant to, ZoneId zone) {
     public static Window of(Params params, ZoneId zone, Clock clock) {
         Instant from = params.instant("from");
         Instant to = params.instant("to");
-        if (from == null) {
+        boolean defaultFrom = from == null;
+        if (defaultFrom) {
             from = startOfToday(zone, clock);
-            if (to != null && !to.isAfter(from)) {
-                from = to.atZone(zone).toLocalDate().minusDays(1).atStartOfDay(zone).toInstant();
-            }
         }
         if (to != null && !to.isAfter(from)) {
-            throw new BadParameterException("to", "'to' must be later than 'from'");
+            throw new BadParameterException("to", "'to' must be later than 'from'"
+                    + (defaultFrom ? " (today 00:00 campus time when 'from' is not given)" : ""));
         }
         return new Window(from, to, zone);
     }

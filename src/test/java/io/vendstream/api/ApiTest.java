@@ -512,6 +512,7 @@ class ApiTest {
                 Arguments.of("/api/summary?from=yesterday", "from"),
                 Arguments.of("/api/summary?to=2026-13-01", "to"),
                 Arguments.of("/api/summary?from=2026-05-02&to=2026-05-01", "to"),
+                Arguments.of("/api/summary?to=2020-01-01", "to"),
                 Arguments.of("/api/summary?machineId=" + q("m 1"), "machineId"),
                 Arguments.of("/api/summary?location=a&location=b", "location"),
                 Arguments.of("/api/machines?machineId=" + "m".repeat(65), "machineId"),

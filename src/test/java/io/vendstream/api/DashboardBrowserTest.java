@@ -168,7 +168,17 @@ class DashboardBrowserTest {
         screenshot(Path.of("target", "dashboard.png"));
         saveApiExamples();
 
-        // 4. the location filter applies to the figures
+        // 4. down to a small laptop screen nothing spills sideways (the heatmap scrolls inside its panel)
+        for (int width : new int[] {1280, 1024}) {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(width, 800));
+            await().atMost(WAIT).until(() -> ((Number) js("return window.innerWidth;")).intValue() <= width);
+            assertThat(((Number) js("return document.documentElement.scrollWidth - window.innerWidth;")).intValue())
+                    .as("horizontal overflow at %d px", width).isLessThanOrEqualTo(0);
+        }
+        screenshot(Path.of("target", "dashboard-laptop.png"));
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 2300));
+
+        // 5. the location filter applies to the figures
         long medicineSales = api("/api/summary?location=Medicine").get("sales").asLong();
         assertThat(medicineSales).isPositive();
         new Select(browser.findElement(By.id("location-filter"))).selectByVisibleText("Medicine");
@@ -181,7 +191,7 @@ class DashboardBrowserTest {
         new Select(browser.findElement(By.id("location-filter"))).selectByVisibleText("All locations");
         await().atMost(WAIT).until(() -> number(text("kpi-sales")) > medicineSales);
 
-        // 5. the API stops answering: the page says so, keeps the last figures, and recovers by itself
+        // 6. the API stops answering: the page says so, keeps the last figures, and recovers by itself
         List<String> apiRoutes = app.context().getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith("get-")).toList();
         for (String id : apiRoutes) {
             app.context().getRouteController().stopRoute(id);
