@@ -1,0 +1,60 @@
+package io.vendstream.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.Message;
+
+/**
+ * Serves the dashboard's own files and nothing else: a fixed list of names mapped to classpath
+ * resources. Nothing a request says is ever turned into a path, so neither the working directory
+ * nor the rest of the classpath (application.properties, migrations) can be reached.
+ */
+public final class DashboardAssets {
+
+    private record Asset(String resource, String contentType, String cacheControl) {
+    }
+
+    // the page must pick up a new version at once; the vendored library is immutable per version
+    private static final String REVALIDATE = "no-cache";
+    private static final String IMMUTABLE = "public, max-age=86400";
+
+    private static final Map<String, Asset> ASSETS = Map.of(
+            "index.html", new Asset("dashboard/index.html", "text/html; charset=utf-8", REVALIDATE),
+            "dashboard.js", new Asset("dashboard/dashboard.js", "text/javascript; charset=utf-8", REVALIDATE),
+            "dashboard.css", new Asset("dashboard/dashboard.css", "text/css; charset=utf-8", REVALIDATE),
+            "favicon.svg", new Asset("dashboard/favicon.svg", "image/svg+xml", REVALIDATE),
+            // the Chart.js webjar (pom: chartjs.version); a version bump must change this path too
+            "chart.umd.js", new Asset("META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js",
+                    "text/javascript; charset=utf-8", IMMUTABLE));
+
+    /** Puts the named asset in the message body, or answers 404 when the name is not one of ours. */
+    public void serve(@Header("name") String name, Message message) {
+        Asset asset = name == null ? null : ASSETS.get(name);
+        byte[] bytes = asset == null ? null : read(asset.resource());
+        // the request's headers (and the path parameter) must not echo back in the response
+        message.removeHeaders("*");
+        if (bytes == null) {
+            message.setHeader(Exchange.HTTP_RESPONSE_CODE, 404);
+            message.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
+            message.setBody("Not found");
+            return;
+        }
+        message.setHeader(Exchange.CONTENT_TYPE, asset.contentType());
+        message.setHeader("Cache-Control", asset.cacheControl());
+        message.setHeader("X-Content-Type-Options", "nosniff");
+        message.setBody(bytes);
+    }
+
+    private static byte[] read(String resource) {
+        try (InputStream in = DashboardAssets.class.getClassLoader().getResourceAsStream(resource)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.vendstream.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.Headers;
+
+/**
+ * The machines and what is in them: online/silent state, today's takings, current stock and the
+ * low-stock and stock-out alerts. Reads the machine registry, the current stock table and
+ * today's hourly rollup rows.
+ */
+public final class FleetQueries {
+
+    // stock-outs first, then the lowest share of the slot's capacity, then the fewest units
+    private static final String URGENCY = " order by (quantity = 0) desc, quantity::numeric / greatest(capacity, 1), "
+            + "quantity, as_of, machine_id, product";
+
+    private final Sql sql;
+    private final ZoneId zone;
+    private final Duration silentAfter;
+    private final int lowStockUnits;
+    private final Clock clock;
+
+    public FleetQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int lowStockUnits) {
+        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), lowStockUnits, Clock.systemUTC());
+    }
+
+    FleetQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, int lowStockUnits, Clock clock) {
+        this.sql = new Sql(dataSource);
+        this.zone = zone;
+        this.silentAfter = silentAfter;
+        this.lowStockUnits = lowStockUnits;
+        this.clock = clock;
+    }
+
+    /** {@code /api/machines}: per machine, its state, today's sales and the products running low. */
+    public Map<String, Object> machines(@Headers Map<String, Object> headers) {
+        Params params = new Params(headers, zone);
+        String location = params.location();
+        String machineId = params.machineId();
+        Instant now = clock.instant();
+        Instant today = Window.startOfToday(zone, clock);
+
+        Map<String, List<Map<String, Object>>> lowStock = new HashMap<>();
+        Sql.Where low = new Sql.Where().and("quantity <= ?", lowStockUnits)
+                .andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
+        sql.list("select machine_id, product, quantity, capacity from stock" + low + URGENCY, low.args,
+                rs -> lowStock.computeIfAbsent(rs.getString("machine_id"), id -> new ArrayList<>()).add(Json.object(
+                        "product", rs.getString("product"),
+                        "quantity", rs.getInt("quantity"),
+                        "capacity", rs.getInt("capacity"),
+                        "level", rs.getInt("quantity") == 0 ? "out" : "low")));
+
+        Sql.Where where = new Sql.Where().andIf(location, "m.location = ?").andIf(machineId, "m.machine_id = ?");
+        List<Object> args = new ArrayList<>();
+        args.add(today);
+        args.addAll(where.args);
+        List<Map<String, Object>> machines = sql.list("select m.machine_id, m.location, m.first_seen, m.last_seen, m.last_sale_at, "
+                + "coalesce(t.sales, 0) as sales, coalesce(t.units, 0) as units, coalesce(t.revenue, 0) as revenue "
+                + "from machines m left join (select machine_id, sum(sales_count) as sales, sum(units) as units, "
+                + "sum(revenue) as revenue from sales_hourly where hour >= ? group by machine_id) t using (machine_id)"
+                + where + " order by m.location, m.machine_id", args, rs -> {
+                    Instant lastSeen = Json.instant(rs, "last_seen");
+                    boolean online = !lastSeen.isBefore(now.minus(silentAfter));
+                    String id = rs.getString("machine_id");
+                    return Json.object(
+                            "machineId", id,
+                            "location", rs.getString("location"),
+                            "status", online ? "online" : "silent",
+                            "lastSeen", Json.time(lastSeen),
+                            "secondsSinceLastSeen", Math.max(0, Duration.between(lastSeen, now).toSeconds()),
+                            "lastSaleAt", Json.time(rs, "last_sale_at"),
+                            "firstSeen", Json.time(rs, "first_seen"),
+                            "salesToday", rs.getLong("sales"),
+                            "unitsToday", rs.getLong("units"),
+                            "revenueToday", Json.money(rs, "revenue"),
+                            "lowStock", lowStock.getOrDefault(id, List.of()));
+                });
+        long online = machines.stream().filter(m -> "online".equals(m.get("status"))).count();
+        return Json.object("today", Json.time(today), "timezone", zone.getId(), "silentAfterSeconds", silentAfter.toSeconds(),
+                "lowStockUnits", lowStockUnits, "online", online, "silent", machines.size() - online, "machines", machines);
+    }
+
+    /** {@code /api/stock}: current stock per machine and product. */
+    public Map<String, Object> stock(@Headers Map<String, Object> headers) {
+        Params params = new Params(headers, zone);
+        Sql.Where where = new Sql.Where().andIf(params.location(), "location = ?").andIf(params.machineId(), "machine_id = ?");
+        List<Map<String, Object>> rows = sql.list("select machine_id, location, product, category, quantity, capacity, as_of "
+                + "from stock" + where + " order by location, machine_id, product", where.args, this::stockRow);
+        long out = rows.stream().filter(r -> "out".equals(r.get("level"))).count();
+        long low = rows.stream().filter(r -> "low".equals(r.get("level"))).count();
+        return Json.object("lowStockUnits", lowStockUnits, "slots", rows.size(), "out", out, "low", low, "stock", rows);
+    }
+
+    /** {@code /api/alerts}: stock-outs and low stock, most urgent first. */
+    public Map<String, Object> alerts(@Headers Map<String, Object> headers) {
+        Params params = new Params(headers, zone);
+        String location = params.location();
+        String machineId = params.machineId();
+        int limit = params.integer("limit", 50, 1, 500);
+        Sql.Where where = new Sql.Where().and("quantity <= ?", lowStockUnits)
+                .andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
+        List<Object> args = new ArrayList<>(where.args);
+        args.add(limit);
+        List<Map<String, Object>> alerts = sql.list("select machine_id, location, product, category, quantity, capacity, as_of "
+                + "from stock" + where + URGENCY + " limit ?", args, this::stockRow);
+        return Json.object("lowStockUnits", lowStockUnits, "limit", limit, "alerts", alerts);
+    }
+
+    private Map<String, Object> stockRow(java.sql.ResultSet rs) throws java.sql.SQLException {
+        int quantity = rs.getInt("quantity");
+        return Json.object(
+                "machineId", rs.getString("machine_id"),
+                "location", rs.getString("location"),
+                "product", rs.getString("product"),
+                "category", rs.getString("category"),
+                "quantity", quantity,
+                "capacity", rs.getInt("capacity"),
+                "level", quantity == 0 ? "out" : quantity <= lowStockUnits ? "low" : "ok",
+                "asOf", Json.time(rs, "as_of"));
+    }
+}

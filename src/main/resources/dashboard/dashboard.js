@@ -1,0 +1,390 @@
+// vendstream dashboard: polls the JSON API and updates the page in place, no reloads.
+// Every value from the API is written with textContent (never as HTML): locations, products
+// and rejected payloads come from machines and the network, not from us.
+(function () {
+  'use strict';
+
+  // Okabe-Ito: distinguishable with the common colour-vision deficiencies
+  const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#56B4E9', '#D55E00', '#CC79A7', '#F0E442', '#000000'];
+  const state = {
+    config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta', currency: 'IDR' },
+    location: '',
+    lastSuccess: null,
+    failingSince: null,
+    polls: 0,
+    charts: {},
+    seenSales: new Set(),
+  };
+
+  const count = new Intl.NumberFormat('id-ID');
+  const money = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
+  const moneyExact = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  const ms = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 1 });
+  let timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
+  const $ = (id) => document.getElementById(id);
+  const text = (id, value) => { $(id).textContent = value; };
+
+  function time(iso) {
+    return iso ? timeFormat.format(new Date(iso)) : '–';
+  }
+
+  function ago(iso) {
+    if (!iso) return '–';
+    const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    if (seconds < 60) return seconds + ' s ago';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min ago';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ago';
+    return Math.floor(seconds / 86400) + ' d ago';
+  }
+
+  function el(tag, className, content) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined && content !== null) node.textContent = String(content);
+    return node;
+  }
+
+  function row(cells) {
+    const tr = document.createElement('tr');
+    for (const cell of cells) {
+      if (cell instanceof Node) {
+        const td = document.createElement('td');
+        td.appendChild(cell);
+        tr.appendChild(td);
+      } else {
+        const td = el('td', cell.className, cell.text);
+        if (cell.title) td.title = cell.title;
+        tr.appendChild(td);
+      }
+    }
+    return tr;
+  }
+
+  function fillTable(tableId, emptyId, rows) {
+    const body = $(tableId).querySelector('tbody');
+    body.replaceChildren(...rows);
+    $(emptyId).hidden = rows.length > 0;
+  }
+
+  // ---------------------------------------------------------------------------- fetching
+  async function getJson(path, params) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params || {})) {
+      if (value !== '' && value !== null && value !== undefined) query.set(key, value);
+    }
+    const url = path + (query.toString() ? '?' + query : '');
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), Math.max(4000, state.config.pollIntervalMs * 2));
+    try {
+      const response = await fetch(url, { signal: controller.signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+      if (!response.ok) throw new Error(url + ' answered ' + response.status);
+      return await response.json();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function poll() {
+    clearTimeout(state.timer);
+    state.inFlight = true;
+    const loc = { location: state.location };
+    try {
+      const [summary, locations, machines, products, payments, hourly, alerts, feed, rejections, pipeline] = await Promise.all([
+        getJson('/api/summary', loc),
+        getJson('/api/locations'),
+        getJson('/api/machines', loc),
+        getJson('/api/products/top', { location: state.location, limit: 10 }),
+        getJson('/api/payments', loc),
+        getJson('/api/hourly', { location: state.location, days: 28 }),
+        getJson('/api/alerts', { location: state.location, limit: 50 }),
+        getJson('/api/transactions/recent', { location: state.location, limit: 25 }),
+        getJson('/api/rejections', { limit: 10 }),
+        getJson('/api/pipeline'),
+      ]);
+      renderSummary(summary);
+      renderLocations(locations);
+      renderMachines(machines);
+      renderProducts(products);
+      renderPayments(payments);
+      renderHeatmap(hourly);
+      renderAlerts(alerts);
+      renderFeed(feed);
+      renderRejections(rejections);
+      renderPipeline(pipeline);
+      state.polls += 1;
+      document.body.dataset.polls = String(state.polls);
+      markLive();
+    } catch (error) {
+      markStale(error);
+    } finally {
+      state.inFlight = false;
+      // a filter changed while this poll ran: answer it now rather than after the interval
+      state.timer = setTimeout(poll, state.again ? 0 : state.config.pollIntervalMs);
+      state.again = false;
+    }
+  }
+
+  function pollNow() {
+    if (state.inFlight) {
+      state.again = true;
+    } else {
+      poll();
+    }
+  }
+
+  function markLive() {
+    state.lastSuccess = new Date();
+    state.failingSince = null;
+    document.body.dataset.state = 'live';
+    const status = $('status');
+    status.className = 'status status-live';
+    status.textContent = 'Live';
+    text('last-updated', timeFormat.format(state.lastSuccess));
+    $('last-updated').dateTime = state.lastSuccess.toISOString();
+    $('stale-banner').hidden = true;
+  }
+
+  function markStale(error) {
+    if (!state.failingSince) state.failingSince = new Date();
+    document.body.dataset.state = 'stale';
+    const status = $('status');
+    status.className = 'status status-stale';
+    status.textContent = 'Offline · data stale';
+    $('stale-banner').hidden = false;
+    const since = state.lastSuccess ? 'Last good update ' + timeFormat.format(state.lastSuccess) + ' (' + ago(state.lastSuccess.toISOString()) + ').'
+      : 'No data received yet.';
+    text('stale-detail', since + ' ' + (error && error.message ? '(' + error.message + ')' : ''));
+  }
+
+  // ---------------------------------------------------------------------------- panels
+  function renderSummary(s) {
+    text('kpi-sales', count.format(s.sales));
+    text('kpi-units', count.format(s.units) + ' units');
+    // the cards say "IDR" once; the figures stay short enough to read at a glance
+    text('kpi-revenue', count.format(Math.round(Number(s.revenue))));
+    text('kpi-ticket', count.format(Math.round(Number(s.averageTicket))));
+    text('kpi-machines', count.format(s.machinesReporting));
+    text('kpi-machines-known', 'of ' + count.format(s.machinesKnown) + ' known');
+    text('kpi-rejected', count.format(s.rejected));
+    text('kpi-duplicates', count.format(s.duplicates));
+    const l = s.latency || {};
+    text('kpi-latency', l.samples ? [l.p50Ms, l.p95Ms, l.p99Ms].map((v) => (v >= 10 ? count.format(Math.round(v)) : ms.format(v))).join(' / ') + ' ms' : '–');
+    text('kpi-latency-sub', count.format(l.samples || 0) + ' events, last ' + (l.windowMinutes || '?') + ' min');
+    text('kpi-last-event', time(s.lastEventAt));
+    text('kpi-last-event-ago', ago(s.lastEventAt));
+  }
+
+  function renderLocations(data) {
+    // the filter lists every known location; the chart follows the filter
+    const select = $('location-filter');
+    const known = new Set(Array.from(select.options).map((o) => o.value));
+    const names = data.locations.map((l) => l.location).sort((a, b) => a.localeCompare(b));
+    for (const name of names) {
+      if (!known.has(name)) {
+        const option = el('option', null, name);
+        option.value = name;
+        select.appendChild(option);
+      }
+    }
+    const shown = data.locations.filter((l) => !state.location || l.location === state.location);
+    barChart('chart-locations', shown.map((l) => l.location), shown.map((l) => Number(l.revenue)), 'Revenue (IDR)', money, false);
+  }
+
+  function renderMachines(data) {
+    const top = data.machines.slice().sort((a, b) => Number(b.revenueToday) - Number(a.revenueToday)).slice(0, 15);
+    barChart('chart-machines', top.map((m) => m.machineId + (m.status === 'silent' ? ' (silent)' : '')),
+      top.map((m) => Number(m.revenueToday)), 'Revenue today (IDR)', money, true);
+    text('machines-online', count.format(data.online) + ' online, ' + count.format(data.silent) + ' silent (no event for '
+      + Math.round(data.silentAfterSeconds / 60) + ' min)');
+  }
+
+  function renderProducts(data) {
+    barChart('chart-products', data.products.map((p) => p.product), data.products.map((p) => p.units), 'Units', count, true);
+  }
+
+  function renderPayments(data) {
+    const labels = data.methods.map((m) => m.paymentMethod + ' · ' + m.share + '%');
+    const values = data.methods.map((m) => m.sales);
+    let chart = state.charts['chart-payments'];
+    if (!chart) {
+      chart = new Chart($('chart-payments'), {
+        type: 'doughnut',
+        data: { labels, datasets: [{ data: values, backgroundColor: PALETTE, borderColor: '#fff', borderWidth: 2 }] },
+        options: {
+          animation: false, maintainAspectRatio: false,
+          plugins: {
+            legend: { position: 'right' },
+            tooltip: { callbacks: { label: (ctx) => ' ' + count.format(ctx.parsed) + ' sales' } },
+          },
+        },
+      });
+      state.charts['chart-payments'] = chart;
+    } else {
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = values;
+      chart.update('none');
+    }
+  }
+
+  function barChart(id, labels, values, label, format, horizontal) {
+    let chart = state.charts[id];
+    if (!chart) {
+      chart = new Chart($(id), {
+        type: 'bar',
+        data: { labels, datasets: [{ label, data: values, backgroundColor: horizontal ? PALETTE[0] : PALETTE, borderRadius: 3 }] },
+        options: {
+          indexAxis: horizontal ? 'y' : 'x',
+          animation: false, maintainAspectRatio: false,
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => ' ' + format.format(horizontal ? ctx.parsed.x : ctx.parsed.y) } } },
+          scales: {
+            [horizontal ? 'x' : 'y']: { beginAtZero: true, ticks: { callback: (v) => compact(v) } },
+            [horizontal ? 'y' : 'x']: { ticks: { autoSkip: false, font: { size: 11 } } },
+          },
+        },
+      });
+      state.charts[id] = chart;
+    } else {
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = values;
+      chart.update('none');
+    }
+  }
+
+  const compactFormat = new Intl.NumberFormat('id-ID', { notation: 'compact', maximumFractionDigits: 1 });
+  function compact(v) {
+    return compactFormat.format(v);
+  }
+
+  function renderHeatmap(data) {
+    const table = $('heatmap');
+    const max = Math.max(1, data.maxSales);
+    const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    const head = document.createElement('tr');
+    head.appendChild(el('th', null, ''));
+    for (let h = 0; h < 24; h++) head.appendChild(el('th', null, String(h).padStart(2, '0')));
+    const rows = [head];
+    for (let d = 0; d < 7; d++) {
+      const tr = document.createElement('tr');
+      tr.appendChild(el('th', null, days[d]));
+      for (let h = 0; h < 24; h++) {
+        const cell = data.cells[d * 24 + h];
+        const td = el('td', null, cell.sales > 0 ? compact(cell.sales) : '');
+        const t = cell.sales / max;
+        td.style.background = heat(t);
+        td.style.color = t > 0.55 ? '#fff' : '#1d2329';
+        td.title = days[d] + ' ' + String(h).padStart(2, '0') + ':00 · ' + count.format(cell.sales) + ' sales · ' + money.format(cell.revenue);
+        td.dataset.sales = String(cell.sales);
+        tr.appendChild(td);
+      }
+      rows.push(tr);
+    }
+    table.replaceChildren(...rows);
+    text('heatmap-caption', 'sales per weekday and hour, last ' + data.days + ' days, ' + data.timezone + ' time'
+      + (state.location ? ', ' + state.location : ''));
+  }
+
+  // one hue, light to dark (sequential): readable for every colour vision
+  function heat(t) {
+    if (t <= 0) return '#f4f6f8';
+    const stops = [[238, 243, 247], [86, 180, 233], [0, 114, 178], [0, 58, 92]];
+    const x = Math.min(0.999, t) * (stops.length - 1);
+    const i = Math.floor(x);
+    const f = x - i;
+    const c = stops[i].map((v, k) => Math.round(v + (stops[i + 1][k] - v) * f));
+    return 'rgb(' + c.join(',') + ')';
+  }
+
+  function renderAlerts(data) {
+    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => row([
+      el('span', 'badge badge-' + a.level, a.level === 'out' ? 'OUT' : 'LOW'),
+      { text: a.machineId }, { text: a.location }, { text: a.product },
+      { text: count.format(a.quantity) + ' / ' + count.format(a.capacity), className: 'num' },
+      { text: ago(a.asOf), title: a.asOf },
+    ])));
+  }
+
+  function renderFeed(data) {
+    const rows = data.transactions.map((t) => {
+      const tr = row([
+        { text: time(t.occurredAt), title: t.occurredAt }, { text: t.machineId }, { text: t.location }, { text: t.product },
+        { text: count.format(t.quantity), className: 'num' }, { text: moneyExact.format(t.amount), className: 'num' },
+        { text: t.paymentMethod },
+      ]);
+      if (state.polls > 0 && !state.seenSales.has(t.eventId)) tr.className = 'fresh';
+      return tr;
+    });
+    state.seenSales = new Set(data.transactions.map((t) => t.eventId));
+    fillTable('feed', 'feed-empty', rows);
+  }
+
+  function renderRejections(data) {
+    const reasons = $('reasons');
+    reasons.replaceChildren(...data.reasons.map((r) => {
+      const li = el('li', null, r.reason);
+      li.appendChild(el('b', null, count.format(r.count)));
+      return li;
+    }));
+    fillTable('rejections', 'rejections-empty', data.latest.map((r) => row([
+      { text: time(r.rejectedAt), title: r.rejectedAt },
+      el('span', 'badge badge-reason', r.reason),
+      { text: r.detail, className: 'detail' },
+      { text: r.partition + '@' + r.offset, title: r.topic + ' partition ' + r.partition + ' offset ' + r.offset },
+      { text: r.payloadPreview + (r.payloadTruncated ? ' …' : ''), className: 'payload',
+        title: r.payloadSize + ' bytes' + (r.payloadTruncated ? ' (first ' + atob(r.payloadBase64).length + ' shown)' : '') },
+    ])));
+  }
+
+  function renderPipeline(p) {
+    text('pipe-consumed', count.format(p.consumed));
+    text('pipe-stored', count.format(p.stored));
+    text('pipe-duplicates', count.format(p.duplicates));
+    text('pipe-rejected', count.format(p.rejected));
+    text('pipe-lag', p.lag === null ? 'n/a' : count.format(p.lag));
+    text('pipeline-caption', p.topic + ' · group ' + p.group);
+    text('pipe-reconciled', (p.reconciled ? '✔ consumed = stored + duplicates + rejected' : '✖ counters do not reconcile')
+      + (p.lagError ? ' · ' + p.lagError : ''));
+    const dash = (v) => (v === null || v === undefined ? '–' : count.format(v));
+    $('partitions').querySelector('tbody').replaceChildren(...p.partitions.map((x) => row([
+      { text: x.partition }, { text: dash(x.consumed), className: 'num' }, { text: dash(x.stored), className: 'num' },
+      { text: dash(x.duplicates), className: 'num' }, { text: dash(x.rejected), className: 'num' },
+      { text: dash(x.endOffset), className: 'num' }, { text: dash(x.committedOffset), className: 'num' },
+      { text: dash(x.lag), className: 'num' },
+    ])));
+    $('routes').replaceChildren(...p.routes.map((r) => {
+      const li = document.createElement('li');
+      const name = el('code', null, r.id);
+      name.title = r.description || '';
+      li.appendChild(name);
+      li.appendChild(el('span', r.status === 'Started' ? 'route-started' : 'route-other', r.status));
+      return li;
+    }));
+  }
+
+  // ---------------------------------------------------------------------------- start
+  async function start() {
+    try {
+      state.config = Object.assign(state.config, await getJson('/api/config'));
+    } catch (e) {
+      // keep the defaults; the first poll shows whether the API answers
+    }
+    timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+      timeZone: state.config.timezone });
+    document.body.dataset.pollIntervalMs = String(state.config.pollIntervalMs);
+    $('location-filter').addEventListener('change', (event) => {
+      state.location = event.target.value;
+      const label = state.location || 'all locations';
+      document.title = 'vendstream · ' + label;
+      pollNow();
+    });
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.color = '#5b6770';
+    poll();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();
