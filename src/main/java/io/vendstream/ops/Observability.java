@@ -10,6 +10,8 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Switches on what operators use beyond Camel's built-in management: the Kafka and PostgreSQL
@@ -23,6 +25,7 @@ import org.apache.camel.spi.PropertiesComponent;
  */
 public final class Observability extends MainListenerSupport {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Observability.class);
 
     @Override
     public void afterConfigure(BaseMainSupport main) {
@@ -30,13 +33,8 @@ public final class Observability extends MainListenerSupport {
         PropertiesComponent pc = context.getPropertiesComponent();
         DataSource dataSource = context.getRegistry().lookupByNameAndType("dataSource", DataSource.class);
         int timeout = Integer.parseInt(property(pc, "vendstream.health.timeout-millis", "2000"));
-
         KafkaAdmin kafka = new KafkaAdmin(property(pc, "vendstream.kafka.brokers", "localhost:9092"), timeout);
-        try {
-            context.addService(kafka);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        addService(context, kafka);
 
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         health.register(new DatabaseHealthCheck(dataSource, timeout,
@@ -52,13 +50,21 @@ public final class Observability extends MainListenerSupport {
         context.getManagementStrategy().addEventNotifier(new RouteSupervisionLog());
 
         if (Boolean.parseBoolean(property(pc, "vendstream.dev-mode", "false"))) {
-            String directory = property(pc, "camel.main.routes-reload-directory", "routes");
-            String pattern = property(pc, "camel.main.routes-reload-pattern", "*.camel.yaml");
-            try {
-                context.addService(new GuardedRouteReloadStrategy(directory, pattern));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            if (Boolean.parseBoolean(property(pc, "camel.main.routes-reload-enabled", "false"))) {
+                LOG.warn("camel.main.routes-reload-enabled is on as well: Camel's own reloader removes every route "
+                        + "when a saved file is broken (CAMEL-24860); switch it off and keep vendstream.dev-mode");
             }
+            addService(context, new GuardedRouteReloadStrategy(
+                    property(pc, "camel.main.routes-reload-directory", "routes"),
+                    property(pc, "camel.main.routes-reload-pattern", "*.camel.yaml")));
+        }
+    }
+
+    private static void addService(CamelContext context, Object service) {
+        try {
+            context.addService(service);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot add " + service.getClass().getSimpleName(), e);
         }
     }
 
