@@ -2,10 +2,12 @@ package io.vendstream.runtime;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vendstream.Application;
 import org.apache.camel.main.SimpleMainShutdownStrategy;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListener;
 import org.apache.logging.log4j.LogManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +48,9 @@ public final class Lifecycle {
         main.setShutdownStrategy(new SimpleMainShutdownStrategy());
         CountDownLatch finished = new CountDownLatch(1);
         int[] exitCode = {0};
+        AtomicBoolean signalled = new AtomicBoolean();
         Thread hook = new Thread(() -> {
+            signalled.set(true);
             LOG.info("Shutdown requested: stopping routes, then Kafka, then PostgreSQL");
             main.completed();
             try {
@@ -65,8 +69,15 @@ public final class Lifecycle {
             LOG.info("vendstream stopped");
         } catch (Exception e) {
             exitCode[0] = 1;
+            // a failure after the infrastructure came up (e.g. in a route) must not leave the
+            // embedded PostgreSQL running on its own
+            stopInfrastructure(main);
             StartupException cause = findStartupException(e);
-            if (cause != null) {
+            if (cause == null && signalled.get()) {
+                // Ctrl-C while starting: what the user asked for, not an error
+                exitCode[0] = 0;
+                LOG.info("vendstream stopped while starting");
+            } else if (cause != null) {
                 LOG.error("vendstream cannot start: {}", cause.getMessage());
             } else {
                 LOG.error("vendstream failed: {}", e.getMessage(), e);
@@ -78,6 +89,15 @@ public final class Lifecycle {
             LogManager.shutdown();
         }
         return exitCode[0];
+    }
+
+    /** Stops what {@link Infrastructure} started; harmless when it has already stopped. */
+    public static void stopInfrastructure(Main main) {
+        for (MainListener listener : main.getMainListeners()) {
+            if (listener instanceof Infrastructure infrastructure) {
+                infrastructure.afterStop(main);
+            }
+        }
     }
 
     static StartupException findStartupException(Throwable e) {

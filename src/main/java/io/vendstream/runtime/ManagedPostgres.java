@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * directory. That works where user namespaces are blocked (containers, CI pods), unlike the
  * {@code unshare -U} trick. So that a checkout under a private home (e.g. {@code /root}) still
  * works, the server keeps only the capability to traverse directories (CAP_DAC_READ_SEARCH)
- * when the system allows it; otherwise every parent of the data directory must be traversable
- * by {@code nobody}, and the error says so.
+ * when the system allows it, and the binaries are then unpacked outside the private directory;
+ * otherwise every parent of the data directory must be traversable by {@code nobody}, and the
+ * error says so.
  *
  * <p>The server is durable (fsync and synchronous commit stay on) and listens on 127.0.0.1 only,
  * with password authentication. A server left running by a previous JVM that was killed is
@@ -64,12 +65,12 @@ public final class ManagedPostgres implements AutoCloseable {
      */
     public ManagedPostgres(Path dataDir, int port, String user, String password) {
         this.root = dataDir.toAbsolutePath().normalize();
-        this.binaries = root.resolve("runtime").resolve("postgresql-" + bundledVersionTag());
+        this.runAs = isRoot() ? unprivilegedPrefix() : List.of();
+        this.binaries = binariesDirectory(root, !runAs.isEmpty());
         this.cluster = root.resolve("postgres");
         this.port = port;
         this.user = user;
         this.password = password;
-        this.runAs = isRoot() ? unprivilegedPrefix() : List.of();
     }
 
     public Path clusterDirectory() {
@@ -204,6 +205,54 @@ public final class ManagedPostgres implements AutoCloseable {
         handToServerAccount(file);
     }
 
+    /**
+     * Where the binaries are unpacked: under the data directory, unless the server runs as
+     * {@code nobody} and a parent of the data directory is private (e.g. {@code /root}). initdb and
+     * pg_ctl check their executables with access(2), which ignores the traverse capability the
+     * server keeps, so then the binaries go to a directory everyone can reach, owned by this user.
+     */
+    private static Path binariesDirectory(Path root, boolean unprivilegedServer) {
+        Path own = root.resolve("runtime").resolve("postgresql-" + bundledVersionTag());
+        if (!unprivilegedServer || firstPrivateParent(root) == null) {
+            return own;
+        }
+        Path shared = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath()
+                .resolve("vendstream-postgresql-" + bundledVersionTag());
+        if (firstPrivateParent(shared.getParent()) != null || (Files.exists(shared, LinkOption.NOFOLLOW_LINKS) && !ownedByMe(shared))) {
+            throw new StartupException("Running as root, the embedded PostgreSQL runs as '" + UNPRIVILEGED_USER
+                    + "', which cannot reach " + root + " (" + firstPrivateParent(root) + " is private), and " + shared
+                    + " cannot hold its binaries instead. Set vendstream.data-dir (env VENDSTREAM_DATA_DIR) to a directory "
+                    + "such as /var/lib/vendstream, or run as an ordinary user.");
+        }
+        return shared;
+    }
+
+    private static boolean ownedByMe(Path path) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+            return Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
+                    && Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))
+                    && !perms.contains(PosixFilePermission.GROUP_WRITE) && !perms.contains(PosixFilePermission.OTHERS_WRITE);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The nearest existing directory on the way to {@code dir} that other users cannot traverse, or null. */
+    private static Path firstPrivateParent(Path dir) {
+        Path found = null;
+        for (Path p = dir; p != null; p = p.getParent()) {
+            try {
+                if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    found = p;
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                return null;
+            }
+        }
+        return found;
+    }
+
     private void unpackBinaries() throws IOException {
         Path marker = binaries.resolve(".complete");
         if (Files.exists(marker)) {
@@ -211,7 +260,9 @@ public final class ManagedPostgres implements AutoCloseable {
         }
         String resource = bundleName();
         LOG.info("Unpacking PostgreSQL binaries ({}) into {}", resource, binaries);
-        Path staging = Files.createTempDirectory(root, ".postgresql-unpack");
+        Files.createDirectories(binaries.getParent());
+        // staged next to the target and moved in complete, so another process never sees half of it
+        Path staging = Files.createTempDirectory(binaries.getParent(), ".postgresql-unpack");
         try (InputStream in = ManagedPostgres.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new StartupException("No embedded PostgreSQL binaries for this platform (" + resource
@@ -237,12 +288,13 @@ public final class ManagedPostgres implements AutoCloseable {
                     }
                 }
             }
-            Files.createDirectories(binaries.getParent());
-            deleteRecursively(binaries);
-            Files.move(staging, binaries);
             // world-readable, so that the unprivileged server account can run them
-            Files.setPosixFilePermissions(binaries, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.writeString(marker, resource + "\n");
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.writeString(staging.resolve(".complete"), resource + "\n");
+            if (!Files.exists(marker)) {
+                deleteRecursively(binaries); // an incomplete unpack from an interrupted start
+                Files.move(staging, binaries);
+            }
         } finally {
             deleteRecursively(staging);
         }
@@ -357,7 +409,7 @@ public final class ManagedPostgres implements AutoCloseable {
     }
 
     /** True when the bounding set still has CAP_DAC_READ_SEARCH (bit 2), e.g. not in a default Docker container. */
-    private static boolean canKeepTraverseCapability() {
+    static boolean canKeepTraverseCapability() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("CapBnd:")) {

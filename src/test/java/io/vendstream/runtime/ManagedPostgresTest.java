@@ -108,6 +108,28 @@ class ManagedPostgresTest {
     }
 
     @Test
+    void should_start_as_root_from_a_data_directory_whose_parent_only_root_can_enter() throws Exception {
+        assumeTrue(ManagedPostgres.isRoot(), "the root path needs root");
+        // like a checkout under /root (mode 700)
+        Path privateParent = Files.createTempDirectory(Path.of("target"), "private-parent").toAbsolutePath();
+        Files.setPosixFilePermissions(privateParent, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path data = privateParent.resolve("data");
+        if (!ManagedPostgres.canKeepTraverseCapability()) {
+            StartupException error = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+                    () -> new ManagedPostgres(data, TestInfrastructure.freePort(), USER, PASSWORD).start());
+            assertThat(error.getMessage()).contains("not traversable", "vendstream.data-dir");
+            return;
+        }
+        ManagedPostgres postgres = new ManagedPostgres(data, TestInfrastructure.freePort(), USER, PASSWORD).start();
+        try {
+            assertThat(query(postgres, "select 'reachable'")).containsExactly("reachable");
+            assertThat(Files.getOwner(postgres.clusterDirectory()).getName()).isEqualTo("nobody");
+        } finally {
+            postgres.close();
+        }
+    }
+
+    @Test
     void should_refuse_a_data_directory_from_another_postgresql_version_naming_the_setting() throws IOException {
         Path data = Files.createTempDirectory(Path.of("target"), "pg15-data");
         Files.createDirectories(data.resolve("postgres"));

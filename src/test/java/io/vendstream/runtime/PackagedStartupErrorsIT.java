@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,6 +66,8 @@ class PackagedStartupErrorsIT {
                 .redirectErrorStream(true);
         builder.environment().keySet().removeIf(k -> k.startsWith("VENDSTREAM_"));
         builder.environment().put("VENDSTREAM_DATA_DIR", data.toString());
+        // never the default 8080: the HTTP port is checked first and may be taken on a shared machine
+        builder.environment().put("VENDSTREAM_HTTP_PORT", String.valueOf(TestInfrastructure.freePort()));
         builder.environment().putAll(env);
         long start = System.nanoTime();
         Process process = builder.start();

@@ -43,6 +43,7 @@ public final class VendstreamApp implements AutoCloseable {
                 main.run();
             } catch (Throwable e) {
                 failure.set(e);
+                Lifecycle.stopInfrastructure(main);
             } finally {
                 started.countDown();
             }
