@@ -29,20 +29,15 @@ public final class Lifecycle {
 
     /** Builds the Camel main with the infrastructure listener; used by the application and by tests. */
     public static Main newMain() {
-        return newMain(new Infrastructure());
-    }
-
-    private static Main newMain(Infrastructure infrastructure) {
         Main main = new Main(Application.class);
-        main.addMainListener(infrastructure);
+        main.addMainListener(new Infrastructure());
         main.addMainListener(new RouteRoles());
         return main;
     }
 
     /** @return the process exit code */
     public static int runUntilSignalled(String... args) {
-        Infrastructure infrastructure = new Infrastructure();
-        Main main = newMain(infrastructure);
+        Main main = newMain();
         // the plain strategy installs no JVM hook of its own (DefaultMainShutdownStrategy's
         // disableHangupSupport() still installs one in 4.18.0)
         main.setShutdownStrategy(new SimpleMainShutdownStrategy());
@@ -82,8 +77,6 @@ public final class Lifecycle {
             } else {
                 LOG.error("vendstream failed: {}", e.getMessage(), e);
             }
-            // a failure after the broker and database came up must not leave them running
-            infrastructure.afterStop(main);
         } finally {
             finished.countDown();
             LogManager.shutdown();
