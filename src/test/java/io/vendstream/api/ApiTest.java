@@ -546,6 +546,25 @@ class ApiTest {
     }
 
     @Test
+    void should_answer_503_in_json_and_recover_when_the_database_cannot_answer() throws Exception {
+        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("alter table stock rename to stock_away");
+            try {
+                HttpResponse<String> response = get("/api/stock");
+                assertThat(response.statusCode()).isEqualTo(503);
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+                JsonNode error = JSON.readTree(response.body());
+                assertThat(error.get("error").asText()).contains("retry");
+                assertThat(response.body()).doesNotContain("stock_away", "SQLException", "at io.vendstream");
+            } finally {
+                st.execute("alter table stock_away rename to stock");
+            }
+        }
+        assertThat(json("/api/stock").get("slots").asInt()).isEqualTo(5);
+    }
+
+    @Test
     void should_treat_sql_in_a_filter_as_a_plain_value() throws Exception {
         JsonNode s = json("/api/summary?location=" + q("Engineering' or '1'='1"));
         assertThat(s.get("sales").asLong()).isZero();
