@@ -49,6 +49,12 @@ public final class VendingSimulator {
     /** The records to publish now, in order. */
     public synchronized Iterator<SimulatedRecord> tick() {
         ZonedDateTime now = now();
+        if (lastTick == null && !burstStarted) {
+            Fleet fleet = source.fleet().fleet();
+            LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} records/s (seed {})",
+                    fleet.machines().size(), fleet.locations().size(), fleet.campus(), settings.mode().name().toLowerCase(),
+                    settings.eventsPerSecond(), settings.seed());
+        }
         if (settings.mode() == SimulatorSettings.Mode.BURST) {
             return burst();
         }
