@@ -76,26 +76,26 @@ class SimulateVendingSalesRouteTest {
         Properties props = ns.appProperties();
         props.setProperty("vendstream.simulator.enabled", "true");
         props.setProperty("vendstream.simulator.mode", "burst");
-        props.setProperty("vendstream.simulator.burst-count", "2000");
+        props.setProperty("vendstream.simulator.burst-count", "12000");
         props.setProperty("vendstream.simulator.seed", "7");
         props.setProperty("vendstream.simulator.faults.duplicate-fraction", "0.05");
         for (InvalidKind kind : InvalidKind.values()) {
-            props.setProperty("vendstream.simulator.faults." + kind.propertyName() + "-fraction", "0.01");
+            props.setProperty("vendstream.simulator.faults." + kind.propertyName() + "-fraction", "0.002");
         }
         List<ConsumerRecord<String, byte[]>> records;
         long millis;
         try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
             long start = System.nanoTime();
-            records = consumeAtLeast(consumer, 2000, Duration.ofSeconds(240));
+            records = consumeAtLeast(consumer, 12000, Duration.ofSeconds(240));
             millis = (System.nanoTime() - start) / 1_000_000;
             SimulatorMetrics metrics = app.context().getRegistry().lookupByNameAndType("simulatorMetrics", SimulatorMetrics.class);
-            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.publishedTotal() == 2000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.publishedTotal() == 12000);
             assertThat(metrics.publishedByType()).containsKeys("sale", "duplicate", "oversize", "malformed_json");
             // nothing more after the burst
             assertThat(consumer.poll(Duration.ofSeconds(2))).isEmpty();
         }
         System.out.printf("burst of %d records consumed in %d ms%n", records.size(), millis);
-        assertThat(records).hasSize(2000);
+        assertThat(records).hasSize(12000);
 
         EnumSet<InvalidKind> seen = EnumSet.noneOf(InvalidKind.class);
         Set<String> eventIds = new HashSet<>();
@@ -109,7 +109,8 @@ class SimulateVendingSalesRouteTest {
             }
         }
         assertThat(seen).containsExactlyInAnyOrder(InvalidKind.values());
-        assertThat(duplicates).isBetween(50, 150);
+        // 5 % of 12000
+        assertThat(duplicates).isBetween(480, 720);
     }
 
     private static KafkaConsumer<String, byte[]> consumer(Namespace ns) {
