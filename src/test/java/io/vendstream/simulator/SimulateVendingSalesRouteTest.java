@@ -113,6 +113,28 @@ class SimulateVendingSalesRouteTest {
         assertThat(duplicates).isBetween(480, 720);
     }
 
+    @Test
+    void should_count_and_report_the_records_kafka_refuses_and_deliver_the_rest() {
+        Namespace ns = INFRA.namespace("simulator_refused");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.simulator.mode", "burst");
+        props.setProperty("vendstream.simulator.burst-count", "400");
+        props.setProperty("vendstream.simulator.seed", "13");
+        props.setProperty("vendstream.simulator.faults.oversize-fraction", "0.05");
+        // the producer refuses anything over 20 kB: every oversize event fails, the others go through
+        props.setProperty("camel.component.kafka.max-request-size", "20000");
+        try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
+            SimulatorMetrics metrics = app.context().getRegistry().lookupByNameAndType("simulatorMetrics", SimulatorMetrics.class);
+            await().atMost(Duration.ofSeconds(120)).until(() -> metrics.publishedTotal() + metrics.errors() == 400);
+            List<ConsumerRecord<String, byte[]>> delivered = consumeAtLeast(consumer, (int) metrics.publishedTotal(), Duration.ofSeconds(60));
+            assertThat(metrics.errors()).isBetween(5L, 40L);
+            assertThat(metrics.publishedByType()).doesNotContainKey("oversize");
+            assertThat(delivered).hasSize((int) metrics.publishedTotal());
+            assertThat(delivered).allSatisfy(r -> assertThat(r.value().length).isLessThan(20_000));
+        }
+    }
+
     private static KafkaConsumer<String, byte[]> consumer(Namespace ns) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers());
