@@ -18,6 +18,8 @@ public final class FleetFile {
 
     /** The built-in campus, a copy of {@code config/fleet.yaml}, for a jar started from elsewhere and for tests. */
     public static final String BUILT_IN = "simulator/fleet.yaml";
+    /** The default path, relative to the working directory; missing when the jar runs elsewhere. */
+    public static final String DEFAULT_PATH = "config/fleet.yaml";
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetFile.class);
     // a misspelt key in a hand-edited file should be an error, not silently a default
@@ -33,13 +35,18 @@ public final class FleetFile {
         if (path != null && !path.isBlank() && Files.isRegularFile(Path.of(path))) {
             try (InputStream in = Files.newInputStream(Path.of(path))) {
                 Fleet fleet = parse(in, path);
-                LOG.info("Simulating {} machines at {} locations from {}", fleet.machines().size(), fleet.locations().size(), path);
+                LOG.debug("Read {} machines at {} locations from {}", fleet.machines().size(), fleet.locations().size(), path);
                 return fleet;
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot read fleet file " + path, e);
             }
         }
-        LOG.info("Fleet file {} not found; simulating the built-in campus", path);
+        if (path != null && !path.isBlank() && !DEFAULT_PATH.equals(path)) {
+            // a path someone typed on purpose: falling back quietly would hide the typo
+            throw new IllegalArgumentException("Fleet file " + Path.of(path).toAbsolutePath()
+                    + " does not exist (vendstream.simulator.fleet-file)");
+        }
+        LOG.debug("Fleet file {} not found; using the built-in campus", path);
         return builtIn();
     }
 

@@ -35,7 +35,8 @@ public final class SimulatorConfiguration implements CamelConfiguration {
                 parseLong("vendstream.simulator.period", get(pc, "vendstream.simulator.period", "200")),
                 Boolean.parseBoolean(get(pc, "vendstream.simulator.follow-campus-day", "false")),
                 (int) parseLong("vendstream.simulator.burst-count", get(pc, "vendstream.simulator.burst-count", "100000")),
-                (int) parseLong("vendstream.simulator.backfill-days", get(pc, "vendstream.simulator.backfill-days", "0")));
+                (int) parseLong("vendstream.simulator.backfill-days", get(pc, "vendstream.simulator.backfill-days", "0")),
+                seed);
 
         context.getRegistry().bind("simulatorMetrics", new SimulatorMetrics(context));
         context.getRegistry().bind("vendingSimulator", new VendingSimulator(source, settings, Clock.system(zone)));

@@ -10,9 +10,10 @@ import java.util.Locale;
  * @param followCampusDay when true the live rate is the rate at the fleet's busiest hour and
  *                        follows the campus day (quiet nights); when false it is constant
  * @param backfillDays    days of history generated (with past timestamps) before the live stream
+ * @param seed            the random seed in use, logged so that a run can be repeated
  */
 public record SimulatorSettings(Mode mode, double eventsPerSecond, long periodMillis, boolean followCampusDay,
-                                int burstCount, int backfillDays) {
+                                int burstCount, int backfillDays, long seed) {
 
     public enum Mode {
         NORMAL, BURST;

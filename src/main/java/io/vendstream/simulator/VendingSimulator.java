@@ -15,15 +15,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The bean behind the route {@code simulate-vending-sales}: each timer tick asks it for the
  * records due since the last tick, so the configured events per second hold across the fleet
- * whatever the timer period. The first tick also brings the backfilled history; in burst mode
- * the first tick brings the whole burst, generated lazily as the route sends it, so every
- * occurredAt is the moment its event was made.
+ * whatever the timer period. The first tick also brings the backfilled history. In burst mode
+ * the ticks bring the burst in slices, one after another, generated as the route takes them so
+ * that every occurredAt is the moment its event was made.
  */
 public final class VendingSimulator {
 
     private static final Logger LOG = LoggerFactory.getLogger(VendingSimulator.class);
     // after a stall (broker down, long GC) catch up at most this many periods, not hours of backlog
     private static final int MAX_CATCH_UP_PERIODS = 25;
+    // a burst goes out in slices, so a million-record burst never sits in memory at once
+    static final int BURST_SLICE = 10_000;
 
     private final EventSource source;
     private final SimulatorSettings settings;
@@ -31,6 +33,7 @@ public final class VendingSimulator {
     private ZonedDateTime lastTick;
     private double carry;
     private boolean burstStarted;
+    private int burstRemaining;
 
     public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock) {
         this.source = source;
@@ -49,6 +52,12 @@ public final class VendingSimulator {
     /** The records to publish now, in order. */
     public synchronized Iterator<SimulatedRecord> tick() {
         ZonedDateTime now = now();
+        if (lastTick == null && !burstStarted) {
+            Fleet fleet = source.fleet().fleet();
+            LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} records/s (seed {})",
+                    fleet.machines().size(), fleet.locations().size(), fleet.campus(), settings.mode().name().toLowerCase(),
+                    settings.eventsPerSecond(), settings.seed());
+        }
         if (settings.mode() == SimulatorSettings.Mode.BURST) {
             return burst();
         }
@@ -101,12 +110,19 @@ public final class VendingSimulator {
     }
 
     private Iterator<SimulatedRecord> burst() {
-        if (burstStarted) {
+        if (!burstStarted) {
+            burstStarted = true;
+            burstRemaining = settings.burstCount();
+            LOG.info("Burst mode: publishing {} records as fast as Kafka takes them", burstRemaining);
+        } else if (burstRemaining == 0) {
             return Collections.emptyIterator();
         }
-        burstStarted = true;
-        LOG.info("Burst mode: publishing {} events as fast as Kafka takes them", settings.burstCount());
-        return records(source, settings.burstCount(), clock);
+        int slice = Math.min(burstRemaining, BURST_SLICE);
+        burstRemaining -= slice;
+        if (burstRemaining == 0) {
+            LOG.info("Burst mode: the last {} records of the burst are on their way", slice);
+        }
+        return records(source, slice, clock);
     }
 
     /** {@code count} records generated one by one as they are taken, each stamped with the clock's time. */

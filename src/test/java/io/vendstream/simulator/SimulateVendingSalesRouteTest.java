@@ -76,26 +76,26 @@ class SimulateVendingSalesRouteTest {
         Properties props = ns.appProperties();
         props.setProperty("vendstream.simulator.enabled", "true");
         props.setProperty("vendstream.simulator.mode", "burst");
-        props.setProperty("vendstream.simulator.burst-count", "2000");
+        props.setProperty("vendstream.simulator.burst-count", "12000");
         props.setProperty("vendstream.simulator.seed", "7");
         props.setProperty("vendstream.simulator.faults.duplicate-fraction", "0.05");
         for (InvalidKind kind : InvalidKind.values()) {
-            props.setProperty("vendstream.simulator.faults." + kind.propertyName() + "-fraction", "0.01");
+            props.setProperty("vendstream.simulator.faults." + kind.propertyName() + "-fraction", "0.002");
         }
         List<ConsumerRecord<String, byte[]>> records;
         long millis;
         try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
             long start = System.nanoTime();
-            records = consumeAtLeast(consumer, 2000, Duration.ofSeconds(240));
+            records = consumeAtLeast(consumer, 12000, Duration.ofSeconds(240));
             millis = (System.nanoTime() - start) / 1_000_000;
             SimulatorMetrics metrics = app.context().getRegistry().lookupByNameAndType("simulatorMetrics", SimulatorMetrics.class);
-            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.publishedTotal() == 2000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.publishedTotal() == 12000);
             assertThat(metrics.publishedByType()).containsKeys("sale", "duplicate", "oversize", "malformed_json");
             // nothing more after the burst
             assertThat(consumer.poll(Duration.ofSeconds(2))).isEmpty();
         }
         System.out.printf("burst of %d records consumed in %d ms%n", records.size(), millis);
-        assertThat(records).hasSize(2000);
+        assertThat(records).hasSize(12000);
 
         EnumSet<InvalidKind> seen = EnumSet.noneOf(InvalidKind.class);
         Set<String> eventIds = new HashSet<>();
@@ -109,7 +109,30 @@ class SimulateVendingSalesRouteTest {
             }
         }
         assertThat(seen).containsExactlyInAnyOrder(InvalidKind.values());
-        assertThat(duplicates).isBetween(50, 150);
+        // 5 % of 12000
+        assertThat(duplicates).isBetween(480, 720);
+    }
+
+    @Test
+    void should_count_and_report_the_records_kafka_refuses_and_deliver_the_rest() {
+        Namespace ns = INFRA.namespace("simulator_refused");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.simulator.mode", "burst");
+        props.setProperty("vendstream.simulator.burst-count", "400");
+        props.setProperty("vendstream.simulator.seed", "13");
+        props.setProperty("vendstream.simulator.faults.oversize-fraction", "0.05");
+        // the producer refuses anything over 20 kB: every oversize event fails, the others go through
+        props.setProperty("camel.component.kafka.max-request-size", "20000");
+        try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
+            SimulatorMetrics metrics = app.context().getRegistry().lookupByNameAndType("simulatorMetrics", SimulatorMetrics.class);
+            await().atMost(Duration.ofSeconds(120)).until(() -> metrics.publishedTotal() + metrics.errors() == 400);
+            List<ConsumerRecord<String, byte[]>> delivered = consumeAtLeast(consumer, (int) metrics.publishedTotal(), Duration.ofSeconds(60));
+            assertThat(metrics.errors()).isBetween(5L, 40L);
+            assertThat(metrics.publishedByType()).doesNotContainKey("oversize");
+            assertThat(delivered).hasSize((int) metrics.publishedTotal());
+            assertThat(delivered).allSatisfy(r -> assertThat(r.value().length).isLessThan(20_000));
+        }
     }
 
     private static KafkaConsumer<String, byte[]> consumer(Namespace ns) {

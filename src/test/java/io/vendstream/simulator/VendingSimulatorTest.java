@@ -1,0 +1,137 @@
+package io.vendstream.simulator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The timer-facing bean, driven by a simulated clock: the rate holds whatever the ticks do. */
+class VendingSimulatorTest {
+
+    private static final ZoneId JAKARTA = ZoneId.of("Asia/Jakarta");
+
+    @Test
+    void should_honour_the_rate_across_ticks_of_any_length() {
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.NORMAL, 0, false), clock);
+
+        int total = count(simulator.tick());
+        for (int i = 0; i < 300; i++) {
+            // irregular ticks, as a busy timer thread delivers them
+            clock.advance(Duration.ofMillis(i % 3 == 0 ? 130 : 270));
+            total += count(simulator.tick());
+        }
+        double seconds = 0.2 + 100 * 0.13 + 200 * 0.27;
+        assertThat(total).isCloseTo((int) (seconds * 10), org.assertj.core.data.Offset.offset(2));
+    }
+
+    @Test
+    void should_not_flood_the_topic_after_a_long_stall() {
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.NORMAL, 0, false), clock);
+        simulator.tick();
+        clock.advance(Duration.ofMinutes(10));
+        // at most 25 periods of 200 ms are caught up: 5 s at 10/s
+        assertThat(count(simulator.tick())).isEqualTo(50);
+    }
+
+    @Test
+    void should_follow_the_campus_day_when_asked() {
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        // 10:00 in Jakarta on a Tuesday: the busiest hour
+        VendingSimulator day = simulator(settings(SimulatorSettings.Mode.NORMAL, 0, true), clock);
+        day.tick();
+        clock.advance(Duration.ofSeconds(5));
+        int atTen = count(day.tick());
+        SimulatedClock night = new SimulatedClock(Instant.parse("2026-03-09T20:00:00Z"));
+        // 03:00 in Jakarta
+        VendingSimulator quiet = simulator(settings(SimulatorSettings.Mode.NORMAL, 0, true), night);
+        quiet.tick();
+        night.advance(Duration.ofSeconds(5));
+        int atThree = count(quiet.tick());
+        assertThat(atTen).isBetween(40, 50);
+        assertThat(atThree).isLessThan(atTen / 10);
+    }
+
+    @Test
+    void should_publish_the_burst_in_slices_and_then_nothing() {
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.BURST, 0, false), clock);
+        List<Integer> slices = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            slices.add(count(simulator.tick()));
+        }
+        assertThat(slices).containsExactly(VendingSimulator.BURST_SLICE, VendingSimulator.BURST_SLICE, 5_000, 0, 0);
+    }
+
+    @Test
+    void should_publish_the_backfilled_history_before_the_live_stream() {
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.NORMAL, 2, false), clock);
+        List<VendingEvent> first = new ArrayList<>();
+        simulator.tick().forEachRemaining(r -> first.add((VendingEvent) r.payload()));
+
+        assertThat(first).hasSizeGreaterThan(3000);
+        Instant twoDaysAgo = clock.instant().minus(Duration.ofDays(2));
+        assertThat(first.get(0).occurredAtTime().toInstant()).isBetween(twoDaysAgo, twoDaysAgo.plus(Duration.ofHours(1)));
+        for (int i = 1; i < first.size(); i++) {
+            assertThat(first.get(i).occurredAtTime()).isAfterOrEqualTo(first.get(i - 1).occurredAtTime());
+        }
+        assertThat(first.get(first.size() - 1).occurredAtTime().toInstant()).isEqualTo(clock.instant());
+    }
+
+    private static SimulatorSettings settings(SimulatorSettings.Mode mode, int backfillDays, boolean followCampusDay) {
+        return new SimulatorSettings(mode, 10, 200, followCampusDay, 25_000, backfillDays, 1);
+    }
+
+    private static VendingSimulator simulator(SimulatorSettings settings, Clock clock) {
+        Random random = new Random(1);
+        EventSource source = new EventSource(new FleetSimulator(FleetFile.builtIn(), random, JAKARTA), Faults.NONE, random);
+        return new VendingSimulator(source, settings, clock);
+    }
+
+    private static int count(Iterator<SimulatedRecord> records) {
+        int n = 0;
+        while (records.hasNext()) {
+            records.next();
+            n++;
+        }
+        return n;
+    }
+
+    /** A clock the test moves by hand. */
+    static final class SimulatedClock extends Clock {
+        private Instant now;
+
+        SimulatedClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return JAKARTA;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
