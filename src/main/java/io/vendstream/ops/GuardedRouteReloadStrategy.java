@@ -45,6 +45,9 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
     public GuardedRouteReloadStrategy(String directory, String pattern) {
         super(directory, false);
         setPattern(pattern);
+        // replace only the routes of the saved file: removing and re-adding every route would
+        // also re-register the platform-http and REST endpoints of files nobody touched
+        setRemoveAllRoutes(false);
     }
 
     @Override
