@@ -41,7 +41,12 @@ final class AppProcess implements AutoCloseable {
     /** Starts the application and waits (up to 2 minutes) for its start-up banner. */
     static AppProcess start(String name, Map<String, String> env) {
         AppProcess app = new AppProcess(name, env);
-        app.launch(true);
+        try {
+            app.launch(true);
+        } catch (RuntimeException | Error e) {
+            app.killIfRunning();
+            throw e;
+        }
         return app;
     }
 
@@ -50,7 +55,12 @@ final class AppProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is still running");
         }
-        launch(false);
+        try {
+            launch(false);
+        } catch (RuntimeException | Error e) {
+            killIfRunning();
+            throw e;
+        }
         return this;
     }
 
@@ -91,7 +101,7 @@ final class AppProcess implements AutoCloseable {
             process = builder.start();
             process.getOutputStream().close();
             await(name + " prints its start-up banner (see " + log + ")")
-                    .atMost(Duration.ofMinutes(4))
+                    .atMost(Duration.ofMinutes(6))
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> {
                         if (!process.isAlive()) {
@@ -140,6 +150,12 @@ final class AppProcess implements AutoCloseable {
     void kill9() {
         process.destroyForcibly();
         waitForExit(Duration.ofSeconds(30));
+    }
+
+    private void killIfRunning() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+        }
     }
 
     /** SIGTERM, as an orchestrator stopping an instance; returns the exit code. */

@@ -31,12 +31,12 @@ class RebalanceDrillIT {
             try (AppProcess b = rig.start("b")) {
                 // the burst arrives while b's consumer is joining the group
                 CompletableFuture<Void> burst = CompletableFuture.runAsync(() -> rig.publish(kafka, items.subList(first, second)));
-                await("b joins the group and gets partitions").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                await("b joins the group and gets partitions").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                         .until(() -> b.groupJoins() >= 1 && rig.assignments().size() == 2
                                 && rig.assignments().values().stream().noneMatch(java.util.Set::isEmpty));
                 long consumedAtJoin = rig.ledger().consumed();
                 burst.get();
-                await("both instances work on the burst").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                await("both instances work on the burst").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                         .until(() -> rig.ledger().consumed() >= consumedAtJoin + 2_000);
                 long consumedAtLeave = rig.ledger().consumed();
                 assertThat(consumedAtLeave).as("b leaves while there is still a backlog").isLessThan(second);

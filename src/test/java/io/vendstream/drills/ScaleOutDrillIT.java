@@ -25,7 +25,7 @@ class ScaleOutDrillIT {
         DrillRig rig = DrillRig.onSharedInfrastructure("scaleout");
         EventPlan plan = EventPlan.mixed(50_000, 50, 500);
         try (AppProcess a = rig.start("a"); AppProcess b = rig.start("b"); Kafka kafka = rig.producer()) {
-            await("both instances hold partitions").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+            await("both instances hold partitions").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .until(() -> rig.assignments().size() == 2
                             && rig.assignments().values().stream().noneMatch(Set::isEmpty));
             Map<String, Set<TopicPartition>> assignment = rig.assignments();
