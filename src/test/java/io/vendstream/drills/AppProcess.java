@@ -1,6 +1,10 @@
 package io.vendstream.drills;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -80,7 +85,7 @@ final class AppProcess implements AutoCloseable {
         // camel-main 4.18 does not read CAMEL_SERVER_PORT / CAMEL_MANAGEMENT_PORT from the environment
         // (application.properties' 8080 wins, while the banner shows the variable); JVM system properties work
         for (String key : List.of("camel.server.port", "camel.management.port")) {
-            String value = env.get(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+            String value = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_'));
             if (value != null) {
                 command.add("-D" + key + "=" + value);
             }
@@ -129,9 +134,9 @@ final class AppProcess implements AutoCloseable {
     }
 
     private static int httpStatus(String url) throws Exception {
-        return java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     String name() {

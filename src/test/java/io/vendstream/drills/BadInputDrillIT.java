@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -46,7 +47,7 @@ class BadInputDrillIT {
             plan.rejected(new EventPlan.Item("BAD-" + (i % 30), bad), i % 2 == 0 ? "MALFORMED_JSON" : "SCHEMA_VIOLATION");
         }
         Map<String, Object> flooded = Events.sale("FLOOD-01", "Aqua 600ml", 1, "5000", 10);
-        flooded.put("occurredAt", Events.timestamp(java.time.Instant.now().minusSeconds(7200)));
+        flooded.put("occurredAt", Events.timestamp(Instant.now().minusSeconds(7200)));
         plan.copies(flooded, COPIES).then(EventPlan.mixed(5_000, 50, 0));
 
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();

@@ -1,10 +1,15 @@
 package io.vendstream.drills;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -164,14 +169,14 @@ final class DrillRig {
 
     /** One line of figures per drill in target/drills/summary.txt (and on the console). */
     static void report(String drill, String figures) {
-        String line = java.time.Instant.now() + " " + drill + ": " + figures;
+        String line = Instant.now() + " " + drill + ": " + figures;
         System.out.println("[drill] " + line);
         try {
-            java.nio.file.Files.createDirectories(AppProcess.LOG_DIR);
-            java.nio.file.Files.writeString(AppProcess.LOG_DIR.resolve("summary.txt"), line + System.lineSeparator(),
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            Files.createDirectories(AppProcess.LOG_DIR);
+            Files.writeString(AppProcess.LOG_DIR.resolve("summary.txt"), line + System.lineSeparator(),
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.vendstream.drills;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import io.vendstream.support.Kafka;
@@ -33,7 +34,7 @@ class RebalanceDrillIT {
                 CompletableFuture<Void> burst = CompletableFuture.runAsync(() -> rig.publish(kafka, items.subList(first, second)));
                 await("b joins the group and gets partitions").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                         .until(() -> b.groupJoins() >= 1 && rig.assignments().size() == 2
-                                && rig.assignments().values().stream().noneMatch(java.util.Set::isEmpty));
+                                && rig.assignments().values().stream().noneMatch(Set::isEmpty));
                 long consumedAtJoin = rig.ledger().consumed();
                 burst.get();
                 await("both instances work on the burst").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
