@@ -3,6 +3,7 @@ package io.vendstream.support;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class Events {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final DateTimeFormatter RFC_3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 
     private Events() {
     }
@@ -43,8 +45,16 @@ public final class Events {
         e.put("product", product);
         e.put("category", "drink");
         e.put("quantity", quantity);
-        e.put("occurredAt", Instant.now().truncatedTo(ChronoUnit.MILLIS).atOffset(ZoneOffset.ofHours(7)).toString());
+        e.put("occurredAt", timestamp(Instant.now()));
         return e;
+    }
+
+    /**
+     * RFC 3339 with seconds always present: OffsetDateTime.toString() drops ":00" at a whole minute
+     * ("...T23:35+07:00"), which the contract rightly rejects.
+     */
+    public static String timestamp(Instant instant) {
+        return RFC_3339.format(instant.truncatedTo(ChronoUnit.MILLIS).atOffset(ZoneOffset.ofHours(7)));
     }
 
     public static byte[] json(Map<String, Object> event) {

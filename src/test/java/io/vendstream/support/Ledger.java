@@ -12,6 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Reads the ingest bookkeeping of one schema and checks that it reconciles. */
 public final class Ledger {
 
+    /** The campus day of a sale, in the default vendstream.timezone the tests run with. */
+    private static final String CAMPUS_DAY = "(occurred_at at time zone 'Asia/Jakarta')::date";
+
     private final String url;
     private final String user;
     private final String password;
@@ -79,6 +82,34 @@ public final class Ledger {
                 .as("daily product rollup count").isEqualTo(queryLong("select count(*) from sales"));
         assertThat(queryLong("select coalesce(sum(sales_count), 0) from sales_daily_payment"))
                 .as("daily payment rollup count").isEqualTo(queryLong("select count(*) from sales"));
+        assertThat(queryLong("select count(*) from ((select day, machine_id, product, sales_count, units, revenue "
+                + "from sales_daily_product) except all (select " + CAMPUS_DAY + ", machine_id, product, count(*), sum(quantity), "
+                + "sum(amount) from sales group by 1, 2, 3)) d")).as("daily product rollup rows that differ from a "
+                + "recomputation").isZero();
+        assertThat(queryLong("select count(*) from ((select day, machine_id, payment_method, sales_count, revenue "
+                + "from sales_daily_payment) except all (select " + CAMPUS_DAY + ", machine_id, payment_method, count(*), "
+                + "sum(amount) from sales group by 1, 2, 3)) d")).as("daily payment rollup rows that differ from a "
+                + "recomputation").isZero();
+        assertThat(queryLong("select count(*) from ((select machine_id, last_seen from machines) except all "
+                + "(select machine_id, max(occurred_at) from (select machine_id, occurred_at from sales union all "
+                + "select machine_id, occurred_at from restocks) e group by machine_id)) d"))
+                .as("machines whose last_seen differs from their latest stored event").isZero();
+    }
+
+    /**
+     * Current stock equals the stockAfter of each slot's latest stored event (sales and restocks).
+     * Holds when every event carries stockAfter and each machine's events are published in
+     * occurredAt order, as the drills publish them.
+     */
+    public void assertStockFollowsLatestEvents() {
+        String latest = "select distinct on (machine_id, product) machine_id, product, stock_after, occurred_at "
+                + "from (select machine_id, product, stock_after, occurred_at from sales union all "
+                + "select machine_id, product, stock_after, occurred_at from restocks) e "
+                + "order by machine_id, product, occurred_at desc";
+        assertThat(queryLong("select count(*) from stock")).as("stock slots")
+                .isEqualTo(queryLong("select count(*) from (" + latest + ") l"));
+        assertThat(queryLong("select count(*) from ((select machine_id, product, quantity, as_of from stock) except all ("
+                + latest + ")) d")).as("stock slots whose quantity or as_of differs from their latest stored event").isZero();
     }
 
     public void execute(String sql) {
