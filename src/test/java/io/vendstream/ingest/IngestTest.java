@@ -72,7 +72,7 @@ class IngestTest {
         Map<String, Object> restock = Events.restock("ENG-01", "Teh Botol", 12, 12);
         Map<String, Object> sale = Events.sale("ENG-01", "Teh Botol", 3, "7500.50", 9);
         sale.put("paymentMethod", "cash");
-        sale.put("occurredAt", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1).atOffset(ZoneOffset.ofHours(7)).toString());
+        sale.put("occurredAt", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1).atOffset(ZoneOffset.ofHours(7)).format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         sale.put("firmware", "2.1.0"); // unknown fields are ignored
         kafka.send(ns.topic(), "ENG-01", Events.json(restock));
         kafka.send(ns.topic(), "ENG-01", Events.json(sale));
@@ -140,7 +140,7 @@ class IngestTest {
         Map<String, Object> outOfRange = Events.sale("BAD-01", "Pocari", 1, "-8000", 3);
         Map<String, Object> tooManyDecimals = Events.sale("BAD-01", "Pocari", 1, "8000.125", 3);
         Map<String, Object> future = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
-        future.put("occurredAt", Instant.now().plus(Duration.ofHours(2)).atOffset(ZoneOffset.UTC).toString());
+        future.put("occurredAt", Instant.now().plus(Duration.ofHours(2)).atOffset(ZoneOffset.UTC).format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         Map<String, Object> unknownType = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
         unknownType.put("type", "refund");
         Map<String, Object> oversize = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
