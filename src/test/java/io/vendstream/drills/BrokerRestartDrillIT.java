@@ -58,7 +58,7 @@ class BrokerRestartDrillIT {
             long downSeconds = (System.nanoTime() - down) / 1_000_000_000L;
 
             // and the rest of the burst arrives after the restart
-            try (Kafka kafka = rig.producer()) {
+            try (Kafka kafka = rig.producerAfterBrokerRestart()) {
                 rig.publish(kafka, plan.items().subList(firstPart, plan.records()));
             }
             long recovering = System.nanoTime();

@@ -113,6 +113,11 @@ final class DrillRig {
         return new Kafka(bootstrap);
     }
 
+    /** A producer for a broker that was restarted in this JVM (see {@link Kafka#Kafka(String, boolean)}). */
+    Kafka producerAfterBrokerRestart() {
+        return new Kafka(bootstrap, false);
+    }
+
     void publish(Kafka kafka, List<EventPlan.Item> items) {
         for (EventPlan.Item item : items) {
             kafka.sendAsync(topic(), item.key(), item.value());

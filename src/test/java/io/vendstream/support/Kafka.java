@@ -23,12 +23,25 @@ public final class Kafka implements AutoCloseable {
     private final String bootstrap;
     private final KafkaProducer<byte[], byte[]> producer;
 
+    private final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+
     public Kafka(String bootstrap) {
+        this(bootstrap, true);
+    }
+
+    /**
+     * @param idempotent false for a producer that must not depend on broker-side producer state:
+     *                   an in-process broker restarted by a test may hand out a producer id again,
+     *                   which an idempotent producer then sees as out-of-order. One request in flight
+     *                   keeps the records in order all the same.
+     */
+    public Kafka(String bootstrap, boolean idempotent) {
         this.bootstrap = bootstrap;
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, String.valueOf(idempotent),
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, idempotent ? "5" : "1",
                 ProducerConfig.LINGER_MS_CONFIG, "5",
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024)),
                 new ByteArraySerializer(), new ByteArraySerializer());
@@ -49,11 +62,20 @@ public final class Kafka implements AutoCloseable {
 
     /** Publishes without waiting; call {@link #flush()} to wait for all. */
     public void sendAsync(String topic, String key, byte[] value) {
-        producer.send(new ProducerRecord<>(topic, key == null ? null : Events.utf8(key), value));
+        producer.send(new ProducerRecord<>(topic, key == null ? null : Events.utf8(key), value), (metadata, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            }
+        });
     }
 
+    /** Waits for every record sent so far; fails if the broker refused any of them. */
     public void flush() {
         producer.flush();
+        Exception e = failure.get();
+        if (e != null) {
+            throw new IllegalStateException("the broker refused a record: " + e.getMessage(), e);
+        }
     }
 
     /** Reads a topic from the beginning until a record matches, or fails when the time is up. */
