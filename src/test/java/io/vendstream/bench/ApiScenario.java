@@ -61,6 +61,9 @@ final class ApiScenario {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         try (AppProcess app = AppProcess.start(infra, "api", id, topic, id + "-ingest", true, p.appJvmOptions())) {
             app.awaitHealthy(Duration.ofMinutes(3));
+            // health is UP once Kafka and the database answer; the route controller may still be starting
+            // the REST routes, so give the API a moment to appear (a build without one just waits this out)
+            awaitApi(http, app.baseUrl());
             List<String> paths = endpoints(http, app.baseUrl());
             figures.put("endpointSource", paths == CONTRACT_PATHS ? "product contract (no /api/openapi.json)" : "/api/openapi.json");
             Map<String, Object> endpoints = new LinkedHashMap<>();
@@ -82,6 +85,15 @@ final class ApiScenario {
             figures.put("peakRssMib", Percentiles.round(app.peakRssMib()));
         }
         return figures;
+    }
+
+    private static void awaitApi(HttpClient http, String baseUrl) {
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptions().until(() -> get(http, baseUrl + "/api/openapi.json").statusCode() != 404);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // no OpenAPI document in this build: the product contract's paths are tried
+        }
     }
 
     /** GET paths without path parameters, from the application's OpenAPI document if it serves one. */
