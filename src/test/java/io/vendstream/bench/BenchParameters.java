@@ -1,0 +1,85 @@
+package io.vendstream.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Benchmark sizes, read from system properties ({@code -Dbench.events=200000} on the Maven command
+ * line reaches the test JVM). The defaults are the full benchmark of issue 7; {@link #smoke()} is
+ * the size the normal test run uses to keep the benchmark from rotting.
+ */
+record BenchParameters(
+        Set<String> scenarios,
+        int events,
+        double duplicateShare,
+        double invalidShare,
+        int maxPollRecords,
+        Duration drainTimeout,
+        int latencyRate,
+        int latencySeconds,
+        int latencyWarmupSeconds,
+        long apiSales,
+        int apiClients,
+        int apiSecondsPerEndpoint,
+        int apiWarmupSeconds,
+        int apiMaxRequestsPerEndpoint,
+        List<String> appJvmOptions,
+        String timezone) {
+
+    static BenchParameters fromSystemProperties() {
+        return new BenchParameters(
+                Arrays.stream(System.getProperty("bench.scenarios", "ingest,latency,api").split(","))
+                        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()),
+                Integer.getInteger("bench.events", 1_000_000),
+                Double.parseDouble(System.getProperty("bench.duplicate-share", "0.01")),
+                Double.parseDouble(System.getProperty("bench.invalid-share", "0.01")),
+                Integer.getInteger("bench.max-poll-records", 2000),
+                Duration.ofMinutes(Integer.getInteger("bench.drain-timeout-minutes", 30)),
+                Integer.getInteger("bench.latency.rate", 2000),
+                Integer.getInteger("bench.latency.seconds", 60),
+                Integer.getInteger("bench.latency.warmup-seconds", 10),
+                Long.getLong("bench.api.sales", 10_000_000L),
+                Integer.getInteger("bench.api.clients", 32),
+                Integer.getInteger("bench.api.seconds", 15),
+                Integer.getInteger("bench.api.warmup-seconds", 3),
+                Integer.getInteger("bench.api.max-requests", 500_000),
+                Arrays.stream(System.getProperty("bench.app.jvm-options", "").split(" "))
+                        .filter(s -> !s.isBlank()).toList(),
+                System.getProperty("bench.timezone", "Asia/Jakarta"));
+    }
+
+    /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
+    static BenchParameters smoke() {
+        return new BenchParameters(Set.of("ingest", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3),
+                200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta");
+    }
+
+    boolean runs(String scenario) {
+        return scenarios.contains(scenario);
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scenarios", scenarios.stream().sorted().toList());
+        m.put("events", events);
+        m.put("duplicateShare", duplicateShare);
+        m.put("invalidShare", invalidShare);
+        m.put("maxPollRecords", maxPollRecords);
+        m.put("latencyRatePerSecond", latencyRate);
+        m.put("latencySeconds", latencySeconds);
+        m.put("latencyWarmupSeconds", latencyWarmupSeconds);
+        m.put("apiSales", apiSales);
+        m.put("apiClients", apiClients);
+        m.put("apiSecondsPerEndpoint", apiSecondsPerEndpoint);
+        m.put("apiWarmupSeconds", apiWarmupSeconds);
+        m.put("apiMaxRequestsPerEndpoint", apiMaxRequestsPerEndpoint);
+        m.put("appJvmOptions", appJvmOptions);
+        m.put("timezone", timezone);
+        return m;
+    }
+}

@@ -1,0 +1,110 @@
+package io.vendstream.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/** The human-readable summary of a run, with each target marked met or missed. */
+final class BenchTable {
+
+    static final double TARGET_INGEST_RATIO = 0.8;
+    static final double TARGET_LATENCY_P99_MS = 100;
+    static final double TARGET_API_P99_MS = 50;
+    static final double TARGET_RSS_MIB = 768;
+
+    private BenchTable() {
+    }
+
+    @SuppressWarnings("unchecked")
+    static String render(Map<String, Object> r) {
+        StringBuilder b = new StringBuilder("\n");
+        Map<String, Object> machine = (Map<String, Object>) r.get("machine");
+        Map<String, Object> versions = (Map<String, Object>) r.get("versions");
+        Map<String, Object> load = (Map<String, Object>) r.get("loadAverage");
+        line(b, "vendstream benchmark %s (commit %s)", r.get("startedAt"), versions.get("commit"));
+        line(b, "machine: %s cores, %s MiB, %s; load at start %s, at end %s", machine.get("cores"),
+                machine.get("memoryMib"), machine.get("cpu"), load.get("atStart"), load.get("atEnd"));
+        line(b, "versions: Java %s, Camel %s, Kafka %s, PostgreSQL %s", versions.get("java"), versions.get("camel"),
+                versions.get("kafka"), versions.get("postgresql"));
+
+        Map<String, Object> ingest = (Map<String, Object>) r.get("ingest");
+        if (ingest != null) {
+            Map<String, Object> expected = (Map<String, Object>) ingest.get("expected");
+            Map<String, Object> app = (Map<String, Object>) ingest.get("app");
+            Map<String, Object> base = (Map<String, Object>) ingest.get("baseline");
+            line(b, "");
+            line(b, "INGEST  %s records (%s sales, %s restocks, %s duplicates, %s invalid), published at %s/s",
+                    expected.get("records"), expected.get("sales"), expected.get("restocks"), expected.get("duplicates"),
+                    expected.get("invalid"), ingest.get("publishEventsPerSecond"));
+            line(b, "  %-22s %12s %10s %16s %10s %10s %10s", "", "events/s", "drain s", "wall s (start-up)", "stored",
+                    "dupl.", "rejected");
+            line(b, "  %-22s %12s %10s %16s %10s %10s %10s", "application", app.get("eventsPerSecond"),
+                    app.get("drainSeconds"), app.get("wallSecondsIncludingStartup"), app.get("stored"),
+                    app.get("duplicates"), app.get("rejected"));
+            line(b, "  %-22s %12s %10s %16s %10s %10s %10s", "raw baseline", base.get("eventsPerSecond"),
+                    base.get("drainSeconds"), base.get("wallSecondsIncludingStartup"), base.get("stored"),
+                    base.get("duplicates"), base.get("rejected"));
+            double ratio = ((Number) ingest.get("ratio")).doubleValue();
+            line(b, "  application / baseline = %.2f   (target >= %.1f) %s", ratio, TARGET_INGEST_RATIO,
+                    verdict(ratio >= TARGET_INGEST_RATIO));
+            line(b, "  same stored set (counts, id checksums, amounts, rollups, stock): %s",
+                    Boolean.TRUE.equals(ingest.get("sameStoredSet")) ? "yes" : "NO");
+            double rss = ((Number) app.get("peakRssMib")).doubleValue();
+            line(b, "MEMORY  peak RSS of the application JVM during ingest: %.0f MiB   (target <= %.0f) %s", rss,
+                    TARGET_RSS_MIB, verdict(rss <= TARGET_RSS_MIB));
+        }
+
+        Map<String, Object> latency = (Map<String, Object>) r.get("latency");
+        if (latency != null) {
+            Map<String, Object> committed = (Map<String, Object>) latency.get("committed");
+            Map<String, Object> tx = (Map<String, Object>) latency.get("transactionStart");
+            line(b, "");
+            line(b, "LATENCY %s sales at %s/s (target rate %s/s)", latency.get("measuredSales"),
+                    latency.get("achievedRatePerSecond"), latency.get("targetRatePerSecond"));
+            line(b, "  %-34s %8s %8s %8s %8s", "occurredAt ->", "p50 ms", "p95 ms", "p99 ms", "max ms");
+            line(b, "  %-34s %8s %8s %8s %8s", "committed (visible, poll " + latency.get("watcherPollMs") + " ms)",
+                    committed.get("p50Ms"), committed.get("p95Ms"), committed.get("p99Ms"), committed.get("maxMs"));
+            line(b, "  %-34s %8s %8s %8s %8s", "transaction start (ingested_at)", tx.get("p50Ms"), tx.get("p95Ms"),
+                    tx.get("p99Ms"), tx.get("maxMs"));
+            double p99 = ((Number) committed.get("p99Ms")).doubleValue();
+            line(b, "  p99 committed %.1f ms   (target <= %.0f) %s", p99, TARGET_LATENCY_P99_MS,
+                    verdict(p99 <= TARGET_LATENCY_P99_MS));
+        }
+
+        Map<String, Object> api = (Map<String, Object>) r.get("api");
+        if (api != null) {
+            Map<String, Object> seed = (Map<String, Object>) api.get("seed");
+            Map<String, Object> params = (Map<String, Object>) r.get("parameters");
+            line(b, "");
+            line(b, "API     %s sales seeded (COPY %s s, indexes %s s, rollups %s s); %s clients, %s s per endpoint",
+                    seed.get("sales"), seed.get("copySeconds"), seed.get("indexSeconds"), seed.get("rollupSeconds"),
+                    params.get("apiClients"), params.get("apiSecondsPerEndpoint"));
+            line(b, "  %-28s %10s %9s %9s %9s  %s", "endpoint", "req/s", "p50 ms", "p99 ms", "max ms", "statuses");
+            double worst = 0;
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) api.get("endpoints")).entrySet()) {
+                Map<String, Object> m = (Map<String, Object>) e.getValue();
+                double p99 = ((Number) m.get("p99Ms")).doubleValue();
+                worst = Math.max(worst, p99);
+                line(b, "  %-28s %10s %9s %9s %9s  %s %s", e.getKey(), m.get("requestsPerSecond"), m.get("p50Ms"),
+                        m.get("p99Ms"), m.get("maxMs"), m.get("statuses"), p99 <= TARGET_API_P99_MS ? "" : "MISSED");
+            }
+            for (String skipped : (List<String>) api.get("skipped")) {
+                line(b, "  skipped %s", skipped);
+            }
+            if (((Map<String, Object>) api.get("endpoints")).isEmpty()) {
+                line(b, "  no /api endpoint in this build: nothing measured");
+            } else {
+                line(b, "  worst p99 %.1f ms   (target <= %.0f) %s", worst, TARGET_API_P99_MS,
+                        verdict(worst <= TARGET_API_P99_MS));
+            }
+        }
+        return b.toString();
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "MET" : "MISSED";
+    }
+
+    private static void line(StringBuilder b, String format, Object... args) {
+        b.append(String.format(java.util.Locale.ROOT, format, args)).append('\n');
+    }
+}

@@ -1,0 +1,191 @@
+package io.vendstream.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Map.Entry;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * End-to-end latency at a steady rate: sales are published at a fixed pace, each dated with its
+ * send time (occurredAt = now), while the application ingests them. Two figures per sale:
+ * <ul>
+ * <li><b>committed</b> (the target): occurredAt until the sale is visible to a reader. A watcher polls
+ * {@code ingest_partitions} every {@value #WATCH_INTERVAL_MS} ms; each batch transaction stamps
+ * {@code updated_at = now()} there and {@code ingested_at = now()} on its sales, so the moment a new
+ * {@code updated_at} appears is the commit, seen at most one poll late. A sale's committed latency
+ * is that moment minus its occurredAt (an upper bound by at most the poll interval).</li>
+ * <li><b>transaction start</b>: {@code sales.ingested_at - occurred_at}, from PostgreSQL alone;
+ * {@code now()} is the start of the transaction, so this leaves out the store itself.</li>
+ * </ul>
+ * The warm-up seconds are published but not counted.
+ */
+final class LatencyScenario {
+
+    static final int WATCH_INTERVAL_MS = 2;
+
+    private final BenchInfra infra;
+    private final BenchParameters p;
+
+    LatencyScenario(BenchInfra infra, BenchParameters p) {
+        this.infra = infra;
+        this.p = p;
+    }
+
+    Map<String, Object> run(String runId) throws Exception {
+        String id = "bench_latency_" + runId;
+        String topic = id + ".events";
+        infra.createTopics(topic, topic + ".dlq");
+        Map<String, Object> figures = new LinkedHashMap<>();
+        CampusEvents events = new CampusEvents(7, 0, 0);
+        try (AppProcess app = AppProcess.start(infra, "latency", id, topic, id + "-ingest", true, p.appJvmOptions())) {
+            app.awaitHealthy(Duration.ofMinutes(3));
+            TreeMap<Long, Long> commits = new TreeMap<>();
+            AtomicBoolean watching = new AtomicBoolean(true);
+            AtomicLong polls = new AtomicLong();
+            Thread watcher = new Thread(() -> watch(id, commits, watching, polls), "bench-commit-watcher");
+            watcher.start();
+
+            long measuredFrom;
+            long measuredTo;
+            long sent;
+            long watchStarted = System.nanoTime();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                    ProducerConfig.LINGER_MS_CONFIG, "0"),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                // health UP does not mean the consumer has joined its group: one sale must make it through first
+                CampusEvents.Draft probe = events.nextValid(Instant.now());
+                producer.send(new ProducerRecord<>(topic, probe.key(), probe.value()));
+                producer.flush();
+                await("the first sale to be stored").atMost(Duration.ofMinutes(3))
+                        .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                        .until(() -> stored(id) >= 1);
+                long warmup = (long) p.latencyRate() * p.latencyWarmupSeconds();
+                long total = warmup + (long) p.latencyRate() * p.latencySeconds();
+                long start = System.nanoTime();
+                long fromMicros = 0;
+                for (long i = 0; i < total; i++) {
+                    long due = start + i * 1_000_000_000L / p.latencyRate();
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    if (i == warmup) {
+                        fromMicros = micros(Instant.now());
+                    }
+                    CampusEvents.Draft d = events.nextValid(Instant.now());
+                    producer.send(new ProducerRecord<>(topic, d.key(), d.value()));
+                }
+                producer.flush();
+                measuredFrom = fromMicros;
+                measuredTo = micros(Instant.now());
+                sent = total;
+            }
+            long expectedStored = events.expected().sales + events.expected().restocks;
+            await("every published event to be stored").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> stored(id) >= expectedStored);
+            watching.set(false);
+            watcher.join();
+            double watchSeconds = (System.nanoTime() - watchStarted) / 1e9;
+
+            double[][] samples = latencies(id, measuredFrom, measuredTo, commits);
+            Percentiles committed = new Percentiles(samples[0]);
+            Percentiles txStart = new Percentiles(samples[1]);
+            double achievedRate = committed.count() / ((measuredTo - measuredFrom) / 1e6);
+            figures.put("targetRatePerSecond", p.latencyRate());
+            figures.put("achievedRatePerSecond", Math.round(achievedRate));
+            figures.put("published", sent);
+            figures.put("measuredSales", committed.count());
+            figures.put("committed", committed.toMap());
+            figures.put("transactionStart", txStart.toMap());
+            figures.put("watcherPollMs", Percentiles.round(watchSeconds * 1000 / Math.max(1, polls.get())));
+            figures.put("peakRssMib", Percentiles.round(app.peakRssMib()));
+        }
+        return figures;
+    }
+
+    /** Records, for each batch transaction, when its commit became visible (bench clock, microseconds). */
+    private void watch(String schema, TreeMap<Long, Long> commits, AtomicBoolean watching, AtomicLong polls) {
+        try (Connection c = infra.connect(schema);
+             PreparedStatement st = c.prepareStatement(
+                     "select (extract(epoch from max(updated_at)) * 1000000)::bigint from ingest_partitions")) {
+            long last = Long.MIN_VALUE;
+            while (watching.get()) {
+                try (ResultSet rs = st.executeQuery()) {
+                    long seen = micros(Instant.now());
+                    if (rs.next() && rs.getObject(1) != null && rs.getLong(1) != last) {
+                        last = rs.getLong(1);
+                        synchronized (commits) {
+                            commits.put(last, seen);
+                        }
+                    }
+                }
+                polls.incrementAndGet();
+                LockSupport.parkNanos(WATCH_INTERVAL_MS * 1_000_000L);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("the commit watcher failed", e);
+        }
+    }
+
+    /** [committed latencies, transaction-start latencies] in ms for the sales of the measured window. */
+    private double[][] latencies(String schema, long fromMicros, long toMicros, TreeMap<Long, Long> commits)
+            throws Exception {
+        java.util.List<double[]> rows = new java.util.ArrayList<>();
+        try (Connection c = infra.connect(schema);
+             PreparedStatement st = c.prepareStatement("select (extract(epoch from occurred_at) * 1000000)::bigint, "
+                     + "(extract(epoch from ingested_at) * 1000000)::bigint from sales "
+                     + "where occurred_at >= ? and occurred_at <= ?")) {
+            st.setObject(1, Instant.EPOCH.plusNanos(fromMicros * 1000).atOffset(java.time.ZoneOffset.UTC));
+            st.setObject(2, Instant.EPOCH.plusNanos(toMicros * 1000).atOffset(java.time.ZoneOffset.UTC));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    long occurred = rs.getLong(1);
+                    long txStart = rs.getLong(2);
+                    // the commit of this row's transaction, or (if two commits fell between two polls)
+                    // the next one seen: the row was visible by then
+                    Entry<Long, Long> commit = commits.ceilingEntry(txStart);
+                    double visible = commit == null ? Double.NaN : (commit.getValue() - occurred) / 1000.0;
+                    rows.add(new double[] {visible, (txStart - occurred) / 1000.0});
+                }
+            }
+        }
+        double[][] result = new double[2][rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            result[0][i] = rows.get(i)[0];
+            result[1][i] = rows.get(i)[1];
+        }
+        return result;
+    }
+
+    private long stored(String schema) throws Exception {
+        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select coalesce(sum(stored), 0) from ingest_partitions")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long micros(Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+    }
+}
