@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
-    private static final long SHUTDOWN_BUDGET_SECONDS = 15;
+    private static final long SHUTDOWN_BUDGET_SECONDS = 20;
 
     private Lifecycle() {
     }
