@@ -38,8 +38,11 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * <li>record rejections in {@code rejected_events} (unique per source record);</li>
  * <li>advance the fences and the reconciliation counters.</li>
  * </ol>
- * Rows are sent as arrays through {@code unnest}, one round trip per table, in key order so that
- * concurrent instances lock rows in the same order.
+ * Rows are sent as arrays through {@code unnest}, in key order so that concurrent instances lock
+ * rows in the same order. Steps 3 and 5 are a single statement of data-modifying CTEs (PostgreSQL
+ * runs each to completion), so a batch costs four round trips in all: fences, claim, writes,
+ * commit. At a steady trickle of events the batch's fixed cost is what the end-to-end latency is
+ * made of, and one round trip per table made it several times longer.
  */
 public final class EventStore {
 
@@ -104,16 +107,18 @@ public final class EventStore {
         }
         List<VendingEvent> sales = fresh.stream().filter(VendingEvent::isSale).toList();
         List<VendingEvent> restocks = fresh.stream().filter(e -> !e.isSale()).toList();
-        insertSales(c, sales);
-        insertRestocks(c, restocks);
-        upsertMachines(c, fresh);
-        upsertStock(c, fresh);
-        upsertSalesHourly(c, sales);
-        upsertSalesDailyProduct(c, sales);
-        upsertSalesDailyPayment(c, sales);
         insertRejections(c, refused);
-        upsertLatency(c, fresh);
-        advanceFences(c, topic, accepted, refused, tallies);
+        Writes writes = new Writes();
+        insertSales(writes, sales);
+        insertRestocks(writes, restocks);
+        upsertMachines(writes, fresh);
+        upsertStock(writes, fresh);
+        upsertSalesHourly(writes, sales);
+        upsertSalesDailyProduct(writes, sales);
+        upsertSalesDailyPayment(writes, sales);
+        upsertLatency(writes, fresh);
+        advanceFences(writes, topic, tallies);
+        writes.execute(c);
         int consumed = accepted.size() + refused.size();
         int duplicates = tallies.values().stream().mapToInt(t -> t.duplicates).sum();
         return new Outcome(consumed, fresh.size(), duplicates, refused.size());
@@ -139,14 +144,24 @@ public final class EventStore {
 
     // --- fences --------------------------------------------------------------------------------
 
+    /** Locks the batch's partitions' rows (creating those never seen) and reads their fences. */
     private static Map<Integer, Long> lockFences(Connection c, String topic, IngestBatch batch) throws SQLException {
         Integer[] partitions = batch.polled().stream().map(SourceRecord::partition).distinct().sorted().toArray(Integer[]::new);
-        try (PreparedStatement insert = c.prepareStatement(
-                "insert into ingest_partitions (topic, partition) select ?, unnest(?::int[]) on conflict do nothing")) {
-            insert.setString(1, topic);
-            insert.setArray(2, c.createArrayOf("int4", partitions));
-            insert.executeUpdate();
+        Map<Integer, Long> fences = selectFencesForUpdate(c, topic, partitions);
+        if (fences.size() < partitions.length) {
+            try (PreparedStatement insert = c.prepareStatement(
+                    "insert into ingest_partitions (topic, partition) select ?, unnest(?::int[]) on conflict do nothing")) {
+                insert.setString(1, topic);
+                insert.setArray(2, c.createArrayOf("int4", partitions));
+                insert.executeUpdate();
+            }
+            fences = selectFencesForUpdate(c, topic, partitions);
         }
+        return fences;
+    }
+
+    private static Map<Integer, Long> selectFencesForUpdate(Connection c, String topic, Integer[] partitions)
+            throws SQLException {
         Map<Integer, Long> fences = new HashMap<>();
         try (PreparedStatement select = c.prepareStatement(
                 "select partition, next_offset from ingest_partitions where topic = ? and partition = any(?::int[]) "
@@ -162,28 +177,21 @@ public final class EventStore {
         return fences;
     }
 
-    private static void advanceFences(Connection c, String topic, List<Accepted> accepted, List<Refused> refused,
-                                      Map<Integer, PartitionTally> tallies) throws SQLException {
+    private static void advanceFences(Writes writes, String topic, Map<Integer, PartitionTally> tallies) {
         if (tallies.isEmpty()) {
             return;
         }
-        try (PreparedStatement st = c.prepareStatement(
-                "update ingest_partitions set next_offset = greatest(next_offset, ?), consumed = consumed + ?, "
-                        + "stored = stored + ?, duplicates = duplicates + ?, rejected = rejected + ?, updated_at = now() "
-                        + "where topic = ? and partition = ?")) {
-            for (Map.Entry<Integer, PartitionTally> e : tallies.entrySet()) {
-                PartitionTally t = e.getValue();
-                st.setLong(1, t.nextOffset);
-                st.setLong(2, t.consumed);
-                st.setLong(3, t.stored);
-                st.setLong(4, t.duplicates);
-                st.setLong(5, t.rejected);
-                st.setString(6, topic);
-                st.setInt(7, e.getKey());
-                st.addBatch();
-            }
-            st.executeBatch();
-        }
+        Columns cols = new Columns(tallies.size());
+        tallies.forEach((partition, t) -> cols.add(topic, partition, t.nextOffset, t.consumed, t.stored, t.duplicates,
+                t.rejected));
+        writes.add("write_fences",
+                "update ingest_partitions p set next_offset = greatest(p.next_offset, i.next_offset), "
+                        + "consumed = p.consumed + i.consumed, stored = p.stored + i.stored, "
+                        + "duplicates = p.duplicates + i.duplicates, rejected = p.rejected + i.rejected, updated_at = now() "
+                        + "from unnest(?::text[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) "
+                        + "as i (topic, partition, next_offset, consumed, stored, duplicates, rejected) "
+                        + "where p.topic = i.topic and p.partition = i.partition",
+                cols, "text", "int4", "int8", "int8", "int8", "int8", "int8");
     }
 
     // --- the idempotent repository -------------------------------------------------------------
@@ -202,7 +210,7 @@ public final class EventStore {
                 "insert into processed_events (event_id, event_type, source_partition, source_offset) "
                         + "select * from unnest(?::uuid[], ?::text[], ?::int[], ?::bigint[]) "
                         + "on conflict (event_id) do nothing returning event_id")) {
-            cols.bind(c, st, "text", "text", "int4", "int8");
+            cols.bind(c, st, 1, "text", "text", "int4", "int8");
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     claimed.add(rs.getObject(1, UUID.class));
@@ -214,7 +222,7 @@ public final class EventStore {
 
     // --- raw events ----------------------------------------------------------------------------
 
-    private static void insertSales(Connection c, List<VendingEvent> sales) throws SQLException {
+    private static void insertSales(Writes writes, List<VendingEvent> sales) {
         if (sales.isEmpty()) {
             return;
         }
@@ -223,17 +231,15 @@ public final class EventStore {
             cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.unitPrice(), e.currency(),
                     e.quantity(), e.amount(), e.paymentMethod(), e.stockAfter(), e.occurredAt());
         }
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_sales",
                 "insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, "
                         + "amount, payment_method, stock_after, occurred_at) select * from unnest(?::uuid[], ?::text[], "
                         + "?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::int[], ?::numeric[], ?::text[], "
-                        + "?::int[], ?::timestamptz[])")) {
-            cols.bind(c, st, "text", "text", "text", "text", "text", "text", "text", "int4", "text", "text", "int4", "text");
-            st.executeUpdate();
-        }
+                        + "?::int[], ?::timestamptz[])",
+                cols, "text", "text", "text", "text", "text", "text", "text", "int4", "text", "text", "int4", "text");
     }
 
-    private static void insertRestocks(Connection c, List<VendingEvent> restocks) throws SQLException {
+    private static void insertRestocks(Writes writes, List<VendingEvent> restocks) {
         if (restocks.isEmpty()) {
             return;
         }
@@ -242,18 +248,16 @@ public final class EventStore {
             cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.quantity(), e.stockAfter(),
                     e.occurredAt());
         }
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_restocks",
                 "insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, "
                         + "occurred_at) select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], "
-                        + "?::int[], ?::int[], ?::timestamptz[])")) {
-            cols.bind(c, st, "text", "text", "text", "text", "text", "int4", "int4", "text");
-            st.executeUpdate();
-        }
+                        + "?::int[], ?::int[], ?::timestamptz[])",
+                cols, "text", "text", "text", "text", "text", "int4", "int4", "text");
     }
 
     // --- current state -------------------------------------------------------------------------
 
-    private static void upsertMachines(Connection c, List<VendingEvent> events) throws SQLException {
+    private static void upsertMachines(Writes writes, List<VendingEvent> events) {
         if (events.isEmpty()) {
             return;
         }
@@ -270,17 +274,15 @@ public final class EventStore {
         }
         Columns cols = new Columns(machines.size());
         machines.forEach((id, s) -> cols.add(id, s.location, s.first, s.last, s.lastSale));
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_machines",
                 "insert into machines as m (machine_id, location, first_seen, last_seen, last_sale_at) "
                         + "select * from unnest(?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[]) "
                         + "on conflict (machine_id) do update set "
                         + "location = case when excluded.last_seen >= m.last_seen then excluded.location else m.location end, "
                         + "first_seen = least(m.first_seen, excluded.first_seen), "
                         + "last_seen = greatest(m.last_seen, excluded.last_seen), "
-                        + "last_sale_at = greatest(m.last_sale_at, excluded.last_sale_at)")) {
-            cols.bind(c, st, "text", "text", "text", "text", "text");
-            st.executeUpdate();
-        }
+                        + "last_sale_at = greatest(m.last_sale_at, excluded.last_sale_at)",
+                cols, "text", "text", "text", "text", "text");
     }
 
     /**
@@ -289,7 +291,7 @@ public final class EventStore {
      * movements otherwise. An absolute level older than the stored one is ignored in favour of the
      * movements, so late events cannot roll stock back.
      */
-    private static void upsertStock(Connection c, List<VendingEvent> events) throws SQLException {
+    private static void upsertStock(Writes writes, List<VendingEvent> events) {
         if (events.isEmpty()) {
             return;
         }
@@ -325,29 +327,29 @@ public final class EventStore {
             cols.add(entry.getKey().machineId, entry.getKey().product, last.location(), last.category(), level, movement,
                     highest, last.occurredAt());
         }
-        try (PreparedStatement st = c.prepareStatement(
-                "with input (machine_id, product, location, category, level, movement, highest, as_of) as ("
-                        + "  select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], "
-                        + "  ?::timestamptz[])), "
-                        + "updated as ("
-                        + "  update stock s set "
-                        + "    quantity = case when i.level is not null and i.as_of >= s.as_of then i.level "
-                        + "                    else greatest(0, s.quantity + i.movement) end, "
-                        + "    capacity = greatest(s.capacity, i.highest, case when i.level is not null and i.as_of >= s.as_of "
-                        + "                    then i.level else greatest(0, s.quantity + i.movement) end), "
-                        + "    as_of = greatest(s.as_of, i.as_of), location = i.location, "
-                        + "    category = coalesce(i.category, s.category) "
-                        + "  from input i where s.machine_id = i.machine_id and s.product = i.product "
-                        + "  returning s.machine_id, s.product) "
-                        + "insert into stock (machine_id, product, location, category, quantity, capacity, as_of) "
+        writes.add("stock_input",
+                "select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], "
+                        + "?::timestamptz[]) as i (machine_id, product, location, category, level, movement, highest, as_of)",
+                cols, "text", "text", "text", "text", "int4", "int4", "int4", "text");
+        writes.add("stock_updated",
+                "update stock s set "
+                        + "  quantity = case when i.level is not null and i.as_of >= s.as_of then i.level "
+                        + "                  else greatest(0, s.quantity + i.movement) end, "
+                        + "  capacity = greatest(s.capacity, i.highest, case when i.level is not null and i.as_of >= s.as_of "
+                        + "                  then i.level else greatest(0, s.quantity + i.movement) end), "
+                        + "  as_of = greatest(s.as_of, i.as_of), location = i.location, "
+                        + "  category = coalesce(i.category, s.category) "
+                        + "from stock_input i where s.machine_id = i.machine_id and s.product = i.product "
+                        + "returning s.machine_id, s.product",
+                null);
+        writes.add("stock_inserted",
+                "insert into stock (machine_id, product, location, category, quantity, capacity, as_of) "
                         + "select i.machine_id, i.product, i.location, i.category, coalesce(i.level, greatest(0, i.movement)), "
                         + "  greatest(i.highest, coalesce(i.level, greatest(0, i.movement))), i.as_of "
-                        + "from input i where not exists (select 1 from updated u where u.machine_id = i.machine_id "
+                        + "from stock_input i where not exists (select 1 from stock_updated u where u.machine_id = i.machine_id "
                         + "  and u.product = i.product) "
-                        + "on conflict (machine_id, product) do nothing")) {
-            cols.bind(c, st, "text", "text", "text", "text", "int4", "int4", "int4", "text");
-            st.executeUpdate();
-        }
+                        + "on conflict (machine_id, product) do nothing",
+                null);
     }
 
     // --- rollups -------------------------------------------------------------------------------
@@ -377,7 +379,7 @@ public final class EventStore {
         }
     }
 
-    private void upsertSalesHourly(Connection c, List<VendingEvent> sales) throws SQLException {
+    private void upsertSalesHourly(Writes writes, List<VendingEvent> sales) {
         if (sales.isEmpty()) {
             return;
         }
@@ -385,14 +387,12 @@ public final class EventStore {
                 e.occurredAt().atZone(zone).truncatedTo(ChronoUnit.HOURS).toInstant(), e.machineId(), e.location()));
         Columns cols = new Columns(totals.size());
         totals.forEach((k, t) -> cols.add(k.hour, k.machineId, k.location, t.count, t.units, t.revenue));
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_sales_hourly",
                 "insert into sales_hourly as r (hour, machine_id, location, sales_count, units, revenue) "
                         + "select * from unnest(?::timestamptz[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::numeric[]) "
                         + "on conflict (hour, machine_id) do update set sales_count = r.sales_count + excluded.sales_count, "
-                        + "units = r.units + excluded.units, revenue = r.revenue + excluded.revenue, location = excluded.location")) {
-            cols.bind(c, st, "text", "text", "text", "int8", "int8", "text");
-            st.executeUpdate();
-        }
+                        + "units = r.units + excluded.units, revenue = r.revenue + excluded.revenue, location = excluded.location",
+                cols, "text", "text", "text", "int8", "int8", "text");
     }
 
     private record DayKey(LocalDate day, String machineId, String item, String location, String category)
@@ -407,7 +407,7 @@ public final class EventStore {
         }
     }
 
-    private void upsertSalesDailyProduct(Connection c, List<VendingEvent> sales) throws SQLException {
+    private void upsertSalesDailyProduct(Writes writes, List<VendingEvent> sales) {
         if (sales.isEmpty()) {
             return;
         }
@@ -415,19 +415,17 @@ public final class EventStore {
                 e.occurredAt().atZone(zone).toLocalDate(), e.machineId(), e.product(), e.location(), e.category()));
         Columns cols = new Columns(totals.size());
         totals.forEach((k, t) -> cols.add(k.day, k.machineId, k.item, k.location, k.category, t.count, t.units, t.revenue));
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_sales_daily_product",
                 "insert into sales_daily_product as r (day, machine_id, product, location, category, sales_count, units, revenue) "
                         + "select * from unnest(?::date[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], "
                         + "?::numeric[]) on conflict (day, machine_id, product) do update set "
                         + "sales_count = r.sales_count + excluded.sales_count, units = r.units + excluded.units, "
                         + "revenue = r.revenue + excluded.revenue, location = excluded.location, "
-                        + "category = coalesce(excluded.category, r.category)")) {
-            cols.bind(c, st, "text", "text", "text", "text", "text", "int8", "int8", "text");
-            st.executeUpdate();
-        }
+                        + "category = coalesce(excluded.category, r.category)",
+                cols, "text", "text", "text", "text", "text", "int8", "int8", "text");
     }
 
-    private void upsertSalesDailyPayment(Connection c, List<VendingEvent> sales) throws SQLException {
+    private void upsertSalesDailyPayment(Writes writes, List<VendingEvent> sales) {
         if (sales.isEmpty()) {
             return;
         }
@@ -435,18 +433,16 @@ public final class EventStore {
                 e.occurredAt().atZone(zone).toLocalDate(), e.machineId(), e.paymentMethod(), e.location(), null));
         Columns cols = new Columns(totals.size());
         totals.forEach((k, t) -> cols.add(k.day, k.machineId, k.item, k.location, t.count, t.revenue));
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_sales_daily_payment",
                 "insert into sales_daily_payment as r (day, machine_id, payment_method, location, sales_count, revenue) "
                         + "select * from unnest(?::date[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::numeric[]) "
                         + "on conflict (day, machine_id, payment_method) do update set "
                         + "sales_count = r.sales_count + excluded.sales_count, revenue = r.revenue + excluded.revenue, "
-                        + "location = excluded.location")) {
-            cols.bind(c, st, "text", "text", "text", "text", "int8", "text");
-            st.executeUpdate();
-        }
+                        + "location = excluded.location",
+                cols, "text", "text", "text", "text", "int8", "text");
     }
 
-    private static void upsertLatency(Connection c, List<VendingEvent> events) throws SQLException {
+    private static void upsertLatency(Writes writes, List<VendingEvent> events) {
         if (events.isEmpty()) {
             return;
         }
@@ -458,13 +454,11 @@ public final class EventStore {
         }
         Columns cols = new Columns(counts.size());
         counts.forEach((le, n) -> cols.add(minute, le, n));
-        try (PreparedStatement st = c.prepareStatement(
+        writes.add("write_latency",
                 "insert into latency_minute as l (minute, le_ms, count) "
                         + "select * from unnest(?::timestamptz[], ?::int[], ?::bigint[]) "
-                        + "on conflict (minute, le_ms) do update set count = l.count + excluded.count")) {
-            cols.bind(c, st, "text", "int4", "int8");
-            st.executeUpdate();
-        }
+                        + "on conflict (minute, le_ms) do update set count = l.count + excluded.count",
+                cols, "text", "int4", "int8");
     }
 
     static int bucket(long latencyMs) {
@@ -570,7 +564,8 @@ public final class EventStore {
             }
         }
 
-        void bind(Connection c, PreparedStatement st, String... types) throws SQLException {
+        /** Binds the columns as parameters {@code first}, {@code first + 1}, ...; returns the next free index. */
+        int bind(Connection c, PreparedStatement st, int first, String... types) throws SQLException {
             for (int i = 0; i < types.length; i++) {
                 List<Object> column = columns.get(i);
                 Object[] array = switch (types[i]) {
@@ -579,7 +574,39 @@ public final class EventStore {
                     default -> column.stream().map(v -> v == null ? null : v instanceof BigDecimal d ? d.toPlainString()
                             : v.toString()).toArray(String[]::new);
                 };
-                st.setArray(i + 1, c.createArrayOf(types[i], array));
+                st.setArray(first + i, c.createArrayOf(types[i], array));
+            }
+            return first + types.length;
+        }
+    }
+
+    /**
+     * The batch's writes as one statement: each is a named CTE (a data-modifying one, or the input
+     * of the next), sent and run in a single round trip.
+     */
+    private static final class Writes {
+        private final List<String> ctes = new ArrayList<>();
+        private final List<Columns> columns = new ArrayList<>();
+        private final List<String[]> types = new ArrayList<>();
+
+        void add(String name, String sql, Columns cols, String... columnTypes) {
+            ctes.add(name + " as (" + sql + ")");
+            columns.add(cols);
+            types.add(columnTypes);
+        }
+
+        void execute(Connection c) throws SQLException {
+            if (ctes.isEmpty()) {
+                return;
+            }
+            try (PreparedStatement st = c.prepareStatement("with " + String.join(", ", ctes) + " select 1")) {
+                int next = 1;
+                for (int i = 0; i < ctes.size(); i++) {
+                    if (columns.get(i) != null) {
+                        next = columns.get(i).bind(c, st, next, types.get(i));
+                    }
+                }
+                st.execute();
             }
         }
     }

@@ -42,7 +42,7 @@ record BenchParameters(
                 Duration.ofMinutes(Integer.getInteger("bench.drain-timeout-minutes", 30)),
                 Integer.getInteger("bench.latency.rate", 2000),
                 Integer.getInteger("bench.latency.seconds", 60),
-                Integer.getInteger("bench.latency.warmup-seconds", 10),
+                Integer.getInteger("bench.latency.warmup-seconds", 20),
                 Long.getLong("bench.api.sales", 10_000_000L),
                 Integer.getInteger("bench.api.clients", 32),
                 Integer.getInteger("bench.api.seconds", 15),
