@@ -5,8 +5,10 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +30,11 @@ public final class ActivityQueries {
     private final Sql sql;
     private final ZoneId zone;
     private final Clock clock;
+    private final AnswerCache answers;
 
-    public ActivityQueries(DataSource dataSource, String timezone) {
+    public ActivityQueries(DataSource dataSource, String timezone, AnswerCache answers) {
         this.sql = new Sql(dataSource);
+        this.answers = answers;
         this.zone = ZoneId.of(timezone);
         this.clock = Clock.systemUTC();
     }
@@ -39,8 +43,17 @@ public final class ActivityQueries {
     public Map<String, Object> recentTransactions(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         int limit = params.integer("limit", 20, 1, 200);
-        Sql.Where where = new Sql.Where().andIf(params.location(), "location = ?").andIf(params.machineId(), "machine_id = ?")
-                .andIf(params.instant("from"), "occurred_at >= ?").andIf(params.instant("to"), "occurred_at < ?");
+        String location = params.location();
+        String machineId = params.machineId();
+        Instant from = params.instant("from");
+        Instant to = params.instant("to");
+        return answers.get(Arrays.asList("transactions", limit, location, machineId, from, to),
+                () -> recentTransactions(limit, location, machineId, from, to));
+    }
+
+    private Map<String, Object> recentTransactions(int limit, String location, String machineId, Instant from, Instant to) {
+        Sql.Where where = new Sql.Where().andIf(location, "location = ?").andIf(machineId, "machine_id = ?")
+                .andIf(from, "occurred_at >= ?").andIf(to, "occurred_at < ?");
         List<Object> args = new ArrayList<>(where.args);
         args.add(limit);
         List<Map<String, Object>> sales = sql.list("select event_id, occurred_at, ingested_at, machine_id, location, product, "
@@ -67,6 +80,10 @@ public final class ActivityQueries {
         Params params = new Params(headers, zone);
         int limit = params.integer("limit", 20, 1, 200);
         String reason = params.reason();
+        return answers.get(Arrays.asList("rejections", limit, reason), () -> rejections(limit, reason));
+    }
+
+    private Map<String, Object> rejections(int limit, String reason) {
 
         List<Map<String, Object>> reasons = sql.list("select reason, sum(count) as n from rejected_counts group by reason "
                 + "order by n desc, reason", List.of(), rs -> Json.object("reason", rs.getString("reason"), "count", rs.getLong("n")));

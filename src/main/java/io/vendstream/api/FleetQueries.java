@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +30,15 @@ public final class FleetQueries {
     private final Duration silentAfter;
     private final int lowStockUnits;
     private final Clock clock;
+    private final AnswerCache answers;
 
-    public FleetQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int lowStockUnits) {
-        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), lowStockUnits, Clock.systemUTC());
+    public FleetQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int lowStockUnits, AnswerCache answers) {
+        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), lowStockUnits, Clock.systemUTC(), answers);
     }
 
-    FleetQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, int lowStockUnits, Clock clock) {
+    FleetQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, int lowStockUnits, Clock clock, AnswerCache answers) {
         this.sql = new Sql(dataSource);
+        this.answers = answers;
         this.zone = zone;
         this.silentAfter = silentAfter;
         this.lowStockUnits = lowStockUnits;
@@ -47,6 +50,10 @@ public final class FleetQueries {
         Params params = new Params(headers, zone);
         String location = params.location();
         String machineId = params.machineId();
+        return answers.get(Arrays.asList("machines", location, machineId), () -> machines(location, machineId));
+    }
+
+    private Map<String, Object> machines(String location, String machineId) {
         Instant now = clock.instant();
         Instant today = Window.startOfToday(zone, clock);
 
@@ -93,7 +100,13 @@ public final class FleetQueries {
     /** {@code /api/stock}: current stock per machine and product. */
     public Map<String, Object> stock(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
-        Sql.Where where = new Sql.Where().andIf(params.location(), "location = ?").andIf(params.machineId(), "machine_id = ?");
+        String location = params.location();
+        String machineId = params.machineId();
+        return answers.get(Arrays.asList("stock", location, machineId), () -> stock(location, machineId));
+    }
+
+    private Map<String, Object> stock(String location, String machineId) {
+        Sql.Where where = new Sql.Where().andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
         List<Map<String, Object>> rows = sql.list("select machine_id, location, product, category, quantity, capacity, as_of "
                 + "from stock" + where + " order by location, machine_id, product", where.args, this::stockRow);
         long out = rows.stream().filter(r -> "out".equals(r.get("level"))).count();
@@ -107,6 +120,10 @@ public final class FleetQueries {
         String location = params.location();
         String machineId = params.machineId();
         int limit = params.integer("limit", 50, 1, 500);
+        return answers.get(Arrays.asList("alerts", location, machineId, limit), () -> alerts(location, machineId, limit));
+    }
+
+    private Map<String, Object> alerts(String location, String machineId, int limit) {
         Sql.Where where = new Sql.Where().and("quantity <= ?", lowStockUnits)
                 .andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
         List<Object> args = new ArrayList<>(where.args);

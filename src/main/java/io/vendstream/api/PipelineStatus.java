@@ -21,13 +21,19 @@ public final class PipelineStatus {
 
     private final Sql sql;
     private final ConsumerLag lag;
+    private final AnswerCache answers;
 
-    public PipelineStatus(DataSource dataSource, ConsumerLag lag) {
+    public PipelineStatus(DataSource dataSource, ConsumerLag lag, AnswerCache answers) {
         this.sql = new Sql(dataSource);
         this.lag = lag;
+        this.answers = answers;
     }
 
     public Map<String, Object> pipeline(CamelContext camel) {
+        return answers.get("pipeline", () -> answer(camel));
+    }
+
+    private Map<String, Object> answer(CamelContext camel) {
         Map<Integer, Map<String, Object>> partitions = new LinkedHashMap<>();
         long[] totals = new long[4];
         sql.list("select partition, next_offset, consumed, stored, duplicates, rejected, updated_at from ingest_partitions "

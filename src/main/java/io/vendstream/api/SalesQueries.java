@@ -10,6 +10,7 @@ import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,19 +30,23 @@ public final class SalesQueries {
     private final ZoneId zone;
     private final Duration silentAfter;
     private final Clock clock;
-    private final TtlCache<List<Object>, Map<String, Object>> heatmaps;
+    private final AnswerCache answers;
+    private final AnswerCache heatmaps;
 
-    public SalesQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int heatmapCacheSeconds) {
-        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), Duration.ofSeconds(heatmapCacheSeconds),
-                Clock.systemUTC());
+    public SalesQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int heatmapCacheSeconds,
+                        AnswerCache answers) {
+        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), Clock.systemUTC(), answers,
+                new AnswerCache(heatmapCacheSeconds * 1000L));
     }
 
-    SalesQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, Duration heatmapCache, Clock clock) {
+    SalesQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, Clock clock, AnswerCache answers,
+                 AnswerCache heatmaps) {
         this.sql = new Sql(dataSource);
         this.zone = zone;
         this.silentAfter = silentAfter;
         this.clock = clock;
-        this.heatmaps = new TtlCache<>(heatmapCache, clock);
+        this.answers = answers;
+        this.heatmaps = heatmaps;
     }
 
     /** {@code /api/locations}: every known location with its machines, and its sales in the window. */
@@ -49,7 +54,10 @@ public final class SalesQueries {
         Params params = new Params(headers, zone);
         String location = params.location();
         Window window = Window.of(params, zone, clock);
+        return answers.get(Arrays.asList("locations", location, window), () -> locations(location, window));
+    }
 
+    private Map<String, Object> locations(String location, Window window) {
         Map<String, Map<String, Object>> byLocation = new LinkedHashMap<>();
         Sql.Where machines = new Sql.Where().andIf(location, "location = ?");
         List<Object> machineArgs = new ArrayList<>();
@@ -90,6 +98,11 @@ public final class SalesQueries {
         String machineId = params.machineId();
         int limit = params.integer("limit", 10, 1, 100);
         Window window = Window.of(params, zone, clock);
+        return answers.get(Arrays.asList("topProducts", location, machineId, limit, window),
+                () -> topProducts(location, machineId, limit, window));
+    }
+
+    private Map<String, Object> topProducts(String location, String machineId, int limit, Window window) {
 
         Sql.Where where = new Sql.Where().and("day >= ?", window.firstDay())
                 .andIf(window.lastDay(), "day <= ?").andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
@@ -115,7 +128,10 @@ public final class SalesQueries {
         String location = params.location();
         String machineId = params.machineId();
         Window window = Window.of(params, zone, clock);
+        return answers.get(Arrays.asList("payments", location, machineId, window), () -> payments(location, machineId, window));
+    }
 
+    private Map<String, Object> payments(String location, String machineId, Window window) {
         Sql.Where where = new Sql.Where().and("day >= ?", window.firstDay())
                 .andIf(window.lastDay(), "day <= ?").andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
         List<Map<String, Object>> methods = sql.list("select payment_method, sum(sales_count) as sales, sum(revenue) as revenue "
@@ -142,7 +158,7 @@ public final class SalesQueries {
         String location = params.location();
         String machineId = params.machineId();
         int days = params.integer("days", 28, 1, 366);
-        return heatmaps.get(java.util.Arrays.asList(days, location, machineId), () -> heatmap(days, location, machineId));
+        return heatmaps.get(Arrays.asList(days, location, machineId), () -> heatmap(days, location, machineId));
     }
 
     private Map<String, Object> heatmap(int days, String location, String machineId) {

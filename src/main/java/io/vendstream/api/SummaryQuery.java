@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -24,14 +25,18 @@ public final class SummaryQuery {
     private final Duration silentAfter;
     private final Duration latencyWindow;
     private final Clock clock;
+    private final AnswerCache answers;
 
-    public SummaryQuery(DataSource dataSource, String timezone, int silentAfterSeconds, int latencyWindowMinutes) {
+    public SummaryQuery(DataSource dataSource, String timezone, int silentAfterSeconds, int latencyWindowMinutes,
+                        AnswerCache answers) {
         this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds),
-                Duration.ofMinutes(latencyWindowMinutes), Clock.systemUTC());
+                Duration.ofMinutes(latencyWindowMinutes), Clock.systemUTC(), answers);
     }
 
-    SummaryQuery(DataSource dataSource, ZoneId zone, Duration silentAfter, Duration latencyWindow, Clock clock) {
+    SummaryQuery(DataSource dataSource, ZoneId zone, Duration silentAfter, Duration latencyWindow, Clock clock,
+                 AnswerCache answers) {
         this.sql = new Sql(dataSource);
+        this.answers = answers;
         this.zone = zone;
         this.silentAfter = silentAfter;
         this.latencyWindow = latencyWindow;
@@ -43,6 +48,10 @@ public final class SummaryQuery {
         String location = params.location();
         String machineId = params.machineId();
         Window window = Window.of(params, zone, clock);
+        return answers.get(Arrays.asList("summary", location, machineId, window), () -> summary(location, machineId, window));
+    }
+
+    private Map<String, Object> summary(String location, String machineId, Window window) {
         Instant now = clock.instant();
 
         Sql.Where sales = new Sql.Where().and("hour >= ?", window.firstHour())

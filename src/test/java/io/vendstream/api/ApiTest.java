@@ -73,6 +73,8 @@ class ApiTest {
         Properties props = ns.appProperties();
         // the API reads what ingest stored; here the tables are seeded directly
         props.setProperty("vendstream.ingest.enabled", "false");
+        // every request queries, so each answer can be checked against the rows just seeded
+        props.setProperty("vendstream.api.cache-millis", "0");
         app = VendstreamApp.start(props);
         now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         today = LocalDate.now(CAMPUS).atStartOfDay(CAMPUS).toInstant();

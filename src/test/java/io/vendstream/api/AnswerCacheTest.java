@@ -1,0 +1,133 @@
+package io.vendstream.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AnswerCacheTest {
+
+    private static final long MS = 1_000_000L;
+
+    private final AtomicLong now = new AtomicLong(1_000 * MS);
+    private final List<Runnable> refreshes = new ArrayList<>();
+    private final AnswerCache cache = new AnswerCache(1000, now::get, refreshes::add);
+    private final AtomicInteger queries = new AtomicInteger();
+
+    private String query() {
+        return "answer " + queries.incrementAndGet();
+    }
+
+    @Test
+    void should_reuse_an_answer_younger_than_the_ttl() {
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 1");
+        now.addAndGet(999 * MS);
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 1");
+        assertThat(queries).hasValue(1);
+        assertThat(refreshes).isEmpty();
+    }
+
+    @Test
+    void should_keep_answers_apart_by_key() {
+        assertThat(cache.get(List.of("stock", "Engineering"), this::query)).isEqualTo("answer 1");
+        assertThat(cache.get(List.of("stock", "Library"), this::query)).isEqualTo("answer 2");
+        assertThat(cache.get(List.of("stock", "Engineering"), this::query)).isEqualTo("answer 1");
+    }
+
+    @Test
+    void should_serve_an_older_answer_once_while_one_background_refresh_replaces_it() {
+        cache.get("k", this::query);
+        now.addAndGet(1500 * MS);
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 1");
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 1");
+        assertThat(refreshes).as("one refresh, however many requests").hasSize(1);
+        assertThat(queries).hasValue(1);
+
+        refreshes.remove(0).run();
+        assertThat(queries).hasValue(2);
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 2");
+    }
+
+    @Test
+    void should_query_in_the_request_when_the_answer_is_older_than_twice_the_ttl() {
+        cache.get("k", this::query);
+        now.addAndGet(2000 * MS);
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 2");
+        assertThat(refreshes).isEmpty();
+    }
+
+    @Test
+    void should_pass_a_failing_query_to_the_request_and_keep_nothing() {
+        assertThatThrownBy(() -> cache.get("k", () -> {
+            throw new IllegalStateException("database down");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("database down");
+        assertThat(cache.get("k", this::query)).isEqualTo("answer 1");
+    }
+
+    @Test
+    void should_not_serve_an_old_answer_for_ever_when_refreshes_fail() {
+        cache.get("k", this::query);
+        now.addAndGet(1500 * MS);
+        cache.get("k", () -> {
+            throw new IllegalStateException("database down");
+        });
+        refreshes.remove(0).run();
+        now.addAndGet(600 * MS);
+        assertThatThrownBy(() -> cache.get("k", () -> {
+            throw new IllegalStateException("database down");
+        })).hasMessage("database down");
+    }
+
+    @Test
+    void should_query_every_time_when_the_ttl_is_zero() {
+        AnswerCache off = new AnswerCache(0, now::get, refreshes::add);
+        off.get("k", this::query);
+        off.get("k", this::query);
+        assertThat(queries).hasValue(2);
+    }
+
+    @Test
+    void should_let_concurrent_requests_for_a_missing_answer_share_one_query() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            answers.add(clients.submit(() -> cache.get("k", () -> {
+                started.countDown();
+                await(release);
+                return query();
+            })));
+            assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < 7; i++) {
+                answers.add(clients.submit(() -> cache.get("k", this::query)));
+            }
+            Thread.sleep(100);
+            release.countDown();
+            for (Future<String> answer : answers) {
+                assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo("answer 1");
+            }
+            assertThat(queries).hasValue(1);
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
