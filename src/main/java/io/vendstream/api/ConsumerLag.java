@@ -3,38 +3,26 @@ package io.vendstream.api;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.vendstream.ops.ConsumerLag.PartitionOffsets;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The ingest consumer group's lag per partition: the topic's end offsets against the group's
- * committed offsets, asked of the brokers with an Admin client.
+ * committed offsets, asked of the brokers with an Admin client of its own (so a slow answer here
+ * never holds up the health checks).
  *
  * <p>The answer is cached and refreshed in the background at most every {@code refresh}, so a
  * busy dashboard (or a benchmark) costs the brokers one pair of requests per interval, and an
  * unreachable broker never holds an HTTP request for longer than the first lookup's timeout.
  */
 public final class ConsumerLag implements AutoCloseable {
-
-    /** Offsets of one partition; committed is null when the group has not committed there yet. */
-    public record PartitionOffsets(int partition, long start, long end, Long committed) {
-        public long lag() {
-            return end - (committed == null ? start : committed);
-        }
-    }
 
     /** One lookup's result: offsets by partition, or the error that prevented it. */
     public record Snapshot(Map<Integer, PartitionOffsets> partitions, String error, Instant checkedAt) {
@@ -100,26 +88,7 @@ public final class ConsumerLag implements AutoCloseable {
 
     private Snapshot lookup() {
         try {
-            Admin client = admin();
-            TopicDescription description = client.describeTopics(List.of(topic)).allTopicNames()
-                    .get(5, TimeUnit.SECONDS).get(topic);
-            Map<TopicPartition, OffsetSpec> latestSpec = new HashMap<>();
-            Map<TopicPartition, OffsetSpec> earliestSpec = new HashMap<>();
-            description.partitions().forEach(p -> {
-                latestSpec.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-                earliestSpec.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
-            });
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = client.listOffsets(latestSpec).all().get(5, TimeUnit.SECONDS);
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = client.listOffsets(earliestSpec).all().get(5, TimeUnit.SECONDS);
-            Map<TopicPartition, OffsetAndMetadata> committed = client.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-            Map<Integer, PartitionOffsets> result = new HashMap<>();
-            ends.forEach((tp, end) -> {
-                OffsetAndMetadata c = committed.get(tp);
-                result.put(tp.partition(), new PartitionOffsets(tp.partition(), starts.get(tp).offset(), end.offset(),
-                        c == null ? null : c.offset()));
-            });
-            return new Snapshot(result, null, clock.instant());
+            return new Snapshot(io.vendstream.ops.ConsumerLag.offsets(admin(), topic, group, 5000), null, clock.instant());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Snapshot(Map.of(), "interrupted", clock.instant());

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import io.vendstream.ops.ConsumerLag.PartitionOffsets;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
@@ -51,7 +52,7 @@ public final class PipelineStatus {
 
         ConsumerLag.Snapshot offsets = lag.snapshot();
         Long totalLag = offsets.error() == null ? 0L : null;
-        for (ConsumerLag.PartitionOffsets p : offsets.partitions().values()) {
+        for (PartitionOffsets p : offsets.partitions().values()) {
             Map<String, Object> row = partitions.computeIfAbsent(p.partition(), n -> Json.object("partition", n,
                     "consumed", 0L, "stored", 0L, "duplicates", 0L, "rejected", 0L, "nextOffset", null, "updatedAt", null));
             row.put("endOffset", p.end());

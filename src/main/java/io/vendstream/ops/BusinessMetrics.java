@@ -17,6 +17,7 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPoin
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.vendstream.runtime.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +114,7 @@ public final class BusinessMetrics implements MultiCollector {
         } catch (Exception e) {
             if (kafkaUp) {
                 LOG.warn("Consumer lag keeps its last values: Kafka cannot be read ({})",
-                        DatabaseHealthCheck.rootMessage(e));
+                        Failures.rootMessage(e));
             }
             kafkaUp = false;
         }

@@ -16,9 +16,17 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Consumer lag of the ingest group, per partition of the events topic: the partition's end
  * offset minus the group's committed offset (minus the earliest offset when the group has not
- * committed there yet), as the brokers see it.
+ * committed there yet), as the brokers see it. The one place that asks the brokers for it: the
+ * metrics read it here, {@code /api/pipeline} through {@link #offsets}.
  */
 public final class ConsumerLag {
+
+    /** Offsets of one partition; committed is null when the group has not committed there yet. */
+    public record PartitionOffsets(int partition, long start, long end, Long committed) {
+        public long lag() {
+            return Math.max(0, end - (committed == null ? start : committed));
+        }
+    }
 
     private final KafkaAdmin kafka;
     private final String topic;
@@ -36,10 +44,16 @@ public final class ConsumerLag {
 
     /** Partition number to lag in records. */
     public Map<Integer, Long> read() throws Exception {
-        Admin admin = kafka.client();
-        long timeout = kafka.timeoutMillis();
+        Map<Integer, Long> lag = new TreeMap<>();
+        offsets(kafka.client(), topic, group, kafka.timeoutMillis()).forEach((partition, p) -> lag.put(partition, p.lag()));
+        return lag;
+    }
+
+    /** Start, end and committed offsets of every partition of the topic, by partition number. */
+    public static Map<Integer, PartitionOffsets> offsets(Admin admin, String topic, String group, long timeoutMillis)
+            throws Exception {
         TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                .get(timeout, TimeUnit.MILLISECONDS).get(topic);
+                .get(timeoutMillis, TimeUnit.MILLISECONDS).get(topic);
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         description.partitions().forEach(p -> {
@@ -47,16 +61,16 @@ public final class ConsumerLag {
             latest.put(tp, OffsetSpec.latest());
             earliest.put(tp, OffsetSpec.earliest());
         });
-        Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(timeout, TimeUnit.MILLISECONDS);
-        Map<TopicPartition, ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get(timeout, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get(timeoutMillis, TimeUnit.MILLISECONDS);
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(timeout, TimeUnit.MILLISECONDS);
-        Map<Integer, Long> lag = new TreeMap<>();
+                .partitionsToOffsetAndMetadata().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        Map<Integer, PartitionOffsets> offsets = new TreeMap<>();
         for (TopicPartition tp : latest.keySet()) {
             OffsetAndMetadata done = committed.get(tp);
-            long from = done != null ? done.offset() : starts.get(tp).offset();
-            lag.put(tp.partition(), Math.max(0, ends.get(tp).offset() - from));
+            offsets.put(tp.partition(), new PartitionOffsets(tp.partition(), starts.get(tp).offset(), ends.get(tp).offset(),
+                    done == null ? null : done.offset()));
         }
-        return lag;
+        return offsets;
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
+import io.vendstream.runtime.Failures;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -51,7 +52,7 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
         } catch (TimeoutException e) {
             builder.down().message("PostgreSQL did not answer within " + timeoutMillis + " ms");
         } catch (ExecutionException e) {
-            builder.down().message("PostgreSQL is unreachable: " + rootMessage(e.getCause())).error(e.getCause());
+            builder.down().message("PostgreSQL is unreachable: " + Failures.rootMessage(e.getCause())).error(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             builder.down().message("interrupted");
@@ -76,13 +77,5 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
             throw new IllegalStateException(e.getMessage(), e);
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.vendstream.runtime.Failures;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.ResourceSupport;
 import org.apache.camel.support.RouteWatcherReloadStrategy;
@@ -115,7 +116,7 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
             }
         } catch (RuntimeException e) {
             LOG.error("Route file(s) {} could not be started: {}. Going back to the last version that worked.",
-                    accepted.stream().map(Resource::getLocation).toList(), DatabaseHealthCheck.rootMessage(e));
+                    accepted.stream().map(Resource::getLocation).toList(), Failures.rootMessage(e));
             restore(accepted);
             refused.incrementAndGet();
         }
@@ -139,7 +140,7 @@ public final class GuardedRouteReloadStrategy extends RouteWatcherReloadStrategy
             LOG.warn("Routes from the last working version of {} are running again",
                     previous.stream().map(Resource::getLocation).toList());
         } catch (RuntimeException e) {
-            LOG.error("The last working routes could not be restored either: {}", DatabaseHealthCheck.rootMessage(e), e);
+            LOG.error("The last working routes could not be restored either: {}", Failures.rootMessage(e), e);
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.vendstream.runtime.Failures;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -43,7 +44,7 @@ public final class KafkaHealthCheck extends AbstractHealthCheck {
             builder.down().message("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeout + " ms");
         } catch (ExecutionException e) {
             builder.down().message("Kafka at " + kafka.bootstrapServers() + " is unreachable: "
-                    + DatabaseHealthCheck.rootMessage(e.getCause())).error(e.getCause());
+                    + Failures.rootMessage(e.getCause())).error(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             builder.down().message("interrupted");

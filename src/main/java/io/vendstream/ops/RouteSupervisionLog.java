@@ -1,5 +1,6 @@
 package io.vendstream.ops;
 
+import io.vendstream.runtime.Failures;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.CamelEvent.RouteRestartingFailureEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
@@ -24,7 +25,7 @@ public final class RouteSupervisionLog extends SimpleEventNotifierSupport {
     public void notify(CamelEvent event) {
         RouteRestartingFailureEvent failure = (RouteRestartingFailureEvent) event;
         String route = failure.getRoute().getRouteId();
-        String cause = failure.getCause() == null ? "unknown cause" : DatabaseHealthCheck.rootMessage(failure.getCause());
+        String cause = failure.getCause() == null ? "unknown cause" : Failures.rootMessage(failure.getCause());
         if (failure.isExhausted()) {
             LOG.error("Route {} could not be started after {} attempts and stays stopped: {}", route,
                     failure.getAttempt(), cause);

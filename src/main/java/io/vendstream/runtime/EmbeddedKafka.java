@@ -141,10 +141,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = Failures.rootCause(e);
         return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 }

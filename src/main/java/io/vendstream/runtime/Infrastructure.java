@@ -138,7 +138,7 @@ public final class Infrastructure extends MainListenerSupport {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
             throw new StartupException("PostgreSQL at " + redact(url) + " is unreachable or refused the login ("
-                    + rootMessage(e) + "). Check vendstream.db.url, vendstream.db.user and vendstream.db.password "
+                    + Failures.rootMessage(e) + "). Check vendstream.db.url, vendstream.db.user and vendstream.db.password "
                     + "(env VENDSTREAM_DB_URL, VENDSTREAM_DB_USER, VENDSTREAM_DB_PASSWORD).", e);
         }
     }
@@ -193,12 +193,12 @@ public final class Infrastructure extends MainListenerSupport {
                     return;
                 } catch (ExecutionException | TimeoutException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new StartupException("Kafka at " + bootstrap + " is unreachable (" + rootMessage(e)
+                        throw new StartupException("Kafka at " + bootstrap + " is unreachable (" + Failures.rootMessage(e)
                                 + "). Check vendstream.kafka.bootstrap-servers (env VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS).", e);
                     }
                     if (!warned) {
                         LOG.warn("Kafka at {} is not reachable yet ({}); retrying for up to {} s", bootstrap,
-                                rootMessage(e), wait.toSeconds());
+                                Failures.rootMessage(e), wait.toSeconds());
                         warned = true;
                     }
                 }
@@ -260,15 +260,6 @@ public final class Infrastructure extends MainListenerSupport {
 
     static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String message = t.getMessage();
-        return message == null ? t.getClass().getSimpleName() : message;
     }
 
     /** Reads a property through Camel, so environment variables override the properties file. */
