@@ -40,8 +40,9 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * </ol>
  * Rows are sent as arrays through {@code unnest}, in key order so that concurrent instances lock
  * rows in the same order. Steps 3 and 5 are a single statement of data-modifying CTEs (PostgreSQL
- * runs each to completion), so a batch costs four round trips in all: fences, claim, writes,
- * commit. At a steady trickle of events the batch's fixed cost is what the end-to-end latency is
+ * runs each to completion), so a batch of valid events costs four round trips in all: fences,
+ * claim, writes, commit (a poll with rejections adds two, a partition never seen before two more).
+ * At a steady trickle of events the batch's fixed cost is what the end-to-end latency is
  * made of, and one round trip per table made it several times longer.
  */
 public final class EventStore {
