@@ -16,7 +16,8 @@ RUN useradd --system --home-dir /app vendstream && mkdir -p /app/data && chown v
 COPY --from=build /src/target/lib lib
 COPY --from=build /src/target/vendstream.jar vendstream.jar
 COPY routes routes
+COPY config config
 USER vendstream
 EXPOSE 8080
 # routes/ and data/ are resolved against the working directory, /app
-ENTRYPOINT ["java", "-jar", "vendstream.jar"]
+ENTRYPOINT ["java", "@config/jvm.options", "-jar", "vendstream.jar"]

@@ -108,6 +108,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("num.io.threads", "4");
         p.setProperty("log.retention.hours", "168");
         p.setProperty("log.segment.bytes", String.valueOf(256 * 1024 * 1024));
+        // the log cleaner only compacts the small internal offsets topic here; its default 128 MiB
+        // de-duplication buffer would sit on the application's heap for nothing
+        p.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
         // one broker has no one to hand partition leadership to: skip the controlled shutdown
         // handshake, which otherwise dominates the application's stop time
         p.setProperty("controlled.shutdown.enable", "false");

@@ -52,7 +52,41 @@ final class AppProcess implements AutoCloseable {
     /** Starts the jar in external mode against the benchmark's broker and database, simulator off. */
     static AppProcess start(BenchInfra infra, String name, String schema, String topic, String group, boolean api,
                             List<String> jvmOptions) throws IOException {
-        Path projectDir = Path.of(System.getProperty("vendstream.project.dir", ".")).toAbsolutePath();
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
+        env.put("VENDSTREAM_KAFKA_TOPIC", topic);
+        env.put("VENDSTREAM_KAFKA_DLQ_TOPIC", topic + ".dlq");
+        env.put("VENDSTREAM_KAFKA_CONSUMER_GROUP", group);
+        env.put("VENDSTREAM_DB_URL", infra.jdbcUrl());
+        env.put("VENDSTREAM_DB_USER", infra.user());
+        env.put("VENDSTREAM_DB_PASSWORD", infra.password());
+        env.put("VENDSTREAM_DB_SCHEMA", schema);
+        env.put("VENDSTREAM_DATA_DIR", projectDir().resolve("target/bench/data-" + name).toString());
+        env.put("VENDSTREAM_API_ENABLED", String.valueOf(api));
+        return launch(name, env, jvmOptions);
+    }
+
+    /**
+     * Starts the jar in embedded mode, as {@code java -jar} with no configuration runs it: its own
+     * Kafka broker inside its JVM and its own PostgreSQL server, on free ports, with its data in
+     * {@code dataDir}; simulator off.
+     */
+    static AppProcess startEmbedded(String name, Path dataDir, int kafkaPort, List<String> jvmOptions) throws IOException {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("VENDSTREAM_DATA_DIR", dataDir.toString());
+        env.put("VENDSTREAM_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
+        env.put("VENDSTREAM_KAFKA_EMBEDDED_CONTROLLER_PORT", String.valueOf(TestInfrastructure.freePort()));
+        env.put("VENDSTREAM_DB_EMBEDDED_PORT", String.valueOf(TestInfrastructure.freePort()));
+        env.put("VENDSTREAM_API_ENABLED", "true");
+        return launch(name, env, jvmOptions);
+    }
+
+    private static Path projectDir() {
+        return Path.of(System.getProperty("vendstream.project.dir", ".")).toAbsolutePath();
+    }
+
+    private static AppProcess launch(String name, Map<String, String> settings, List<String> jvmOptions) throws IOException {
+        Path projectDir = projectDir();
         Path jar = Path.of(System.getProperty("vendstream.jar", projectDir.resolve("target/vendstream.jar").toString()));
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the benchmark runs the packaged application (mvn package)");
@@ -62,6 +96,9 @@ final class AppProcess implements AutoCloseable {
         int port = TestInfrastructure.freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // the JVM options the product ships with, as ./mvnw -Prun and the Docker image pass them;
+        // options given to the benchmark come after, so they win
+        command.add("@" + projectDir.resolve("config/jvm.options"));
         command.addAll(jvmOptions);
         // the HTTP port as JVM system properties: Camel main did not take CAMEL_SERVER_PORT from the
         // environment over application.properties (it did take CAMEL_SERVER_HOST), and a benchmark must
@@ -73,17 +110,8 @@ final class AppProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(projectDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
-        env.put("VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
-        env.put("VENDSTREAM_KAFKA_TOPIC", topic);
-        env.put("VENDSTREAM_KAFKA_DLQ_TOPIC", topic + ".dlq");
-        env.put("VENDSTREAM_KAFKA_CONSUMER_GROUP", group);
-        env.put("VENDSTREAM_DB_URL", infra.jdbcUrl());
-        env.put("VENDSTREAM_DB_USER", infra.user());
-        env.put("VENDSTREAM_DB_PASSWORD", infra.password());
-        env.put("VENDSTREAM_DB_SCHEMA", schema);
-        env.put("VENDSTREAM_DATA_DIR", projectDir.resolve("target/bench/data-" + name).toString());
+        env.putAll(settings);
         env.put("VENDSTREAM_SIMULATOR_ENABLED", "false");
-        env.put("VENDSTREAM_API_ENABLED", String.valueOf(api));
         env.put("CAMEL_SERVER_PORT", String.valueOf(port));
         env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(port));
         env.put("CAMEL_SERVER_HOST", "127.0.0.1");

@@ -33,7 +33,7 @@ record BenchParameters(
 
     static BenchParameters fromSystemProperties() {
         return new BenchParameters(
-                Arrays.stream(System.getProperty("bench.scenarios", "ingest,latency,api").split(","))
+                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,api").split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()),
                 Integer.getInteger("bench.events", 1_000_000),
                 Double.parseDouble(System.getProperty("bench.duplicate-share", "0.01")),
@@ -55,7 +55,7 @@ record BenchParameters(
 
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
-        return new BenchParameters(Set.of("ingest", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3),
+        return new BenchParameters(Set.of("ingest", "memory", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3),
                 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta");
     }
 

@@ -47,6 +47,9 @@ final class Benchmark {
             ingest = new IngestScenario(infra, p).run(runId);
             report.put("ingest", ingest.figures());
         }
+        if (p.runs("memory")) {
+            report.put("memory", new MemoryScenario(p).run(runId));
+        }
         if (p.runs("latency")) {
             report.put("latency", new LatencyScenario(infra, p).run(runId));
         }

@@ -22,6 +22,10 @@ class BenchmarkSmokeIT {
         Benchmark.Run run = Benchmark.run(smoke);
 
         assertSameStoredSet(run.ingest());
+        Map<String, Object> memory = (Map<String, Object>) run.report().get("memory");
+        assertThat(memory.get("storedAsExpected")).as("the embedded-mode run stored what the generator expects: " + memory)
+                .isEqualTo(true);
+        assertThat(((Number) memory.get("peakRssMib")).doubleValue()).as("peak RSS measured").isPositive();
         Map<String, Object> latency = (Map<String, Object>) run.report().get("latency");
         long sales = ((Number) latency.get("measuredSales")).longValue();
         assertThat(sales).as("sales measured in the latency run").isGreaterThan(smoke.latencyRate() * smoke.latencySeconds() * 8L / 10);

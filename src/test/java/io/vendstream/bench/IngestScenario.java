@@ -53,7 +53,7 @@ final class IngestScenario {
 
         Map<String, Object> figures = new LinkedHashMap<>();
         CampusEvents events = new CampusEvents(42, p.duplicateShare(), p.invalidShare());
-        double publishSeconds = publish(topic, events);
+        double publishSeconds = publish(infra.bootstrapServers(), topic, events, p.events());
         figures.put("expected", events.expected().toMap());
         figures.put("publishSeconds", Percentiles.round(publishSeconds));
         figures.put("publishEventsPerSecond", Math.round(p.events() / publishSeconds));
@@ -119,20 +119,20 @@ final class IngestScenario {
     }
 
     /** Publishes every record as fast as the broker takes them (acks=all, idempotent, batched). */
-    private double publish(String topic, CampusEvents events) throws InterruptedException {
+    static double publish(String bootstrapServers, String topic, CampusEvents events, int count) {
         AtomicLong failures = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
         Instant first = Instant.now().minus(3, ChronoUnit.DAYS);
-        long stepNanos = Duration.ofDays(3).minusMinutes(10).toNanos() / Math.max(1, p.events());
+        long stepNanos = Duration.ofDays(3).minusMinutes(10).toNanos() / Math.max(1, count);
         long started = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                 ProducerConfig.LINGER_MS_CONFIG, "20",
                 ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024)),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < p.events(); i++) {
+            for (int i = 0; i < count; i++) {
                 CampusEvents.Draft d = events.next(first.plusNanos(stepNanos * i));
                 producer.send(new ProducerRecord<>(topic, d.key(), d.value()), (md, e) -> {
                     if (e != null) {

@@ -1,0 +1,89 @@
+package io.vendstream.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.support.TestInfrastructure;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Memory in embedded mode, the way {@code java -jar target/vendstream.jar} runs with no
+ * configuration: the application's JVM holds the Kafka broker too (PostgreSQL is a process of its
+ * own). The same events as the ingest scenario are published to the application's own broker and
+ * drained; the peak resident set size of its JVM is the figure. Its data directory is fresh and
+ * removed afterwards.
+ */
+final class MemoryScenario {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BenchParameters p;
+
+    MemoryScenario(BenchParameters p) {
+        this.p = p;
+    }
+
+    Map<String, Object> run(String runId) throws Exception {
+        Path dataDir = Path.of(System.getProperty("vendstream.project.dir", "."), "target", "bench", "embedded-" + runId)
+                .toAbsolutePath();
+        int kafkaPort = TestInfrastructure.freePort();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        CampusEvents events = new CampusEvents(42, p.duplicateShare(), p.invalidShare());
+        try (AppProcess app = AppProcess.startEmbedded("embedded", dataDir, kafkaPort, p.appJvmOptions())) {
+            app.awaitHealthy(Duration.ofMinutes(5));
+            figures.put("startupSeconds", Percentiles.round(app.uptimeSeconds()));
+            figures.put("rssAfterStartupMib", Percentiles.round(app.peakRssMib()));
+            double publishSeconds = IngestScenario.publish("127.0.0.1:" + kafkaPort, "vending.events", events, p.events());
+            figures.put("publishSeconds", Percentiles.round(publishSeconds));
+            long started = System.nanoTime();
+            HttpClient http = HttpClient.newHttpClient();
+            JsonNode[] pipeline = new JsonNode[1];
+            await("the embedded application to drain " + p.events() + " records").atMost(p.drainTimeout())
+                    .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> {
+                        if (!app.isAlive()) {
+                            throw new IllegalStateException("the application exited during the memory run");
+                        }
+                        pipeline[0] = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/pipeline"))
+                                .build(), HttpResponse.BodyHandlers.ofString()).body());
+                        return pipeline[0].get("consumed").asLong() >= p.events();
+                    });
+            double drainSeconds = (System.nanoTime() - started) / 1e9;
+            figures.put("events", p.events());
+            figures.put("drainSecondsAfterPublish", Percentiles.round(drainSeconds));
+            figures.put("consumed", pipeline[0].get("consumed").asLong());
+            figures.put("stored", pipeline[0].get("stored").asLong());
+            figures.put("duplicates", pipeline[0].get("duplicates").asLong());
+            figures.put("rejected", pipeline[0].get("rejected").asLong());
+            CampusEvents.Expected expected = events.expected();
+            figures.put("storedAsExpected", pipeline[0].get("stored").asLong() == expected.sales + expected.restocks
+                    && pipeline[0].get("rejected").asLong() == expected.invalid);
+            figures.put("peakRssMib", Percentiles.round(app.peakRssMib()));
+            figures.put("sampledMaxRssMib", Percentiles.round(app.sampledMaxRssMib()));
+        } finally {
+            deleteRecursively(dataDir);
+        }
+        return figures;
+    }
+
+    private static void deleteRecursively(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}
