@@ -9,8 +9,8 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,7 +103,6 @@ public final class SalesQueries {
     }
 
     private Map<String, Object> topProducts(String location, String machineId, int limit, Window window) {
-
         Sql.Where where = new Sql.Where().and("day >= ?", window.firstDay())
                 .andIf(window.lastDay(), "day <= ?").andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
         List<Object> args = new ArrayList<>(where.args);
