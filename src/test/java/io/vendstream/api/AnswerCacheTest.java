@@ -1,7 +1,9 @@
 package io.vendstream.api;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,7 +103,12 @@ class AnswerCacheTest {
     void should_let_concurrent_requests_for_a_missing_answer_share_one_query() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        ExecutorService clients = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r);
+            threads.add(t);
+            return t;
+        });
         try {
             List<Future<String>> answers = new ArrayList<>();
             answers.add(clients.submit(() -> cache.get("k", () -> {
@@ -112,7 +120,9 @@ class AnswerCacheTest {
             for (int i = 0; i < 7; i++) {
                 answers.add(clients.submit(() -> cache.get("k", this::query)));
             }
-            Thread.sleep(100);
+            // all eight are blocked: the first in its query, the others waiting for its answer
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> threads.size() == 8 && threads.stream()
+                    .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING));
             release.countDown();
             for (Future<String> answer : answers) {
                 assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo("answer 1");
