@@ -2,6 +2,7 @@ package io.vendstream.ingest;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
@@ -36,16 +37,19 @@ public final class OffsetCommitter {
     }
 
     public void commit(IngestBatch batch, Exchange exchange) {
+        Map<Integer, SourceRecord> lastPerPartition = new TreeMap<>();
+        for (SourceRecord record : batch.polled()) {
+            lastPerPartition.merge(record.partition(), record, (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Consumer<?, ?> consumer = null;
-        for (SourceRecord record : batch.polled()) {
-            offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
-            if (consumer == null && record.commit() instanceof DefaultKafkaManualCommit handle) {
+        for (SourceRecord last : lastPerPartition.values()) {
+            offsets.put(new TopicPartition(last.topic(), last.partition()), new OffsetAndMetadata(last.offset() + 1));
+            if (last.commit() instanceof DefaultKafkaManualCommit handle) {
                 consumer = handle.getCamelExchangePayload().consumer;
             }
         }
-        if (consumer != null && !offsets.isEmpty()) {
+        if (consumer != null) {
             // on the consumer's own thread (the batch runs there), like Camel's manual commit
             consumer.commitAsync(offsets, OffsetCommitter::committed);
         }
