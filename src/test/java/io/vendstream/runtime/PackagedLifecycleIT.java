@@ -3,7 +3,6 @@ package io.vendstream.runtime;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,19 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PackagedLifecycleIT {
 
-    private static final Path JAR = Path.of(System.getProperty("vendstream.jar", "target/vendstream.jar"));
-    private static final Path PROJECT = Path.of(System.getProperty("vendstream.project.dir", "."));
-
     @Test
     void should_exit_0_and_leave_no_postgresql_running_when_stopped_while_starting() throws Exception {
-        Path data = Files.createTempDirectory(PROJECT.resolve("target"), "stopped-while-starting");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toAbsolutePath().toString())
-                .directory(PROJECT.toFile())
-                .redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("VENDSTREAM_"));
-        builder.environment().put("VENDSTREAM_DATA_DIR", data.toString());
-        builder.environment().put("VENDSTREAM_HTTP_PORT", String.valueOf(TestInfrastructure.freePort()));
+        ProcessBuilder builder = PackagedJar.processBuilder("stopped-while-starting");
+        Path data = Path.of(builder.environment().get("VENDSTREAM_DATA_DIR"));
         builder.environment().put("VENDSTREAM_KAFKA_EMBEDDED_PORT", String.valueOf(TestInfrastructure.freePort()));
         builder.environment().put("VENDSTREAM_KAFKA_EMBEDDED_CONTROLLER_PORT", String.valueOf(TestInfrastructure.freePort()));
         builder.environment().put("VENDSTREAM_DB_EMBEDDED_PORT", String.valueOf(TestInfrastructure.freePort()));

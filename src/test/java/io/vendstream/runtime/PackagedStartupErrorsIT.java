@@ -4,14 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,9 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * settings are given as environment variables, as a user of the jar or a container would.
  */
 class PackagedStartupErrorsIT {
-
-    private static final Path JAR = Path.of(System.getProperty("vendstream.jar", "target/vendstream.jar"));
-    private static final Path PROJECT = Path.of(System.getProperty("vendstream.project.dir", "."));
 
     @Test
     void should_exit_1_with_one_line_naming_the_port_setting_when_the_database_port_is_in_use() throws Exception {
@@ -59,15 +53,7 @@ class PackagedStartupErrorsIT {
     }
 
     private static Run runJar(Map<String, String> env) throws Exception {
-        Path data = Files.createTempDirectory(PROJECT.resolve("target"), "packaged-startup-error");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toAbsolutePath().toString())
-                .directory(PROJECT.toFile())
-                .redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("VENDSTREAM_"));
-        builder.environment().put("VENDSTREAM_DATA_DIR", data.toString());
-        // never the default 8080: the HTTP port is checked first and may be taken on a shared machine
-        builder.environment().put("VENDSTREAM_HTTP_PORT", String.valueOf(TestInfrastructure.freePort()));
+        ProcessBuilder builder = PackagedJar.processBuilder("packaged-startup-error");
         builder.environment().putAll(env);
         long start = System.nanoTime();
         Process process = builder.start();
