@@ -27,6 +27,9 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -60,6 +63,7 @@ class ApiTest {
     private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ContractSchemas CONTRACT = new ContractSchemas();
 
     private static Namespace ns;
     private static VendstreamApp app;
@@ -212,7 +216,13 @@ class ApiTest {
     // ------------------------------------------------------------------------------------ http
 
     private static HttpResponse<String> get(String pathAndQuery) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // every answer of an operation, whatever the test checks next, is one its contract allows
+        if (CONTRACT.operation(pathAndQuery).isPresent()) {
+            CONTRACT.assertAnswers(pathAndQuery, response.statusCode(), response.body());
+        }
+        return response;
     }
 
     private static JsonNode json(String pathAndQuery) throws Exception {
@@ -593,6 +603,29 @@ class ApiTest {
         assertThat(parameters).extracting(p -> p.get("name").asText())
                 .containsExactlyInAnyOrder("limit", "from", "to", "location", "machineId");
         assertThat(top.get("responses").has("400")).isTrue();
+    }
+
+    @Test
+    void should_serve_a_contract_that_an_openapi_parser_reads_without_a_single_message() throws Exception {
+        HttpResponse<String> response = get("/api/openapi.json");
+        assertThat(response.statusCode()).isEqualTo(200);
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(response.body(), null, options);
+        assertThat(parsed.getMessages()).as("parser messages").isEmpty();
+        assertThat(parsed.getOpenAPI().getOpenapi()).startsWith("3.1");
+        assertThat(parsed.getOpenAPI().getPaths()).containsKeys("/api/summary", "/api/pipeline");
+        // the served document is the contract itself, not one generated beside it
+        assertThat(new ObjectMapper().readTree(response.body()).equals(CONTRACT.contract().document()))
+                .as("/api/openapi.json is the contract openapi/vendstream-api.yaml").isTrue();
+    }
+
+    @Test
+    void should_answer_every_operation_of_the_contract_as_the_contract_says() throws Exception {
+        for (ApiContract.Operation op : CONTRACT.contract().operations()) {
+            assertThat(get(op.path()).statusCode()).as(op.operationId()).isEqualTo(200);
+            assertThat(CONTRACT.checked).contains(op.operationId() + " 200");
+        }
     }
 
     // ------------------------------------------------------------------------------------ static files
