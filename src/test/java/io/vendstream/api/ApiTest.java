@@ -628,6 +628,31 @@ class ApiTest {
         }
     }
 
+    @Test
+    void should_serve_swagger_ui_from_the_application_pointed_at_the_contract() throws Exception {
+        HttpResponse<String> page = get("/api/docs");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.body()).contains("/assets/swagger-ui-bundle.js", "/assets/swagger-ui.css", "/assets/api-docs.js")
+                .doesNotContain("https://", "http://");
+        assertThat(get("/assets/api-docs.js").body()).contains("\"/api/openapi.json\"");
+        HttpResponse<String> bundle = get("/assets/swagger-ui-bundle.js");
+        assertThat(bundle.statusCode()).isEqualTo(200);
+        assertThat(bundle.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(get("/assets/swagger-ui.css").statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/assets/swagger-ui.js", "/assets/swagger-initializer.js", "/assets/oauth2-redirect.html",
+            "/assets/index.css", "/assets/favicon-32x32.png", "/webjars/swagger-ui/5.32.6/swagger-ui.js",
+            "/META-INF/resources/webjars/swagger-ui/5.32.6/swagger-initializer.js", "/api/docs/swagger-ui.css",
+            "/api/docs/../../application.properties", "/assets/openapi%2fvendstream-api.yaml", "/openapi/vendstream-api.yaml",
+            "/api/vendstream-api.yaml"})
+    void should_not_serve_classpath_files_outside_the_fixed_asset_list(String path) throws Exception {
+        HttpResponse<String> response = get(path);
+        assertThat(response.statusCode()).as(path + " answered " + response.body()).isEqualTo(404);
+    }
+
     // ------------------------------------------------------------------------------------ static files
 
     @Test
