@@ -2,6 +2,7 @@ package io.vendstream.ops;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
@@ -43,7 +44,10 @@ public final class Observability extends MainListenerSupport {
 
         ConsumerLag lag = new ConsumerLag(kafka, property(pc, "vendstream.kafka.topic", "vending.events"),
                 property(pc, "vendstream.kafka.consumer-group", "vendstream-ingest"));
-        meterRegistry(context).getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
+        PrometheusMeterRegistry meters = meterRegistry(context);
+        // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
+        context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));
+        meters.getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
                 Integer.parseInt(property(pc, "vendstream.metrics.low-stock-units", "3")),
                 Long.parseLong(property(pc, "vendstream.metrics.refresh-millis", "5000"))));
 

@@ -642,6 +642,17 @@ class ApiTest {
         assertThat(get("/assets/swagger-ui.css").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void should_publish_the_hits_and_misses_of_both_answer_caches_with_the_metrics() throws Exception {
+        HttpResponse<String> metrics = get("/observe/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        for (String cache : List.of("answers", "heatmap")) {
+            assertThat(metrics.body()).containsPattern("cache_gets_total\\{[^}]*cache=\"" + cache + "\"[^}]*result=\"hit\"")
+                    .containsPattern("cache_gets_total\\{[^}]*cache=\"" + cache + "\"[^}]*result=\"miss\"")
+                    .containsPattern("cache_evictions_total\\{[^}]*cache=\"" + cache + "\"");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/assets/swagger-ui.js", "/assets/swagger-initializer.js", "/assets/oauth2-redirect.html",
             "/assets/index.css", "/assets/favicon-32x32.png", "/webjars/swagger-ui/5.32.6/swagger-ui.js",
