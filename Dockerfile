@@ -7,6 +7,7 @@ COPY mvnw pom.xml ./
 RUN ./mvnw -B -q dependency:go-offline
 COPY src src
 COPY routes routes
+COPY config config
 RUN ./mvnw -B -q package -DskipTests
 
 FROM eclipse-temurin:17-jre
