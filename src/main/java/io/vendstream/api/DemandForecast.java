@@ -104,7 +104,27 @@ public final class DemandForecast {
                     return null;
                 });
         machines.values().forEach(MachineDemand::finish);
-        return new Model(today, zone, machines);
+        Model model = new Model(today, zone, machines);
+        // time out of stock, in expected machine sales: the slot could not sell then (see MachineDemand.share)
+        Instant from = first.atStartOfDay(zone).toInstant();
+        Instant to = today.atStartOfDay(zone).toInstant();
+        sql.list("select machine_id, product, started_at, ended_at from stockout_episodes where started_at >= ? and started_at < ?",
+                List.of(from.minus(Duration.ofDays(7)), to), rs -> {
+                    MachineDemand m = machines.get(rs.getString("machine_id"));
+                    long[] units = m == null ? null : m.products.get(rs.getString("product"));
+                    if (units != null) {
+                        Instant start = Json.instant(rs, "started_at");
+                        Instant end = Json.instant(rs, "ended_at");
+                        start = start.isBefore(from) ? from : start;
+                        end = end == null || end.isAfter(to) ? to : end;
+                        if (end.isAfter(start)) {
+                            m.outExposure.merge(rs.getString("product"), model.expectedAtMachine(m, start, end), Double::sum);
+                        }
+                    }
+                    return null;
+                });
+        machines.values().forEach(MachineDemand::unconstrain);
+        return model;
     }
 
     static int hourOfWeek(ZonedDateTime time) {
@@ -120,6 +140,10 @@ public final class DemandForecast {
         final Map<String, long[]> products = new HashMap<>();
         final Map<String, BigDecimal> prices = new HashMap<>();
         long productUnits;
+        /** Per product, the machine's expected sales while the slot was out (its lost exposure). */
+        final Map<String, Double> outExposure = new HashMap<>();
+        /** Per product, its share of the machine's demand had it always been in stock. */
+        final Map<String, Double> shares = new HashMap<>();
         /** Expected units per hour of the week (all products). */
         final double[] profile = new double[HOURS_PER_WEEK];
 
@@ -144,9 +168,32 @@ public final class DemandForecast {
             return Math.max(0, ChronoUnit.DAYS.between(from, to));
         }
 
+        /**
+         * A slot sells nothing while it is out, so the popular products that run out every day
+         * look less popular than they are. Each product's units are divided by the part of the
+         * machine's demand during which it was in stock (at least 10 %), then shares renormalised:
+         * demand unconstrained by the stock-outs the history recorded.
+         */
+        void unconstrain() {
+            double total = 0;
+            double machineUnits = 0;
+            for (double u : unitsByHourOfWeek) {
+                machineUnits += u;
+            }
+            Map<String, Double> weights = new HashMap<>();
+            for (Map.Entry<String, long[]> e : products.entrySet()) {
+                double exposure = machineUnits <= 0 ? 1 : 1 - outExposure.getOrDefault(e.getKey(), 0.0) / machineUnits;
+                double weight = e.getValue()[0] / Math.max(0.1, exposure);
+                weights.put(e.getKey(), weight);
+                total += weight;
+            }
+            for (Map.Entry<String, Double> e : weights.entrySet()) {
+                shares.put(e.getKey(), total == 0 ? 0 : e.getValue() / total);
+            }
+        }
+
         double share(String product) {
-            long[] units = products.get(product);
-            return units == null || productUnits == 0 ? 0 : (double) units[0] / productUnits;
+            return shares.getOrDefault(product, 0.0);
         }
     }
 
@@ -200,6 +247,15 @@ public final class DemandForecast {
             return sum;
         }
 
+        /** Expected units of all products of one machine between {@code from} and {@code to}. */
+        double expectedAtMachine(MachineDemand m, Instant from, Instant to) {
+            double sum = 0;
+            for (Piece piece : pieces(from, to)) {
+                sum += m.profile[hourOfWeek(piece.hour)] * piece.fraction;
+            }
+            return sum;
+        }
+
         /** Expected units of all products at the location between {@code from} and {@code to}. */
         double expectedAtLocation(String location, Instant from, Instant to) {
             double sum = 0;
@@ -219,19 +275,24 @@ public final class DemandForecast {
         }
 
         /**
-         * When expected demand from {@code from} on reaches {@code onHand} (the last unit sold), or
-         * null if it does not before {@code until}. Already out ({@code onHand <= 0}): {@code from}.
+         * When the slot is projected to run out, or null if not before {@code until}; already out
+         * ({@code onHand <= 0}): {@code from}. Demand is a count, so it scatters around its
+         * expectation E by about its square root (Poisson); with a {@code safety} factor z the slot
+         * counts as out once E + z·√E reaches what is on hand, i.e. once E reaches
+         * ((√(z² + 4·onHand) − z) / 2)². z = 0 is the plain expectation.
          */
-        Instant stockOut(String machineId, String product, double onHand, Instant from, Instant until) {
+        Instant stockOut(String machineId, String product, double onHand, Instant from, Instant until, double safety) {
             if (onHand <= 0) {
                 return from;
             }
+            double root = (Math.sqrt(safety * safety + 4 * onHand) - safety) / 2;
+            double threshold = root * root;
             double cumulative = 0;
             for (Piece piece : pieces(from, until)) {
                 double rate = rate(machineId, product, piece.hour);
                 double inPiece = rate * piece.fraction;
-                if (inPiece > 0 && cumulative + inPiece >= onHand) {
-                    double hours = (onHand - cumulative) / rate;
+                if (inPiece > 0 && cumulative + inPiece >= threshold) {
+                    double hours = (threshold - cumulative) / rate;
                     return piece.start.plusMillis(Math.round(hours * 3_600_000));
                 }
                 cumulative += inPiece;

@@ -41,16 +41,17 @@ public final class RestockQueries {
     private final int windowHours;
     private final int visitStartHour;
     private final int visitEndHour;
+    private final double safetyFactor;
     private final Clock clock;
 
     public RestockQueries(DataSource dataSource, String timezone, Planogram planogram, DemandForecast forecast,
-            AnswerCache answers, int defaultHorizonHours, int windowHours, int visitStartHour, int visitEndHour) {
+            AnswerCache answers, int defaultHorizonHours, int windowHours, int visitStartHour, int visitEndHour, double safetyFactor) {
         this(dataSource, ZoneId.of(timezone), planogram, forecast, answers, defaultHorizonHours, windowHours, visitStartHour,
-                visitEndHour, Clock.systemUTC());
+                visitEndHour, safetyFactor, Clock.systemUTC());
     }
 
     RestockQueries(DataSource dataSource, ZoneId zone, Planogram planogram, DemandForecast forecast, AnswerCache answers,
-            int defaultHorizonHours, int windowHours, int visitStartHour, int visitEndHour, Clock clock) {
+            int defaultHorizonHours, int windowHours, int visitStartHour, int visitEndHour, double safetyFactor, Clock clock) {
         if (windowHours < 1 || windowHours > 24 || visitStartHour < 0 || visitEndHour > 24 || visitEndHour - visitStartHour < windowHours) {
             throw new IllegalArgumentException("vendstream.restock.window-hours must fit between visit-start-hour and visit-end-hour");
         }
@@ -63,6 +64,7 @@ public final class RestockQueries {
         this.windowHours = windowHours;
         this.visitStartHour = visitStartHour;
         this.visitEndHour = visitEndHour;
+        this.safetyFactor = safetyFactor;
         this.clock = clock;
     }
 
@@ -138,7 +140,7 @@ public final class RestockQueries {
             Instant earliestOut = null;
             double revenue = 0;
             for (Slot s : slots) {
-                Instant out = s.onHand() <= 0 ? now : model.stockOut(s.machineId(), s.product(), s.onHand(), now, until);
+                Instant out = s.onHand() <= 0 ? now : model.stockOut(s.machineId(), s.product(), s.onHand(), now, until, safetyFactor);
                 if (out == null) {
                     continue;
                 }

@@ -59,6 +59,7 @@ class RestockTest {
     private static VendstreamApp app;
     private static RestockQueries restock;
     private static StockoutQueries stockouts;
+    private static DemandForecast.Model model;
 
     @BeforeAll
     static void start_on_seeded_history() throws Exception {
@@ -72,7 +73,9 @@ class RestockTest {
         DemandForecast forecast = new DemandForecast(app.dataSource(), CAMPUS, 28, Duration.ofMinutes(5), clock);
         AnswerCache noCache = new AnswerCache(0);
         Planogram planogram = Planogram.parse(new ByteArrayInputStream(PLANOGRAM.getBytes(StandardCharsets.UTF_8)), "test planogram");
-        restock = new RestockQueries(app.dataSource(), CAMPUS, planogram, forecast, noCache, 24, 2, 7, 21, clock);
+        // safety factor 0: stock-outs at the bare expectation, so the figures below can be worked out by hand
+        restock = new RestockQueries(app.dataSource(), CAMPUS, planogram, forecast, noCache, 24, 2, 7, 21, 0.0, clock);
+        model = forecast.model();
         stockouts = new StockoutQueries(app.dataSource(), CAMPUS, forecast, noCache, clock);
     }
 
@@ -245,6 +248,17 @@ class RestockTest {
         assertThat((String) at(r1, "outNow", 0, "product")).isEqualTo("Water");
         assertThat((String) at(r1, "outNow", 0, "since")).isEqualTo("2026-11-18T02:00:00Z");
         assertThat((Object) at(r1, "outNow", 0, "outForMinutes")).isEqualTo(90L);
+    }
+
+    @Test
+    void should_count_a_slot_out_earlier_with_a_safety_factor_for_the_scatter_of_demand() {
+        Instant now = NOW.toInstant();
+        Instant until = NOW.plusHours(24).toInstant();
+        // 6 on hand, z = 1: out once E + sqrt(E) reaches 6, at E = 4: 2 by 11:00, then 4 an hour
+        assertThat(model.stockOut("R-1", "Cola", 6, now, until, 1.0)).isEqualTo(NOW.withHour(11).withMinute(30).toInstant());
+        assertThat(model.stockOut("R-1", "Cola", 6, now, until, 0.0)).isEqualTo(NOW.withHour(12).withMinute(0).toInstant());
+        assertThat(model.stockOut("R-1", "Cola", 0, now, until, 1.0)).isEqualTo(now);
+        assertThat(model.stockOut("R-3", "Juice", 100, now, until, 1.0)).isNull();
     }
 
     @Test
