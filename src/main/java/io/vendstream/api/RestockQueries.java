@@ -19,6 +19,8 @@ import java.util.TreeSet;
 
 import javax.sql.DataSource;
 
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
 import org.apache.camel.Headers;
 
 /**
@@ -235,8 +237,27 @@ public final class RestockQueries {
 
     // ----------------------------------------------------------------------------- the pick list
 
-    /** {@code /api/restock/picklist}: units to load per machine and product at the visit, and totals for the run. */
-    public Map<String, Object> picklist(@Headers Map<String, Object> headers) {
+    /** The exchange property that tells the route to answer with {@link #picklistCsv} instead of JSON. */
+    public static final String CSV_PROPERTY = "vendstreamCsv";
+
+    /**
+     * {@code /api/restock/picklist}: units to load per machine and product at the visit, and totals
+     * for the run. CSV instead of JSON when the request says {@code format=csv} or accepts {@code text/csv}.
+     */
+    public Map<String, Object> picklist(@Headers Map<String, Object> headers, Exchange exchange) {
+        Map<String, Object> answer = picklist(headers);
+        Params params = new Params(headers, zone);
+        String format = params.raw("format");
+        if (format != null && !format.equals("json") && !format.equals("csv")) {
+            throw new BadParameterException("format", "'format' must be json or csv");
+        }
+        Object accept = headers.get("Accept");
+        boolean csv = "csv".equals(format) || format == null && accept != null && accept.toString().contains("text/csv");
+        exchange.setProperty(CSV_PROPERTY, csv);
+        return answer;
+    }
+
+    Map<String, Object> picklist(Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         String location = params.location();
         String machineId = params.machineId();
@@ -284,7 +305,7 @@ public final class RestockQueries {
     }
 
     /** The pick list as CSV, one line per slot and one TOTAL line per product, for a spreadsheet or a printer. */
-    public String picklistCsv(Map<String, Object> picklist) {
+    public String picklistCsv(@Body Map<String, Object> picklist) {
         StringBuilder csv = new StringBuilder("machineId,location,product,onHand,par,parSource,projectedOnHand,unitsToLoad\r\n");
         for (Object o : (List<?>) picklist.get("lines")) {
             Map<?, ?> l = (Map<?, ?>) o;

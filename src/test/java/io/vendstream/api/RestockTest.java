@@ -7,6 +7,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -19,6 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import io.vendstream.runtime.StartupException;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
@@ -351,5 +362,92 @@ class RestockTest {
         assertThat((Object) at(todayOnly, "episodes")).isEqualTo(1);
         assertThat((Object) at(stockouts.stockouts(new Window(TODAY.minusDays(1).atStartOfDay(CAMPUS).toInstant(), null, CAMPUS),
                 "Annex", null, 200), "episodes")).isEqualTo(0);
+    }
+
+    // ---------------------------------------------------------------------------------- HTTP
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static HttpResponse<String> get(String pathAndQuery, String accept) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The contract's schema of that name, with the whole document around it so its $refs resolve. */
+    private static JsonSchema contractSchema(String name) throws Exception {
+        try (var in = RestockTest.class.getClassLoader().getResourceAsStream("openapi/vendstream-api.yaml")) {
+            ObjectNode doc = (ObjectNode) new YAMLMapper().readTree(in);
+            doc.put("$ref", "#/components/schemas/" + name);
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(doc);
+        }
+    }
+
+    @Test
+    void should_answer_the_three_endpoints_as_the_contract_describes() throws Exception {
+        String[][] cases = {{"/api/restock/plan?horizonHours=48&location=Hall", "RestockPlan"},
+                {"/api/restock/picklist?location=Hall", "PickList"}, {"/api/stockouts?from=2026-11-01", "Stockouts"}};
+        for (String[] c : cases) {
+            HttpResponse<String> response = get(c[0], null);
+            assertThat(response.statusCode()).as(c[0]).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).get().asString().startsWith("application/json");
+            JsonNode body = JSON.readTree(response.body());
+            assertThat(contractSchema(c[1]).validate(body)).as(c[0] + " " + body).isEmpty();
+        }
+        assertThat(contractSchema("Stockouts").validate(JSON.readTree("{\"episodes\": -1}"))).as("the check can fail").isNotEmpty();
+        // R-1's water is out: the plan lists the machine whatever the clock says
+        JsonNode plan = JSON.readTree(get("/api/restock/plan?location=Hall", null).body());
+        assertThat(plan.get("plan").get(0).get("machineId").asText()).isEqualTo("R-1");
+        assertThat(plan.get("plan").get(0).get("outNow").get(0).get("product").asText()).isEqualTo("Water");
+    }
+
+    @Test
+    void should_answer_the_pick_list_as_csv_when_asked_by_accept_header_or_format() throws Exception {
+        // R-3 on the real clock: its history is too old to expect sales, the planogram's "*" entry adds the food slots
+        String expected = "machineId,location,product,onHand,par,parSource,projectedOnHand,unitsToLoad\r\n"
+                + "R-3,Annex,Indomie Goreng Cup,0,8,configured,0.0,8\r\n"
+                + "R-3,Annex,Juice,100,100,inferred,100.0,0\r\n"
+                + "R-3,Annex,Onigiri Tuna Mayo,0,6,configured,0.0,6\r\n"
+                + "R-3,Annex,Pop Mie Ayam Bawang,0,8,configured,0.0,8\r\n"
+                + "R-3,Annex,Roti Isi Abon Sapi,0,6,configured,0.0,6\r\n"
+                + "R-3,Annex,Sari Roti Sandwich Cokelat,0,8,configured,0.0,8\r\n"
+                + "TOTAL,,Indomie Goreng Cup,,,,,8\r\n"
+                + "TOTAL,,Onigiri Tuna Mayo,,,,,6\r\n"
+                + "TOTAL,,Pop Mie Ayam Bawang,,,,,8\r\n"
+                + "TOTAL,,Roti Isi Abon Sapi,,,,,6\r\n"
+                + "TOTAL,,Sari Roti Sandwich Cokelat,,,,,8\r\n";
+        for (HttpResponse<String> response : List.of(get("/api/restock/picklist?machineId=R-3", "text/csv"),
+                get("/api/restock/picklist?machineId=R-3&format=csv", null))) {
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).get().asString().startsWith("text/csv");
+            assertThat(response.headers().firstValue("Content-Disposition")).get().asString().contains("picklist.csv");
+            assertThat(response.body()).isEqualTo(expected);
+        }
+        assertThat(get("/api/restock/picklist?machineId=R-3&format=json", "text/csv").body()).startsWith("{");
+    }
+
+    @Test
+    void should_answer_400_naming_the_parameter_for_bad_input() throws Exception {
+        String[][] cases = {
+                {"/api/restock/plan?horizonHours=0", "horizonHours"},
+                {"/api/restock/plan?horizonHours=337", "horizonHours"},
+                {"/api/restock/plan?horizonHours=soon", "horizonHours"},
+                {"/api/restock/plan?machineId=R%201", "machineId"},
+                {"/api/restock/picklist?visitAt=2020-01-01", "visitAt"},
+                {"/api/restock/picklist?visitAt=tomorrow", "visitAt"},
+                {"/api/restock/picklist?format=xlsx", "format"},
+                {"/api/stockouts?from=yesterday", "from"},
+                {"/api/stockouts?from=2026-11-10&to=2026-11-01", "to"},
+                {"/api/stockouts?limit=0", "limit"}};
+        for (String[] c : cases) {
+            HttpResponse<String> response = get(c[0], null);
+            assertThat(response.statusCode()).as(c[0]).isEqualTo(400);
+            JsonNode error = JSON.readTree(response.body());
+            assertThat(error.get("parameter").asText()).as(c[0]).isEqualTo(c[1]);
+            assertThat(error.get("error").asText()).as(c[0]).contains(c[1]);
+        }
     }
 }
