@@ -238,6 +238,17 @@ class RestockTest {
                 .hasMessageContaining("p.yaml line 1").hasMessageContaining("unknown key 'machine'");
     }
 
+    @Test
+    void should_not_start_with_an_invalid_planogram_file_and_say_which_line_is_wrong() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("planogram", ".yaml");
+        java.nio.file.Files.writeString(file, "machines:\n  \"ENG-*\":\n    \"Aqua 600ml\": twelve\n");
+        Properties props = TestInfrastructure.get().namespace("bad_planogram").appProperties();
+        props.setProperty("vendstream.ingest.enabled", "false");
+        props.setProperty("vendstream.restock.planogram-file", file.toString());
+        assertThatThrownBy(() -> VendstreamApp.start(props).close())
+                .hasStackTraceContaining("Planogram file " + file + " line 3: the par of 'Aqua 600ml' for 'ENG-*' must be a whole number");
+    }
+
     // ---------------------------------------------------------------------------- the forecast
 
     @Test
