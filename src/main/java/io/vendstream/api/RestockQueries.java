@@ -193,25 +193,27 @@ public final class RestockQueries {
     }
 
     /**
-     * The quietest {@code windowHours} whole campus hours at the location (lowest expected sales of
-     * all its machines) that start after now, lie within the visit hours and end by the deadline;
-     * when none fits (already out, or the deadline is too close), the earliest window that can start.
+     * The quietest {@code windowHours} at the location (lowest expected sales of all its machines)
+     * that start now or on a later whole campus hour, lie within the visit hours and end by the
+     * deadline; when none fits (already out, or the deadline is too close), the earliest window
+     * that can start.
      */
     Map<String, Object> window(DemandForecast.Model model, String location, Instant now, Instant deadline) {
-        ZonedDateTime start = now.atZone(zone).truncatedTo(ChronoUnit.HOURS);
-        if (start.toInstant().isBefore(now)) {
-            start = start.plusHours(1);
+        List<ZonedDateTime> starts = new ArrayList<>();
+        ZonedDateTime current = now.atZone(zone);
+        starts.add(current);
+        for (ZonedDateTime s = current.truncatedTo(ChronoUnit.HOURS).plusHours(1);
+                !s.plusHours(windowHours).toInstant().isAfter(deadline); s = s.plusHours(1)) {
+            starts.add(s);
         }
         ZonedDateTime best = null;
         double bestSales = Double.MAX_VALUE;
-        for (ZonedDateTime s = start; !s.plusHours(windowHours).toInstant().isAfter(deadline); s = s.plusHours(1)) {
-            if (!withinVisitHours(s)) {
+        for (ZonedDateTime s : starts) {
+            Instant end = s.plusHours(windowHours).toInstant();
+            if (end.isAfter(deadline) || !withinVisitHours(s)) {
                 continue;
             }
-            double sales = 0;
-            for (int h = 0; h < windowHours; h++) {
-                sales += model.locationRate(location, s.plusHours(h));
-            }
+            double sales = model.expectedAtLocation(location, s.toInstant(), end);
             if (sales < bestSales - 1e-9) {
                 best = s;
                 bestSales = sales;
@@ -219,8 +221,8 @@ public final class RestockQueries {
         }
         boolean beforeStockOut = best != null;
         if (best == null) {
-            best = now.atZone(zone);
-            if (!withinVisitHours(best.truncatedTo(ChronoUnit.HOURS))) {
+            best = current;
+            if (!withinVisitHours(best)) {
                 ZonedDateTime open = best.truncatedTo(ChronoUnit.DAYS).plusHours(visitStartHour);
                 best = open.isAfter(best) ? open : open.plusDays(1);
             }
@@ -230,9 +232,10 @@ public final class RestockQueries {
                 "expectedSalesAtLocation", round1(bestSales), "beforeStockOut", beforeStockOut);
     }
 
+    /** The window starting then lies within the crew's hours (campus time). */
     private boolean withinVisitHours(ZonedDateTime start) {
-        int h = start.getHour();
-        return h >= visitStartHour && h + windowHours <= visitEndHour;
+        ZonedDateTime day = start.truncatedTo(ChronoUnit.DAYS);
+        return !start.isBefore(day.plusHours(visitStartHour)) && !start.plusHours(windowHours).isAfter(day.plusHours(visitEndHour));
     }
 
     // ----------------------------------------------------------------------------- the pick list

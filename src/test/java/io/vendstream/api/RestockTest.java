@@ -306,9 +306,16 @@ class RestockTest {
     void should_suggest_the_quietest_hours_at_the_location_before_the_first_stock_out() {
         Map<String, Object> r2 = at(restock.plan(24, null, null), "plan", 1);
         assertThat((String) at(r2, "firstStockOut", "at")).isEqualTo("2026-11-18T08:00:00Z");
-        // Hall sells 12+18 (11-13), 18+18 (12-14), 18+6 (13-15): the quietest before 15:00 is 13-15
+        // Hall sells 6+12+9 (10:30-12:30), 12+18 (11-13), 18+18 (12-14), 18+6 (13-15): the quietest before 15:00 is 13-15
         assertThat((Object) at(r2, "suggestedWindow")).isEqualTo(Map.of("from", "2026-11-18T06:00:00Z", "to", "2026-11-18T08:00:00Z",
                 "expectedSalesAtLocation", new BigDecimal("24.0"), "beforeStockOut", true));
+        // a deadline at 13:00 leaves 10:30-12:30 (27 sales) and 11-13 (30): now is the quieter and still in time
+        assertThat(restock.window(model, "Hall", NOW.toInstant(), NOW.plusMinutes(150).toInstant())).isEqualTo(Map.of(
+                "from", "2026-11-18T03:30:00Z", "to", "2026-11-18T05:30:00Z", "expectedSalesAtLocation", new BigDecimal("27.0"),
+                "beforeStockOut", true));
+        // after the visit hours (21:00) the earliest window is tomorrow 07:00
+        assertThat(restock.window(model, "Hall", NOW.withHour(22).toInstant(), NOW.withHour(23).toInstant()).get("from"))
+                .isEqualTo("2026-11-19T00:00:00Z");
         // R-1 is already out: go now, 10:30-12:30, when Hall expects 6 + 12 + 9 sales
         Map<String, Object> r1 = at(restock.plan(24, null, null), "plan", 0);
         assertThat((Object) at(r1, "suggestedWindow")).isEqualTo(Map.of("from", "2026-11-18T03:30:00Z", "to", "2026-11-18T05:30:00Z",
