@@ -28,6 +28,10 @@ public final class DashboardAssets {
             "dashboard.js", new Asset("dashboard/dashboard.js", "text/javascript; charset=utf-8", REVALIDATE),
             "dashboard.css", new Asset("dashboard/dashboard.css", "text/css; charset=utf-8", REVALIDATE),
             "favicon.svg", new Asset("dashboard/favicon.svg", "image/svg+xml", REVALIDATE),
+            // the restock crew's phone view (docs/restock.md)
+            "restock.html", new Asset("dashboard/restock.html", "text/html; charset=utf-8", REVALIDATE),
+            "restock.js", new Asset("dashboard/restock.js", "text/javascript; charset=utf-8", REVALIDATE),
+            "restock.css", new Asset("dashboard/restock.css", "text/css; charset=utf-8", REVALIDATE),
             // the Chart.js webjar (pom: chartjs.version); a version bump must change this path too
             "chart.umd.js", new Asset("META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js",
                     "text/javascript; charset=utf-8", IMMUTABLE),
