@@ -66,7 +66,7 @@ public final class RejectionReplay implements AutoCloseable {
         this.zone = ZoneId.of(timezone);
     }
 
-    private record Row(long id, String reason, byte[] key, byte[] payload, Instant replayedAt, String replayedBy) {
+    private record Row(long id, String reason, byte[] key, byte[] payload, Instant replayedAt, String replayedBy, Boolean corrected) {
     }
 
     /** {@code POST /api/rejections/{id}/replay}: the body, when not empty, is the corrected payload. */
@@ -82,7 +82,7 @@ public final class RejectionReplay implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                List<Row> rows = lock(c, "select id, reason, message_key, payload, replayed_at, replayed_by "
+                List<Row> rows = lock(c, "select id, reason, message_key, payload, replayed_at, replayed_by, replay_corrected "
                         + "from rejected_events where id = ? for update", st -> st.setLong(1, id));
                 if (rows.isEmpty()) {
                     c.rollback();
@@ -91,28 +91,16 @@ public final class RejectionReplay implements AutoCloseable {
                 Row row = rows.get(0);
                 if (row.replayedAt() != null) {
                     c.rollback();
-                    Map<String, Object> answer = answer(row.id(), false);
-                    answer.put("detail", "already replayed at " + row.replayedAt() + " by " + row.replayedBy()
-                            + "; nothing was published");
-                    answer.put("replayedAt", row.replayedAt().toString());
-                    answer.put("replayedBy", row.replayedBy());
-                    return answer;
+                    return answer(row.id(), false, "already replayed at " + row.replayedAt() + " by " + row.replayedBy()
+                            + "; nothing was published", row.corrected(), row.replayedAt(), row.replayedBy());
                 }
                 byte[] payload = isCorrected ? corrected : row.payload();
-                List<RecordMetadata> published = publish(exchange, List.of(new Row(row.id(), row.reason(), row.key(), payload, null, null)), who);
+                List<RecordMetadata> published = publish(exchange, List.of(new Row(row.id(), row.reason(), row.key(), payload, null, null, null)), who);
                 Instant now = Instant.now();
                 markReplayed(c, List.of(row.id()), who, now, isCorrected, published);
                 c.commit();
-                Map<String, Object> answer = answer(row.id(), true);
-                answer.put("detail", isCorrected ? "the corrected payload was republished" : "the original payload was republished");
-                answer.put("corrected", isCorrected);
-                answer.put("replayedAt", now.toString());
-                answer.put("replayedBy", who);
-                if (published.size() == 1) {
-                    answer.put("partition", published.get(0).partition());
-                    answer.put("offset", published.get(0).offset());
-                }
-                return answer;
+                return answer(row.id(), true, isCorrected ? "the corrected payload was republished"
+                        : "the original payload was republished", isCorrected, now, who);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -141,7 +129,7 @@ public final class RejectionReplay implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                List<Row> rows = lock(c, "select id, reason, message_key, payload, replayed_at, replayed_by from rejected_events "
+                List<Row> rows = lock(c, "select id, reason, message_key, payload, replayed_at, replayed_by, replay_corrected from rejected_events "
                         + "where reason = ? and replayed_at is null and rejected_at >= coalesce(?, '-infinity'::timestamptz) "
                         + "and rejected_at < coalesce(?, 'infinity'::timestamptz) order by rejected_at, id limit ? "
                         + "for update skip locked", st -> {
@@ -254,7 +242,8 @@ public final class RejectionReplay implements AutoCloseable {
                 while (rs.next()) {
                     OffsetDateTime replayedAt = rs.getObject("replayed_at", OffsetDateTime.class);
                     rows.add(new Row(rs.getLong("id"), rs.getString("reason"), rs.getBytes("message_key"), rs.getBytes("payload"),
-                            replayedAt == null ? null : replayedAt.toInstant(), rs.getString("replayed_by")));
+                            replayedAt == null ? null : replayedAt.toInstant(), rs.getString("replayed_by"),
+                            (Boolean) rs.getObject("replay_corrected")));
                 }
             }
         }
@@ -274,10 +263,14 @@ public final class RejectionReplay implements AutoCloseable {
         throw new BadParameterException("id", "'id' must be the positive whole number of a rejection");
     }
 
-    private static Map<String, Object> answer(long id, boolean replayed) {
+    private static Map<String, Object> answer(long id, boolean replayed, String detail, Boolean corrected, Instant at, String who) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("id", id);
         answer.put("replayed", replayed);
+        answer.put("detail", detail);
+        answer.put("corrected", corrected);
+        answer.put("replayedAt", at.toString());
+        answer.put("replayedBy", who);
         return answer;
     }
 
