@@ -233,6 +233,12 @@ public final class EventFileImport {
             throw new BadParameterException("name", "'name' must be a file name ending in .jsonl or .csv "
                     + "(1-100 characters of A-Z a-z 0-9 . _ -)");
         }
+        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            // the HTTP server reads such a body as form fields, not as a file
+            throw new BadParameterException("body", "send the file with Content-Type text/csv, application/x-ndjson "
+                    + "or application/octet-stream, not as a form");
+        }
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body == null || body.length == 0) {
             throw new BadParameterException("body", "the body must be the file's content");
