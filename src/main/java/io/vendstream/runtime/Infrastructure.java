@@ -158,7 +158,8 @@ public final class Infrastructure extends MainListenerSupport {
         int partitions = s.getInt("vendstream.kafka.partitions", 3);
         short replication = (short) s.getInt("vendstream.kafka.replication-factor", 1);
         ensureTopics(bootstrap, List.of(s.get("vendstream.kafka.topic", "vending.events"),
-                        s.get("vendstream.kafka.dlq-topic", "vending.events.dlq")), partitions, replication,
+                        s.get("vendstream.kafka.dlq-topic", "vending.events.dlq"),
+                        s.get("vendstream.alerts.topic", "vending.alerts")), partitions, replication,
                 Duration.ofSeconds(s.getInt("vendstream.kafka.wait-at-startup-seconds", 60)));
     }
 
