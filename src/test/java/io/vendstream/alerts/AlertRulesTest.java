@@ -1,26 +1,17 @@
 package io.vendstream.alerts;
 
-import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
-import org.apache.camel.api.management.ManagedCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +31,7 @@ class AlertRulesTest {
 
     private static Namespace ns;
     private static VendstreamApp app;
+    private static AlertTables db;
 
     @BeforeAll
     static void start_the_application_with_fast_rule_evaluation() {
@@ -50,6 +42,7 @@ class AlertRulesTest {
         props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
         props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         app = VendstreamApp.start(props);
+        db = new AlertTables(ns);
     }
 
     @AfterAll
@@ -61,10 +54,9 @@ class AlertRulesTest {
 
     @Test
     void should_open_one_stock_out_alert_per_empty_slot_and_resolve_it_on_restock() throws Exception {
-        exec("insert into stock (machine_id, product, location, category, quantity, capacity, as_of) values (?, ?, ?, ?, ?, ?, ?)",
-                "so-1", "Cola", "Stockout Hall", "drink", 0, 10, at(Instant.now()));
+        db.stock("so-1", "Cola", "Stockout Hall", 0, 10);
         awaitTransitions("stock-out", "so-1", "opened");
-        exec("update stock set quantity = 10, as_of = now() where machine_id = ?", "so-1");
+        db.stock("so-1", "Cola", "Stockout Hall", 10, 10);
         awaitTransitions("stock-out", "so-1", "opened", "resolved");
         assertThat(summaries("stock-out", "so-1")).containsExactly("Cola is sold out in so-1 (Stockout Hall)");
     }
@@ -73,16 +65,13 @@ class AlertRulesTest {
     void should_warn_of_a_slot_projected_to_run_out_within_the_horizon_and_resolve_after_a_restock() throws Exception {
         LocalDate today = LocalDate.now(CAMPUS);
         for (int d = 0; d < 7; d++) {
-            exec("insert into sales_daily_product (day, machine_id, product, location, category, sales_count, units, revenue) "
-                    + "values (?, ?, ?, ?, ?, ?, ?, ?)", today.minusDays(d), "ls-1", "Water", "Lowstock Hall", "drink", 20, 20,
-                    new BigDecimal("100000"));
+            db.dailyProduct(today.minusDays(d), "ls-1", "Water", "Lowstock Hall", 20);
         }
         // 20 units a day: 5 units last 6 hours, inside the 24-hour horizon
-        exec("insert into stock (machine_id, product, location, category, quantity, capacity, as_of) values (?, ?, ?, ?, ?, ?, ?)",
-                "ls-1", "Water", "Lowstock Hall", "drink", 5, 40, at(Instant.now()));
+        db.stock("ls-1", "Water", "Lowstock Hall", 5, 40);
         awaitTransitions("low-stock", "ls-1", "opened");
         // 100 units last five days
-        exec("update stock set quantity = 100, capacity = 100, as_of = now() where machine_id = ?", "ls-1");
+        db.stock("ls-1", "Water", "Lowstock Hall", 100, 100);
         awaitTransitions("low-stock", "ls-1", "opened", "resolved");
     }
 
@@ -94,15 +83,15 @@ class AlertRulesTest {
             for (int h = -4; h <= 1; h++) {
                 Instant hour = thisHour.plus(h, ChronoUnit.HOURS).minus(7L * week, ChronoUnit.DAYS);
                 // busy at these hours of the week; the other machine sells only well before them
-                hourly(hour, "busy-1", "Silence Hall", 6);
-                hourly(hour.minus(8, ChronoUnit.HOURS), "quiet-1", "Silence Hall", 6);
+                db.hourly(hour, "busy-1", "Silence Hall", 6);
+                db.hourly(hour.minus(8, ChronoUnit.HOURS), "quiet-1", "Silence Hall", 6);
             }
         }
-        machine("busy-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
-        machine("quiet-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
+        db.machine("busy-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
+        db.machine("quiet-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
         awaitTransitions("machine-silent", "busy-1", "opened");
         // a new event ends the silence
-        exec("update machines set last_seen = now() where machine_id = ?", "busy-1");
+        db.exec("update machines set last_seen = now() where machine_id = ?", "busy-1");
         awaitTransitions("machine-silent", "busy-1", "opened", "resolved");
         assertThat(transitions("machine-silent", "quiet-1")).isEmpty();
     }
@@ -112,20 +101,20 @@ class AlertRulesTest {
         LocalDate today = LocalDate.now(CAMPUS);
         Instant now = Instant.now();
         for (String machine : List.of("pay-cash-only", "pay-card-only")) {
-            machine(machine, "Payment Hall", now);
+            db.machine(machine, "Payment Hall", now);
             for (int d = 1; d <= 7; d++) {
-                payment(today.minusDays(d), machine, "qris", 30);
-                payment(today.minusDays(d), machine, "cash", 30);
+                db.payment(today.minusDays(d), machine, "Payment Hall", "qris", 30);
+                db.payment(today.minusDays(d), machine, "Payment Hall", "cash", 30);
             }
         }
         for (int i = 10; i >= 1; i--) {
-            sale("pay-cash-only", "Payment Hall", "Cola", "cash", 10_000, null, now.minus(i, ChronoUnit.MINUTES));
-            sale("pay-card-only", "Payment Hall", "Cola", "card", 10_000, null, now.minus(i, ChronoUnit.MINUTES));
+            db.sale("pay-cash-only", "Payment Hall", "Cola", "cash", 10_000, null, now.minus(i, ChronoUnit.MINUTES));
+            db.sale("pay-card-only", "Payment Hall", "Cola", "card", 10_000, null, now.minus(i, ChronoUnit.MINUTES));
         }
         awaitTransitions("cashless-reader-down", "pay-cash-only", "opened");
         awaitTransitions("coin-mechanism-down", "pay-card-only", "opened");
-        sale("pay-cash-only", "Payment Hall", "Cola", "qris", 10_000, null, now);
-        sale("pay-card-only", "Payment Hall", "Cola", "cash", 10_000, null, now);
+        db.sale("pay-cash-only", "Payment Hall", "Cola", "qris", 10_000, null, now);
+        db.sale("pay-card-only", "Payment Hall", "Cola", "cash", 10_000, null, now);
         awaitTransitions("cashless-reader-down", "pay-cash-only", "opened", "resolved");
         awaitTransitions("coin-mechanism-down", "pay-card-only", "opened", "resolved");
         assertThat(transitions("cashless-reader-down", "pay-card-only")).isEmpty();
@@ -135,36 +124,36 @@ class AlertRulesTest {
     @Test
     void should_flag_a_sale_whose_stock_after_disagrees_with_the_previous_level_until_the_slot_is_restocked() throws Exception {
         Instant now = Instant.now();
-        restock("mis-1", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
-        sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
-        sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(45, ChronoUnit.MINUTES));
+        db.restock("mis-1", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(45, ChronoUnit.MINUTES));
         // two units went missing between these sales
-        sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 5, now.minus(40, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 5, now.minus(40, ChronoUnit.MINUTES));
         // a consistent slot next to it
-        sale("mis-1", "Mismatch Hall", "Water", "cash", 5_000, 4, now.minus(40, ChronoUnit.MINUTES));
-        sale("mis-1", "Mismatch Hall", "Water", "cash", 5_000, 3, now.minus(30, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Water", "cash", 5_000, 4, now.minus(40, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Water", "cash", 5_000, 3, now.minus(30, ChronoUnit.MINUTES));
         awaitTransitions("stock-mismatch", "mis-1", "opened");
         assertThat(summaries("stock-mismatch", "mis-1")).singleElement().asString().contains("Chips", "2 unit(s) missing");
-        restock("mis-1", "Mismatch Hall", "Chips", 5, 10, now.minus(1, ChronoUnit.MINUTES));
+        db.restock("mis-1", "Mismatch Hall", "Chips", 5, 10, now.minus(1, ChronoUnit.MINUTES));
         awaitTransitions("stock-mismatch", "mis-1", "opened", "resolved");
     }
 
     @Test
     void should_raise_a_revenue_drop_once_and_keep_it_open_until_revenue_recovers_past_the_hysteresis() throws Exception {
         Instant now = Instant.now();
-        machine("drop-1", "Drop Hall", now);
+        db.machine("drop-1", "Drop Hall", now);
         for (int week = 1; week <= 4; week++) {
-            sale("drop-1", "Drop Hall", "Lunch", "cash", 100_000, null, now.minus(7L * week, ChronoUnit.DAYS).minus(1, ChronoUnit.HOURS));
+            db.sale("drop-1", "Drop Hall", "Lunch", "cash", 100_000, null, now.minus(7L * week, ChronoUnit.DAYS).minus(1, ChronoUnit.HOURS));
         }
         // 20 % of the usual: below half
-        sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(30, ChronoUnit.MINUTES));
+        db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(30, ChronoUnit.MINUTES));
         awaitTransitionsAt("Drop Hall", "opened");
         // 60 %: no longer a drop, but not recovered either (70 %): the alert stays open
-        sale("drop-1", "Drop Hall", "Lunch", "cash", 40_000, null, now.minus(20, ChronoUnit.MINUTES));
+        db.sale("drop-1", "Drop Hall", "Lunch", "cash", 40_000, null, now.minus(20, ChronoUnit.MINUTES));
         awaitFurtherEvaluations("evaluate-alert-rule-revenue-drop", 4);
         assertThat(transitionsAt("Drop Hall")).containsExactly("opened");
         // 80 %: recovered
-        sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(10, ChronoUnit.MINUTES));
+        db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(10, ChronoUnit.MINUTES));
         awaitTransitionsAt("Drop Hall", "opened", "resolved");
     }
 
@@ -184,99 +173,26 @@ class AlertRulesTest {
         assertThat(transitionsAt(location)).containsExactly(expected);
     }
 
-    static void awaitFurtherEvaluations(String routeId, int rounds) {
-        long start = evaluations(routeId);
-        await().atMost(Duration.ofSeconds(60)).until(() -> evaluations(routeId) >= start + rounds);
-    }
-
-    private static long evaluations(String routeId) {
-        ManagedCamelContext managed = app.context().getCamelContextExtension().getContextPlugin(ManagedCamelContext.class);
-        return managed.getManagedRoute(routeId).getExchangesCompleted();
+    private static void awaitFurtherEvaluations(String routeId, int rounds) {
+        AlertTables.awaitRounds(app, routeId, rounds);
     }
 
     // ------------------------------------------------------------------------------ reading
 
     private static List<String> transitions(String rule, String machineId) throws SQLException {
-        return strings("select t.transition from alert_transitions t join alerts a on a.id = t.alert_id "
-                + "where a.rule = ? and a.machine_id = ? order by t.seq", rule, machineId);
+        return db.transitions(rule, machineId);
     }
 
     private static List<String> transitionsAt(String location) throws SQLException {
-        return strings("select t.transition from alert_transitions t join alerts a on a.id = t.alert_id "
+        return db.strings("select t.transition from alert_transitions t join alerts a on a.id = t.alert_id "
                 + "where a.rule = 'revenue-drop' and a.location = ? and a.machine_id = '' order by t.seq", location);
     }
 
     private static List<String> summaries(String rule, String machineId) throws SQLException {
-        return strings("select summary from alerts where rule = ? and machine_id = ? order by id", rule, machineId);
+        return db.strings("select summary from alerts where rule = ? and machine_id = ? order by id", rule, machineId);
     }
 
     private static long openAlerts(String rule, String machineId) throws SQLException {
-        return Long.parseLong(strings("select count(*) from alerts where rule = ? and machine_id = ? and resolved_at is null",
-                rule, machineId).get(0));
-    }
-
-    private static List<String> strings(String sql, Object... args) throws SQLException {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            List<String> values = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    values.add(rs.getString(1));
-                }
-            }
-            return values;
-        }
-    }
-
-    // ------------------------------------------------------------------------------ seeding
-
-    static void machine(String machineId, String location, Instant lastSeen) throws SQLException {
-        exec("insert into machines (machine_id, location, first_seen, last_seen, last_sale_at) values (?, ?, ?, ?, ?) "
-                + "on conflict (machine_id) do update set last_seen = excluded.last_seen",
-                machineId, location, at(lastSeen.minus(30, ChronoUnit.DAYS)), at(lastSeen), at(lastSeen));
-    }
-
-    private static void hourly(Instant hour, String machineId, String location, int sales) throws SQLException {
-        exec("insert into sales_hourly (hour, machine_id, location, sales_count, units, revenue) values (?, ?, ?, ?, ?, ?)",
-                at(hour), machineId, location, sales, sales, new BigDecimal(sales * 10_000));
-    }
-
-    private static void payment(LocalDate day, String machineId, String method, int sales) throws SQLException {
-        exec("insert into sales_daily_payment (day, machine_id, payment_method, location, sales_count, revenue) values (?, ?, ?, ?, ?, ?)",
-                day, machineId, method, "Payment Hall", sales, new BigDecimal(sales * 10_000));
-    }
-
-    static void sale(String machineId, String location, String product, String method, int price, Integer stockAfter, Instant at)
-            throws SQLException {
-        exec("insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
-                        + "payment_method, stock_after, occurred_at) values (?, ?, ?, ?, 'snack', ?, 'IDR', 1, ?, ?, ?, ?)",
-                UUID.randomUUID(), machineId, location, product, new BigDecimal(price), new BigDecimal(price), method, stockAfter, at(at));
-    }
-
-    private static void restock(String machineId, String location, String product, int quantity, int stockAfter, Instant at)
-            throws SQLException {
-        exec("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at) "
-                + "values (?, ?, ?, ?, 'snack', ?, ?, ?)", UUID.randomUUID(), machineId, location, product, quantity, stockAfter, at(at));
-    }
-
-    static void exec(String sql, Object... args) throws SQLException {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            ps.executeUpdate();
-        }
-    }
-
-    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) {
-            ps.setObject(i + 1, args[i]);
-        }
-    }
-
-    private static Connection connect() throws SQLException {
-        return java.sql.DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD);
-    }
-
-    static OffsetDateTime at(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+        return db.count("select count(*) from alerts where rule = ? and machine_id = ? and resolved_at is null", rule, machineId);
     }
 }
