@@ -159,7 +159,7 @@ class DashboardBrowserTest {
         List<?> heatCells = (List<?>) js("return Array.from(document.querySelectorAll('#heatmap td')).map(td => Number(td.dataset.sales));");
         assertThat(heatCells).hasSize(168);
         assertThat(heatCells.stream().mapToLong(v -> ((Number) v).longValue()).max().orElse(0)).isPositive();
-        assertThat(column("alerts", 1)).isNotEmpty().startsWith("OUT");
+        assertThat(column("low-stock", 1)).isNotEmpty().startsWith("OUT");
         assertThat(column("feed", 1)).isNotEmpty();
         assertThat(column("rejections", 2)).hasSize(4).contains("SCHEMA_VIOLATION", "MALFORMED_JSON");
         assertThat(text("reasons")).contains("SCHEMA_VIOLATION");
@@ -186,7 +186,7 @@ class DashboardBrowserTest {
         assertThat(number(text("kpi-machines"))).isEqualTo(2);
         // rows are replaced on every poll: read a whole column in one script, not element by element
         await().atMost(WAIT).until(() -> column("feed", 3).stream().allMatch("Medicine"::equals) && !column("feed", 3).isEmpty());
-        assertThat(column("alerts", 3)).isNotEmpty().containsOnly("Medicine");
+        assertThat(column("low-stock", 3)).isNotEmpty().containsOnly("Medicine");
         assertThat(text("heatmap-caption")).contains("Medicine");
         new Select(browser.findElement(By.id("location-filter"))).selectByVisibleText("All locations");
         await().atMost(WAIT).until(() -> number(text("kpi-sales")) > medicineSales);
@@ -213,7 +213,7 @@ class DashboardBrowserTest {
     private static void saveApiExamples() throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "api-examples"));
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
-                "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/alerts?limit=3",
+                "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/stock/low?limit=3", "/api/alerts?state=open",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
