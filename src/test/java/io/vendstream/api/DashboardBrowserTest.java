@@ -64,6 +64,9 @@ class DashboardBrowserTest {
         Properties props = ns.appProperties();
         props.setProperty("vendstream.ingest.enabled", "false");
         props.setProperty("vendstream.api.poll-interval-millis", "1000");
+        // the alert rules evaluate often, so the Alerts panel has the demo fleet's stock-outs at once
+        props.setProperty("vendstream.alerts.evaluate-period-millis", "500");
+        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         app = VendstreamApp.start(props);
         fleet = new DemoFleet(ns, ZoneId.of(props.getProperty("vendstream.timezone", "Asia/Jakarta")));
         fleet.seed();
@@ -223,6 +226,43 @@ class DashboardBrowserTest {
             Files.writeString(dir.resolve(name + ".json"), response.statusCode() + " " + path + "\n"
                     + response.body());
         }
+    }
+
+    // ------------------------------------------------------------------------------ alerts panel
+
+    @Test
+    void should_show_open_alerts_with_their_age_and_acknowledge_one_with_a_click() throws Exception {
+        await().atMost(WAIT).until(() -> column("alerts", 2).contains("stock-out"));
+        assertThat(column("alerts", 1)).contains("CRITICAL");
+        assertThat(column("alerts", 5)).allMatch(age -> age.matches("\\d+ (s|min|h \\d+ min|d \\d+ h)"));
+
+        // a new stock-out reaches the panel within an evaluation and a poll
+        try (java.sql.Connection c = app.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("update stock set quantity = 0, as_of = now() where (machine_id, product) = "
+                     + "(select machine_id, product from stock where quantity > 0 order by machine_id, product limit 1) "
+                     + "returning product || ' is sold out in ' || machine_id")) {
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String summary = rs.getString(1);
+                await().atMost(WAIT).until(() -> column("alerts", 3).stream().anyMatch(a -> a.startsWith(summary)));
+            }
+        }
+
+        // acknowledge the first one: the button becomes who acknowledged it, and the API agrees
+        String alertId = (String) js("return document.querySelector('#alerts button.ack').dataset.alertId;");
+        browser.findElement(By.cssSelector("#alerts button.ack[data-alert-id='" + alertId + "']")).click();
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(js(
+                "const tr = document.querySelector('#alerts tr[data-alert-id=\"' + arguments[0] + '\"]');"
+                        + "return !!tr && !tr.querySelector('button.ack') && tr.textContent.includes('anonymous');", alertId)));
+        JsonNode acked = null;
+        for (JsonNode alert : api("/api/alerts?state=open").get("alerts")) {
+            if (alert.get("id").asText().equals(alertId)) {
+                acked = alert;
+            }
+        }
+        assertThat(acked).isNotNull();
+        assertThat(acked.get("acknowledgedBy").asText()).isEqualTo("anonymous");
+        screenshot(Path.of("target", "dashboard-alerts.png"));
     }
 
     private static void screenshot(Path target) throws Exception {
