@@ -6,15 +6,21 @@
 -- while that is below vendstream.alerts.machine-silent.max-probability. A machine that never
 -- sells at 03:00 expects nothing then, so a quiet night raises nothing. Silences shorter than
 -- vendstream.alerts.machine-silent.min-minutes are never reported. Resolves with the next event.
+-- While no machine at all has reported for min-minutes (ingest catching up on a backlog, the
+-- campus network down) no machine is judged: that silence is the pipeline's, not a machine's.
 with settings as (
     select cast(:#${properties:vendstream.alerts.machine-silent.max-probability} as double precision) as max_probability,
            cast(:#${properties:vendstream.alerts.machine-silent.min-minutes} as integer) as min_minutes,
            cast(:#${properties:vendstream.timezone} as text) as zone
 ),
+fleet as (
+    select max(last_seen) as newest from machines
+),
 silent as (
     select m.machine_id, m.location, m.last_seen, now() as at, st.zone
-      from machines m, settings st
+      from machines m, settings st, fleet f
      where m.last_seen < now() - make_interval(mins => st.min_minutes)
+       and f.newest >= now() - make_interval(mins => st.min_minutes)
 ),
 covered as (
     -- the campus hours the silence covers (at most the last week), with the share of each covered

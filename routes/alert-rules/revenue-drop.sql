@@ -4,12 +4,15 @@
 -- vendstream.alerts.revenue-drop.min-baseline and the revenue is below
 -- (1 - vendstream.alerts.revenue-drop.drop-fraction) of it; once open it stays open until the
 -- revenue is back to vendstream.alerts.revenue-drop.recovery-fraction of the average, so a
--- location hovering at the threshold is not notified again and again.
+-- location hovering at the threshold is not notified again and again. While no machine at all has
+-- reported for vendstream.alerts.machine-silent.min-minutes (ingest catching up, the campus network
+-- down) no location is judged: its revenue is not in yet.
 with settings as (
     select cast(:#${properties:vendstream.alerts.revenue-drop.window-hours} as integer) as hours,
            cast(:#${properties:vendstream.alerts.revenue-drop.drop-fraction} as numeric) as drop_fraction,
            cast(:#${properties:vendstream.alerts.revenue-drop.recovery-fraction} as numeric) as recovery_fraction,
-           cast(:#${properties:vendstream.alerts.revenue-drop.min-baseline} as numeric) as min_baseline
+           cast(:#${properties:vendstream.alerts.revenue-drop.min-baseline} as numeric) as min_baseline,
+           cast(:#${properties:vendstream.alerts.machine-silent.min-minutes} as integer) as fresh_minutes
 ),
 weeks as (
     select w as weeks_back,
@@ -42,6 +45,7 @@ select '' as machine_id,
   from compared c
  cross join settings st
  where c.usual >= st.min_baseline
+   and (select max(last_seen) from machines) >= now() - make_interval(mins => st.fresh_minutes)
    and (c.revenue < (1 - st.drop_fraction) * c.usual
         or (c.revenue < st.recovery_fraction * c.usual
             and exists (select 1 from alerts a where a.rule = 'revenue-drop' and a.location = c.location

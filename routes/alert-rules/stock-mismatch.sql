@@ -11,20 +11,24 @@ with settings as (
     select cast(:#${properties:vendstream.alerts.stock-mismatch.window-hours} as integer) as hours
 ),
 events as (
-    select machine_id, product, location, event_id, 'sale' as kind, quantity, stock_after, occurred_at
-      from sales, settings
-     where occurred_at > now() - make_interval(hours => settings.hours)
-    union all
-    select machine_id, product, location, event_id, 'restock', quantity, stock_after, occurred_at
-      from restocks, settings
-     where occurred_at > now() - make_interval(hours => settings.hours)
+    -- events with the same occurredAt keep the order the machine reported them in: one machine's
+    -- events share a partition (keyed by machine id), so their offsets are that order
+    select e.*, p.source_offset
+      from (select machine_id, product, location, event_id, 'sale' as kind, quantity, stock_after, occurred_at
+              from sales, settings
+             where occurred_at > now() - make_interval(hours => settings.hours)
+            union all
+            select machine_id, product, location, event_id, 'restock', quantity, stock_after, occurred_at
+              from restocks, settings
+             where occurred_at > now() - make_interval(hours => settings.hours)) e
+      left join processed_events p on p.event_id = e.event_id
 ),
 chained as (
     select e.*,
            lag(e.stock_after) over slot as previous_level,
            max(e.occurred_at) filter (where e.kind = 'restock') over (partition by e.machine_id, e.product) as last_restock_at
       from events e
-    window slot as (partition by e.machine_id, e.product order by e.occurred_at, e.event_id)
+    window slot as (partition by e.machine_id, e.product order by e.occurred_at, e.source_offset, e.event_id)
 ),
 mismatches as (
     select * from chained

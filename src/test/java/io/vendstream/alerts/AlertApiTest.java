@@ -60,6 +60,7 @@ class AlertApiTest {
             }
         }
         db.machine("api-3", "Api Hall", Instant.now().minus(90, ChronoUnit.MINUTES));
+        db.machine("api-4", "Api Hall", Instant.now());
         await().atMost(Duration.ofSeconds(60)).until(() -> db.count("select count(*) from alerts where resolved_at is null") == 3);
         db.stock("api-2", "Water", "Other Hall", 10, 10);
         await().atMost(Duration.ofSeconds(60)).until(() -> db.count("select count(*) from alerts where resolved_at is not null") == 1);

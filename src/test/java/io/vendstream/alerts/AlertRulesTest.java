@@ -67,8 +67,8 @@ class AlertRulesTest {
         for (int d = 0; d < 7; d++) {
             db.dailyProduct(today.minusDays(d), "ls-1", "Water", "Lowstock Hall", 20);
         }
-        // 20 units a day: 5 units last 6 hours, inside the 24-hour horizon
-        db.stock("ls-1", "Water", "Lowstock Hall", 5, 40);
+        // 20 units a day: 3 units last 3.6 hours, inside the 6-hour horizon
+        db.stock("ls-1", "Water", "Lowstock Hall", 3, 40);
         awaitTransitions("low-stock", "ls-1", "opened");
         // 100 units last five days
         db.stock("ls-1", "Water", "Lowstock Hall", 100, 100);
@@ -87,6 +87,8 @@ class AlertRulesTest {
                 db.hourly(hour.minus(8, ChronoUnit.HOURS), "quiet-1", "Silence Hall", 6);
             }
         }
+        // the rest of the fleet is reporting, so the silence is the machines', not the pipeline's
+        db.machine("chatty-1", "Silence Hall", now);
         db.machine("busy-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
         db.machine("quiet-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
         awaitTransitions("machine-silent", "busy-1", "opened");
@@ -94,6 +96,33 @@ class AlertRulesTest {
         db.exec("update machines set last_seen = now() where machine_id = ?", "busy-1");
         awaitTransitions("machine-silent", "busy-1", "opened", "resolved");
         assertThat(transitions("machine-silent", "quiet-1")).isEmpty();
+    }
+
+    @Test
+    void should_not_alert_silent_machines_while_the_whole_fleet_is_silent() throws Exception {
+        Namespace quiet = TestInfrastructure.get().namespace("alert_fleet_silent");
+        AlertTables fleet = new AlertTables(quiet);
+        Properties props = quiet.appProperties();
+        props.setProperty("vendstream.ingest.enabled", "false");
+        props.setProperty("vendstream.alerts.topic", quiet.id() + ".alerts");
+        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
+        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
+        try (VendstreamApp other = VendstreamApp.start(props)) {
+            Instant thisHour = Instant.now().truncatedTo(ChronoUnit.HOURS);
+            for (int week = 1; week <= 4; week++) {
+                for (int h = -4; h <= 1; h++) {
+                    fleet.hourly(thisHour.plus(h, ChronoUnit.HOURS).minus(7L * week, ChronoUnit.DAYS), "backlog-1", "Backlog Hall", 6);
+                }
+            }
+            // every machine's newest event is two hours old: ingest is behind, or the campus is offline
+            fleet.machine("backlog-1", "Backlog Hall", Instant.now().minus(2, ChronoUnit.HOURS));
+            fleet.machine("backlog-2", "Backlog Hall", Instant.now().minus(2, ChronoUnit.HOURS));
+            AlertTables.awaitRounds(other, "evaluate-alert-rule-machine-silent", 4);
+            assertThat(fleet.transitions("machine-silent", "backlog-1")).isEmpty();
+            // one machine catches up: now the busy one's silence is its own
+            fleet.machine("backlog-2", "Backlog Hall", Instant.now());
+            await().atMost(Duration.ofSeconds(60)).until(() -> fleet.transitions("machine-silent", "backlog-1").size() == 1);
+        }
     }
 
     @Test
