@@ -29,14 +29,14 @@ create index alerts_resolved_at_idx on alerts (resolved_at desc) where resolved_
 
 -- One row per transition (opened, resolved), written in the same statement as the transition;
 -- its id is the idempotency key a receiver sees, and payload is exactly what is delivered
--- (schema/alert-v1.json).
+-- (schema/alert-v1.json; json, not jsonb, so its fields keep their order).
 create table alert_transitions (
     id          uuid        primary key,
     seq         bigserial   not null unique,
     alert_id    bigint      not null references alerts (id),
     transition  text        not null check (transition in ('opened', 'resolved')),
     occurred_at timestamptz not null,
-    payload     jsonb       not null
+    payload     json        not null
 );
 create index alert_transitions_alert_idx on alert_transitions (alert_id, seq);
 

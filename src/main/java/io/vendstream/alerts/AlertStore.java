@@ -75,7 +75,7 @@ public final class AlertStore {
             ),
             transitions as (
                 insert into alert_transitions (id, alert_id, transition, occurred_at, payload)
-                select transition_id, id, transition, occurred_at, jsonb_build_object(
+                select transition_id, id, transition, occurred_at, json_build_object(
                         'schema', 'vendstream.alert.v1',
                         'transitionId', transition_id,
                         'transition', transition,

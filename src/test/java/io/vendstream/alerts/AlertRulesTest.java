@@ -1,17 +1,24 @@
 package io.vendstream.alerts;
 
 import java.sql.SQLException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
+import io.vendstream.support.Kafka;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +129,38 @@ class AlertRulesTest {
             // one machine catches up: now the busy one's silence is its own
             fleet.machine("backlog-2", "Backlog Hall", Instant.now());
             await().atMost(Duration.ofSeconds(60)).until(() -> fleet.transitions("machine-silent", "backlog-1").size() == 1);
+        }
+    }
+
+    @Test
+    void should_judge_nothing_while_ingest_is_behind_and_catch_up_once_it_is_not() throws Exception {
+        Namespace behind = TestInfrastructure.get().namespace("alert_ingest_behind");
+        AlertTables tables = new AlertTables(behind);
+        Properties props = behind.appProperties();
+        // nobody ingests here: what is published stays unstored, as in a backlog
+        props.setProperty("vendstream.ingest.enabled", "false");
+        props.setProperty("vendstream.alerts.topic", behind.id() + ".alerts");
+        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
+        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
+        props.setProperty("vendstream.alerts.max-ingest-lag", "5");
+        try (VendstreamApp other = VendstreamApp.start(props);
+             Kafka kafka = new Kafka(TestInfrastructure.get().bootstrapServers())) {
+            for (int i = 0; i < 10; i++) {
+                kafka.send(behind.topic(), 0, "late-1", "{}".getBytes(StandardCharsets.UTF_8));
+            }
+            tables.stock("late-1", "Cola", "Backlog Hall", 0, 10);
+            AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-out", 8);
+            assertThat(tables.transitions("stock-out", "late-1")).isEmpty();
+            // ingest catches up: the group's committed offsets reach the end of the topic
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                    Map.of("bootstrap.servers", TestInfrastructure.get().bootstrapServers(), "group.id", behind.group()),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                TopicPartition partition = new TopicPartition(behind.topic(), 0);
+                long end = consumer.endOffsets(List.of(partition)).get(partition);
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(end)));
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> tables.transitions("stock-out", "late-1").size() == 1);
         }
     }
 
