@@ -148,6 +148,9 @@ class AlertRulesTest {
             for (int i = 0; i < 10; i++) {
                 kafka.send(behind.topic(), 0, "late-1", "{}".getBytes(StandardCharsets.UTF_8));
             }
+            // the lag is read every vendstream.api.lag-refresh-millis: wait until the gate has seen it
+            IngestGate gate = other.context().getRegistry().lookupByNameAndType("ingestGate", IngestGate.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !gate.caughtUp());
             tables.stock("late-1", "Cola", "Backlog Hall", 0, 10);
             AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-out", 8);
             assertThat(tables.transitions("stock-out", "late-1")).isEmpty();
@@ -228,17 +231,19 @@ class AlertRulesTest {
     // ------------------------------------------------------------------------------ waiting
 
     /** Waits for exactly these transitions, then for further evaluations that must add none. */
-    private static void awaitTransitions(String rule, String machineId, String... expected) throws SQLException {
+    private static void awaitTransitions(String rule, String machineId, String... expected) throws Exception {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(transitions(rule, machineId)).containsExactly(expected));
         awaitFurtherEvaluations("evaluate-alert-rule-" + rule, 4);
         assertThat(transitions(rule, machineId)).as("transitions of %s for %s", rule, machineId).containsExactly(expected);
         assertThat(openAlerts(rule, machineId)).isEqualTo("resolved".equals(expected[expected.length - 1]) ? 0 : 1);
+        db.saveExample(rule, "machine_id", machineId);
     }
 
-    private static void awaitTransitionsAt(String location, String... expected) throws SQLException {
+    private static void awaitTransitionsAt(String location, String... expected) throws Exception {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(transitionsAt(location)).containsExactly(expected));
         awaitFurtherEvaluations("evaluate-alert-rule-revenue-drop", 4);
         assertThat(transitionsAt(location)).containsExactly(expected);
+        db.saveExample("revenue-drop", "location", location);
     }
 
     private static void awaitFurtherEvaluations(String routeId, int rounds) {

@@ -84,6 +84,21 @@ final class AlertTables {
         await().atMost(Duration.ofSeconds(60)).until(() -> managed.getManagedRoute(routeId).getExchangesCompleted() >= start + rounds);
     }
 
+    /**
+     * Keeps the payload of the first transition of a rule's alert about a machine (or location) as a
+     * test artifact in target/alert-examples/ (docs/alerts.md shows them).
+     */
+    void saveExample(String rule, String subjectColumn, String subject) throws Exception {
+        List<String> payloads = strings("select t.payload::text from alert_transitions t join alerts a on a.id = t.alert_id "
+                + "where a.rule = ? and a." + subjectColumn + " = ? order by t.seq", rule, subject);
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "alert-examples"));
+        for (String payload : payloads) {
+            com.fasterxml.jackson.databind.JsonNode alert = new com.fasterxml.jackson.databind.ObjectMapper().readTree(payload);
+            java.nio.file.Files.writeString(dir.resolve(rule + "-" + alert.get("transition").asText() + ".json"),
+                    alert.toPrettyString());
+        }
+    }
+
     void exec(String sql, Object... args) throws SQLException {
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, args);
