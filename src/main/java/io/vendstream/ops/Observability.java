@@ -42,8 +42,12 @@ public final class Observability extends MainListenerSupport {
                 context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database")));
         health.register(new KafkaHealthCheck(kafka));
 
+        // the one reader of consumer lag, for the metrics here and for /api/pipeline (bound as consumerLag)
         ConsumerLag lag = new ConsumerLag(kafka, property(pc, "vendstream.kafka.topic", "vending.events"),
-                property(pc, "vendstream.kafka.consumer-group", "vendstream-ingest"));
+                property(pc, "vendstream.kafka.consumer-group", "vendstream-ingest"),
+                java.time.Duration.ofMillis(Long.parseLong(property(pc, "vendstream.api.lag-refresh-millis", "2000"))),
+                context.getExecutorServiceManager().newSingleThreadExecutor(this, "consumer-lag"));
+        context.getRegistry().bind("consumerLag", lag);
         PrometheusMeterRegistry meters = meterRegistry(context);
         // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
         context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));
