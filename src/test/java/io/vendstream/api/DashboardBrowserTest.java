@@ -210,6 +210,16 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void should_name_the_currency_the_application_is_configured_with() throws Exception {
+        String currency = api("/api/config").get("currency").asText();
+        assertThat(currency).isNotBlank();
+        await().atMost(WAIT).until(() -> !text("kpi-revenue-currency").isEmpty());
+        assertThat(text("kpi-revenue-currency")).isEqualTo(currency);
+        assertThat(text("kpi-ticket-currency")).isEqualTo(currency + " per sale");
+        assertThat(api("/api/summary").get("currency").asText()).isEqualTo(currency);
+    }
+
+    @Test
     void should_show_every_operation_of_the_contract_in_swagger_ui_and_try_one_out() throws Exception {
         try {
             browser.get(app.baseUrl() + "/api/docs");
