@@ -243,9 +243,14 @@ class DashboardBrowserTest {
         }
     }
 
-    /** The answers behind this screenshot, kept as test artifacts (the README's examples come from them). */
+    /**
+     * The answers behind this screenshot, kept as test artifacts and checked against the contract;
+     * with -Dvendstream.docs.update=true they become docs/api-examples.md (see ApiExamples).
+     */
     private static void saveApiExamples() throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "api-examples"));
+        ContractSchemas contract = new ContractSchemas();
+        List<ApiExamples.Answer> answers = new java.util.ArrayList<>();
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
                 "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/alerts?limit=3",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
@@ -256,6 +261,11 @@ class DashboardBrowserTest {
             String name = path.substring(5).replaceAll("[^A-Za-z0-9]+", "_");
             Files.writeString(dir.resolve(name + ".json"), response.statusCode() + " " + path + "\n"
                     + response.body());
+            contract.assertAnswers(path, response.statusCode(), response.body());
+            answers.add(new ApiExamples.Answer(path, response.statusCode(), ApiExamples.parse(response.body())));
+        }
+        if (Boolean.getBoolean("vendstream.docs.update")) {
+            ApiExamples.write(contract.contract(), answers);
         }
     }
 
