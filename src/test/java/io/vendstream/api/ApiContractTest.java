@@ -71,9 +71,13 @@ class ApiContractTest {
                     .as("%s in %s no longer matches the contract; regenerate: %s", answer.pathAndQuery(), ApiExamples.FILE,
                             ApiExamples.REGENERATE).isEmpty();
         }
+        // every JSON answer a GET without path parameters gives is shown
+        List<String> documentable = schemas.contract().operations().stream()
+                .filter(op -> op.verb().equals("GET") && !op.path().contains("{") && schemas.mediaType(op, 200).equals("application/json"))
+                .map(ApiContract.Operation::operationId).toList();
         assertThat(answers.stream().filter(a -> a.status() == 200).map(a -> schemas.operation(a.pathAndQuery()).orElseThrow().operationId()))
                 .as("operations with a documented answer in %s; regenerate: %s", ApiExamples.FILE, ApiExamples.REGENERATE)
-                .containsAll(schemas.contract().operations().stream().map(ApiContract.Operation::operationId).toList());
+                .containsAll(documentable);
     }
 
     @Test

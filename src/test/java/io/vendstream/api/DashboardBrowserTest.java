@@ -254,6 +254,7 @@ class DashboardBrowserTest {
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
                 "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/alerts?limit=3",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + path)).build(),
