@@ -7,7 +7,7 @@
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies
   const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#56B4E9', '#D55E00', '#CC79A7', '#F0E442', '#000000'];
   const state = {
-    config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta', currency: 'IDR' },
+    config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta' },
     location: '',
     lastSuccess: null,
     failingSince: null,
@@ -17,8 +17,11 @@
   };
 
   const count = new Intl.NumberFormat('id-ID');
-  const money = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
-  const moneyExact = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  // money in the fleet's currency, which /api/config names (vendstream.api.currency); plain numbers until then
+  let money = count;
+  let moneyExact = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 2 });
+  const currency = () => state.config.currency || '';
+  const inCurrency = (label) => (currency() ? label + ' (' + currency() + ')' : label);
   const ms = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 1 });
   let timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
@@ -163,7 +166,7 @@
   function renderSummary(s) {
     text('kpi-sales', count.format(s.sales));
     text('kpi-units', count.format(s.units) + ' units');
-    // the cards say "IDR" once; the figures stay short enough to read at a glance
+    // the cards name the currency once; the figures stay short enough to read at a glance
     text('kpi-revenue', count.format(Math.round(Number(s.revenue))));
     text('kpi-ticket', count.format(Math.round(Number(s.averageTicket))));
     text('kpi-machines', count.format(s.machinesReporting));
@@ -190,13 +193,13 @@
       }
     }
     const shown = data.locations.filter((l) => !state.location || l.location === state.location);
-    barChart('chart-locations', shown.map((l) => l.location), shown.map((l) => Number(l.revenue)), 'Revenue (IDR)', money, false);
+    barChart('chart-locations', shown.map((l) => l.location), shown.map((l) => Number(l.revenue)), inCurrency('Revenue'), money, false);
   }
 
   function renderMachines(data) {
     const top = data.machines.slice().sort((a, b) => Number(b.revenueToday) - Number(a.revenueToday)).slice(0, 15);
     barChart('chart-machines', top.map((m) => m.machineId + (m.status === 'silent' ? ' (silent)' : '')),
-      top.map((m) => Number(m.revenueToday)), 'Revenue today (IDR)', money, true);
+      top.map((m) => Number(m.revenueToday)), inCurrency('Revenue today'), money, true);
     text('machines-online', count.format(data.online) + ' online, ' + count.format(data.silent) + ' silent (no event for '
       + Math.round(data.silentAfterSeconds / 60) + ' min)');
   }
@@ -456,6 +459,12 @@
     }
     timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
       timeZone: state.config.timezone });
+    if (currency()) {
+      money = new Intl.NumberFormat('id-ID', { style: 'currency', currency: currency(), minimumFractionDigits: 0, maximumFractionDigits: 0 });
+      moneyExact = new Intl.NumberFormat('id-ID', { style: 'currency', currency: currency(), minimumFractionDigits: 0, maximumFractionDigits: 2 });
+      text('kpi-revenue-currency', currency());
+      text('kpi-ticket-currency', currency() + ' per sale');
+    }
     document.body.dataset.pollIntervalMs = String(state.config.pollIntervalMs);
     $('location-filter').addEventListener('change', (event) => {
       state.location = event.target.value;

@@ -2,7 +2,7 @@ package io.vendstream.alerts;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.vendstream.api.ConsumerLag;
+import io.vendstream.ops.ConsumerLag;
 import io.vendstream.ops.ConsumerLag.PartitionOffsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -41,8 +41,12 @@ public final class Observability extends MainListenerSupport {
                 context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database")));
         health.register(new KafkaHealthCheck(kafka));
 
+        // the one reader of consumer lag, for the metrics here and for /api/pipeline (bound as consumerLag)
         ConsumerLag lag = new ConsumerLag(kafka, settings.text("vendstream.kafka.topic"),
-                settings.text("vendstream.kafka.consumer-group"));
+                settings.text("vendstream.kafka.consumer-group"),
+                java.time.Duration.ofMillis(settings.longInteger("vendstream.api.lag-refresh-millis")),
+                context.getExecutorServiceManager().newSingleThreadExecutor(this, "consumer-lag"));
+        context.getRegistry().bind("consumerLag", lag);
         PrometheusMeterRegistry meters = meterRegistry(context);
         // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
         context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));

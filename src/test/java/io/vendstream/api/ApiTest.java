@@ -220,7 +220,8 @@ class ApiTest {
                 HttpResponse.BodyHandlers.ofString());
         // every answer of an operation, whatever the test checks next, is one its contract allows
         if (CONTRACT.operation(pathAndQuery).isPresent()) {
-            CONTRACT.assertAnswers(pathAndQuery, response.statusCode(), response.body());
+            CONTRACT.assertAnswers(pathAndQuery, response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
+                    response.body());
         }
         return response;
     }

@@ -213,6 +213,16 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void should_name_the_currency_the_application_is_configured_with() throws Exception {
+        String currency = api("/api/config").get("currency").asText();
+        assertThat(currency).isNotBlank();
+        await().atMost(WAIT).until(() -> !text("kpi-revenue-currency").isEmpty());
+        assertThat(text("kpi-revenue-currency")).isEqualTo(currency);
+        assertThat(text("kpi-ticket-currency")).isEqualTo(currency + " per sale");
+        assertThat(api("/api/summary").get("currency").asText()).isEqualTo(currency);
+    }
+
+    @Test
     void should_show_every_operation_of_the_contract_in_swagger_ui_and_try_one_out() throws Exception {
         try {
             browser.get(app.baseUrl() + "/api/docs");
@@ -236,12 +246,18 @@ class DashboardBrowserTest {
         }
     }
 
-    /** The answers behind this screenshot, kept as test artifacts (the README's examples come from them). */
+    /**
+     * The answers behind this screenshot, kept as test artifacts and checked against the contract;
+     * with -Dvendstream.docs.update=true they become docs/api-examples.md (see ApiExamples).
+     */
     private static void saveApiExamples() throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "api-examples"));
+        ContractSchemas contract = new ContractSchemas();
+        List<ApiExamples.Answer> answers = new java.util.ArrayList<>();
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
                 "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/stock/low?limit=3", "/api/alerts?state=open",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + path)).build(),
@@ -249,6 +265,11 @@ class DashboardBrowserTest {
             String name = path.substring(5).replaceAll("[^A-Za-z0-9]+", "_");
             Files.writeString(dir.resolve(name + ".json"), response.statusCode() + " " + path + "\n"
                     + response.body());
+            contract.assertAnswers(path, response.statusCode(), response.body());
+            answers.add(new ApiExamples.Answer(path, response.statusCode(), ApiExamples.parse(response.body())));
+        }
+        if (Boolean.getBoolean("vendstream.docs.update")) {
+            ApiExamples.write(contract.contract(), answers);
         }
     }
 
