@@ -2,6 +2,7 @@ package io.vendstream.ops;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.vendstream.runtime.Settings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -42,7 +43,10 @@ public final class Observability extends MainListenerSupport {
 
         ConsumerLag lag = new ConsumerLag(kafka, settings.text("vendstream.kafka.topic"),
                 settings.text("vendstream.kafka.consumer-group"));
-        meterRegistry(context).getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
+        PrometheusMeterRegistry meters = meterRegistry(context);
+        // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
+        context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));
+        meters.getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
                 settings.integer("vendstream.metrics.low-stock-units"),
                 settings.longInteger("vendstream.metrics.refresh-millis")));
 

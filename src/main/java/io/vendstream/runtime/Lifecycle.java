@@ -4,6 +4,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.vendstream.api.ApiBindings;
 import io.vendstream.ops.Observability;
 import org.apache.camel.main.SimpleMainShutdownStrategy;
 import org.apache.camel.main.Main;
@@ -29,7 +30,7 @@ public final class Lifecycle {
 
     /**
      * Builds the Camel main with vendstream's main listeners, all registered here and in this order:
-     * the infrastructure first (it binds {@code dataSource}), then roles, then observability.
+     * the infrastructure first (it binds {@code dataSource}), then roles, the API contract check, then observability.
      * Used by the application and by tests. Beans are not found by a package scan: they are
      * declared in {@code routes/*-beans.camel.yaml}.
      */
@@ -37,6 +38,7 @@ public final class Lifecycle {
         Main main = new Main();
         main.addMainListener(new Infrastructure());
         main.addMainListener(new RouteRoles());
+        main.addMainListener(new ApiBindings());
         main.addMainListener(new Observability());
         return main;
     }
