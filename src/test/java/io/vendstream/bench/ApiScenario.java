@@ -124,6 +124,12 @@ final class ApiScenario {
             if (!paths.contains("/api/openapi.json")) {
                 paths.add("/api/openapi.json");
             }
+            if (paths.contains("/api/restock/picklist")) {
+                // the wider questions the restock crew asks: a month of stock-outs, the fleet's pick list as a spreadsheet
+                paths.add("/api/stockouts?from=" + java.time.LocalDate.now(java.time.ZoneId.of(p.timezone())).minusDays(30));
+                paths.add("/api/restock/picklist?format=csv");
+                paths.add("/api/restock/plan?horizonHours=168");
+            }
             return paths.isEmpty() ? CONTRACT_PATHS : paths;
         } catch (Exception e) {
             return CONTRACT_PATHS;
