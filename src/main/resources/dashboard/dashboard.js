@@ -90,17 +90,18 @@
     state.inFlight = true;
     const loc = { location: state.location };
     try {
-      const [summary, locations, machines, products, payments, hourly, alerts, feed, rejections, pipeline] = await Promise.all([
+      const [summary, locations, machines, products, payments, hourly, lowStock, feed, rejections, pipeline, alerts] = await Promise.all([
         getJson('/api/summary', loc),
         getJson('/api/locations'),
         getJson('/api/machines', loc),
         getJson('/api/products/top', { location: state.location, limit: 10 }),
         getJson('/api/payments', loc),
         getJson('/api/hourly', { location: state.location, days: 28 }),
-        getJson('/api/alerts', { location: state.location, limit: 50 }),
+        getJson('/api/stock/low', { location: state.location, limit: 50 }),
         getJson('/api/transactions/recent', { location: state.location, limit: 25 }),
         getJson('/api/rejections', { limit: 10 }),
         getJson('/api/pipeline'),
+        getJson('/api/alerts', { location: state.location, state: 'open', limit: 100 }),
       ]);
       renderSummary(summary);
       renderLocations(locations);
@@ -108,6 +109,7 @@
       renderProducts(products);
       renderPayments(payments);
       renderHeatmap(hourly);
+      renderLowStock(lowStock);
       renderAlerts(alerts);
       renderFeed(feed);
       renderRejections(rejections);
@@ -295,13 +297,68 @@
     return 'rgb(' + c.join(',') + ')';
   }
 
-  function renderAlerts(data) {
-    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => row([
+  function renderLowStock(data) {
+    fillTable('low-stock', 'low-stock-empty', data.alerts.map((a) => row([
       el('span', 'badge badge-' + a.level, a.level === 'out' ? 'OUT' : 'LOW'),
       { text: a.machineId }, { text: a.location }, { text: a.product },
       { text: count.format(a.quantity) + ' / ' + count.format(a.capacity), className: 'num' },
       { text: ago(a.asOf), title: a.asOf },
     ])));
+  }
+
+  // ---------------------------------------------------------------------------- alerts
+  const SEVERITY = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
+
+  function duration(seconds) {
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+    return Math.floor(seconds / 86400) + ' d ' + Math.floor((seconds % 86400) / 3600) + ' h';
+  }
+
+  function acknowledgement(alert) {
+    if (alert.acknowledgedAt) {
+      const done = el('span', 'acked', '✓ ' + (alert.acknowledgedBy || ''));
+      done.title = 'acknowledged ' + alert.acknowledgedAt;
+      return done;
+    }
+    const button = el('button', 'ack', 'Acknowledge');
+    button.type = 'button';
+    button.dataset.alertId = String(alert.id);
+    button.addEventListener('click', () => acknowledge(alert, button));
+    return button;
+  }
+
+  async function acknowledge(alert, button) {
+    button.disabled = true;
+    button.textContent = 'Acknowledging…';
+    try {
+      const response = await fetch('/api/alerts/' + encodeURIComponent(alert.id) + '/ack', {
+        method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' },
+      });
+      if (!response.ok) throw new Error('answered ' + response.status);
+      const acked = await response.json();
+      // show it at once; the next poll confirms it
+      button.replaceWith(acknowledgement(acked));
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = 'Acknowledge';
+      button.title = 'Not acknowledged (' + error.message + '); try again';
+    }
+  }
+
+  function renderAlerts(data) {
+    text('alerts-caption', data.open + ' open, most severe first');
+    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => {
+      const tr = row([
+        el('span', 'badge badge-' + a.severity, SEVERITY[a.severity] || a.severity),
+        { text: a.rule }, { text: a.summary }, { text: a.location },
+        { text: duration(a.ageSeconds), title: 'since ' + a.openedAt },
+        acknowledgement(a),
+      ]);
+      tr.dataset.alertId = String(a.id);
+      return tr;
+    }));
   }
 
   function renderFeed(data) {
@@ -361,6 +418,35 @@
     }));
   }
 
+  // ---------------------------------------------------------------------------- file imports
+  // polled on their own, less often: an import changes slowly, and the panel must not mark the
+  // whole dashboard stale when only this answer is late
+  async function pollImports() {
+    try {
+      renderImports(await getJson('/api/imports'));
+    } catch (e) {
+      // shown again on the next poll
+    } finally {
+      setTimeout(pollImports, Math.max(5000, state.config.pollIntervalMs * 2));
+    }
+  }
+
+  function renderImports(data) {
+    text('imports-caption', 'files dropped into ' + data.directory);
+    text('imports-progress', data.inProgress.length === 0 ? 'No import in progress.'
+      : data.inProgress.map((i) => 'Importing ' + i.file + ': ' + count.format(i.linesRead) + ' lines read, '
+        + count.format(i.recordsPublished) + ' published').join(' · '));
+    fillTable('imports', 'imports-empty', data.reports.map((r) => row([
+      { text: r.file },
+      el('span', r.status === 'done' ? 'badge badge-reason' : 'badge badge-out', r.status),
+      { text: r.linesRead === undefined ? '–' : count.format(r.linesRead), className: 'num' },
+      { text: r.recordsPublished === undefined ? '–' : count.format(r.recordsPublished), className: 'num' },
+      { text: time(r.finishedAt), title: r.finishedAt },
+      { text: r.status === 'done' ? (r.seconds + ' s' + (r.rowsPublishedRaw ? ', ' + r.rowsPublishedRaw + ' rows kept raw' : ''))
+        : r.reason, className: 'detail' },
+    ])));
+  }
+
   // ---------------------------------------------------------------------------- start
   async function start() {
     try {
@@ -380,6 +466,7 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = '#5b6770';
     poll();
+    pollImports();
   }
 
   // ------------------------------------------------------------------- restock view link
