@@ -594,7 +594,9 @@ class ApiTest {
         doc.get("paths").fieldNames().forEachRemaining(paths::add);
         assertThat(paths).containsExactlyInAnyOrder("/api/summary", "/api/machines", "/api/locations", "/api/products/top",
                 "/api/payments", "/api/hourly", "/api/stock", "/api/alerts", "/api/transactions/recent", "/api/rejections",
-                "/api/pipeline", "/api/config");
+                "/api/pipeline", "/api/config",
+                // restock planning (docs/restock.md)
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts");
         JsonNode top = doc.get("paths").get("/api/products/top").get("get");
         // shared parameters are references into components, as a client or generator follows them
         List<JsonNode> parameters = new ArrayList<>();
