@@ -41,14 +41,14 @@ public final class StockoutQueries {
         this.clock = clock;
     }
 
-    public Map<String, Object> stockouts(@Headers Map<String, Object> headers) {
+    public SerializedAnswer stockouts(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         Window window = Window.of(params, zone, clock);
         String location = params.location();
         String machineId = params.machineId();
         int limit = params.integer("limit", 200, 1, 5000);
         return answers.get(Arrays.asList("stockouts", window.from(), window.to(), location, machineId, limit),
-                () -> stockouts(window, location, machineId, limit));
+                () -> new SerializedAnswer(stockouts(window, location, machineId, limit)));
     }
 
     /** Episodes that started in the window, and every episode still open; newest first. */

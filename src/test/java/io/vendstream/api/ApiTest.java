@@ -599,7 +599,9 @@ class ApiTest {
                 "/api/transactions/recent", "/api/rejections", "/api/pipeline", "/api/config",
                 // history (docs/history.md)
                 "/api/rejections/{id}/replay", "/api/rejections/replay", "/api/imports", "/api/export/sales.csv",
-                "/api/export/daily-products.csv");
+                "/api/export/daily-products.csv",
+                // restock planning (docs/restock.md)
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts");
         JsonNode top = doc.get("paths").get("/api/products/top").get("get");
         // shared parameters are references into components, as a client or generator follows them
         List<JsonNode> parameters = new ArrayList<>();
