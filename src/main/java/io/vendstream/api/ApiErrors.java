@@ -21,7 +21,7 @@ public final class ApiErrors {
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 
-    /** 404: the id names nothing; which parameter it was. */
+    /** 404: which path parameter names nothing. */
     public Map<String, Object> notFound(Exchange exchange) {
         NotFoundException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, NotFoundException.class);
         return Json.object("error", e.getMessage(), "parameter", e.parameter());

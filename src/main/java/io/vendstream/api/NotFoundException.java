@@ -1,6 +1,6 @@
 package io.vendstream.api;
 
-/** The request names something that does not exist (an alert id); answered with 404 and the parameter's name. */
+/** The resource a request names does not exist; answered with 404 and the parameter naming it. */
 public final class NotFoundException extends RuntimeException {
 
     private final String parameter;

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -19,10 +18,8 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.spi.PropertiesComponent;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -54,10 +51,9 @@ public final class Infrastructure extends MainListenerSupport {
 
     @Override
     public void beforeConfigure(BaseMainSupport main) {
-        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        Settings s = new Settings(pc);
-        dataDir = Path.of(s.get("vendstream.data-dir", "data")).toAbsolutePath().normalize();
-        requireFreeHttpPort(main.getCamelContext());
+        Settings s = new Settings(main.getCamelContext());
+        dataDir = Path.of(s.text("vendstream.data-dir")).toAbsolutePath().normalize();
+        requireFreeHttpPort(s);
         try {
             startDatabase(s);
             startKafka(s);
@@ -66,19 +62,19 @@ public final class Infrastructure extends MainListenerSupport {
             throw e;
         }
         main.getCamelContext().getRegistry().bind("dataSource", dataSource);
-        pc.addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
+        main.getCamelContext().getPropertiesComponent().addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
     }
 
     /**
      * Checked before anything starts: otherwise a busy HTTP port is only discovered after
      * PostgreSQL and Kafka are up, and reported by the HTTP server as a stack trace.
      */
-    private static void requireFreeHttpPort(CamelContext context) {
-        if (!Boolean.parseBoolean(context.resolvePropertyPlaceholders("{{camel.server.enabled:false}}").trim())) {
+    private static void requireFreeHttpPort(Settings s) {
+        if (!s.flag("camel.server.enabled")) {
             return;
         }
-        int port = Integer.parseInt(context.resolvePropertyPlaceholders("{{camel.server.port:8080}}").trim());
-        String host = context.resolvePropertyPlaceholders("{{camel.server.host:0.0.0.0}}").trim();
+        int port = s.integer("camel.server.port");
+        String host = s.text("camel.server.host");
         if (port <= 0) {
             return;
         }
@@ -92,20 +88,20 @@ public final class Infrastructure extends MainListenerSupport {
     }
 
     private void startDatabase(Settings s) {
-        String url = s.get("vendstream.db.url", "");
-        String user = s.get("vendstream.db.user", "vendstream");
-        String password = s.get("vendstream.db.password", "vendstream");
-        String schema = s.get("vendstream.db.schema", "public");
+        String url = s.text("vendstream.db.url");
+        String user = s.text("vendstream.db.user");
+        String password = s.text("vendstream.db.password");
+        String schema = s.text("vendstream.db.schema");
         if (url.isBlank()) {
-            int port = s.getInt("vendstream.db.embedded.port", 15432);
+            int port = s.integer("vendstream.db.embedded.port");
             postgres = new ManagedPostgres(dataDir, port, user, password).start();
             url = postgres.jdbcUrl("postgres");
             databaseDescription = "embedded PostgreSQL 17 on 127.0.0.1:" + port + " (data in " + postgres.clusterDirectory() + ")";
         } else {
             databaseDescription = "external PostgreSQL at " + redact(url);
         }
-        dataSource = pool(url, user, password, schema, s.getInt("vendstream.db.pool-size", 10),
-                Duration.ofSeconds(s.getInt("vendstream.db.wait-at-startup-seconds", 60)));
+        dataSource = pool(url, user, password, schema, s.integer("vendstream.db.pool-size"),
+                Duration.ofSeconds(s.integer("vendstream.db.wait-at-startup-seconds")));
         Flyway.configure()
                 .dataSource(dataSource)
                 .schemas(schema)
@@ -144,10 +140,10 @@ public final class Infrastructure extends MainListenerSupport {
     }
 
     private void startKafka(Settings s) {
-        String bootstrap = s.get("vendstream.kafka.bootstrap-servers", "");
+        String bootstrap = s.text("vendstream.kafka.bootstrap-servers");
         if (bootstrap.isBlank()) {
-            int port = s.getInt("vendstream.kafka.embedded.port", 19092);
-            int controllerPort = s.getInt("vendstream.kafka.embedded.controller-port", 19093);
+            int port = s.integer("vendstream.kafka.embedded.port");
+            int controllerPort = s.integer("vendstream.kafka.embedded.controller-port");
             kafka = new EmbeddedKafka(dataDir, port, controllerPort).start();
             bootstrap = kafka.bootstrapServers();
             kafkaDescription = "embedded Kafka 3.9 (KRaft) on " + bootstrap + " (data in " + kafka.logDirectory() + ")";
@@ -155,12 +151,11 @@ public final class Infrastructure extends MainListenerSupport {
             kafkaDescription = "external Kafka at " + bootstrap;
         }
         kafkaBootstrap = bootstrap;
-        int partitions = s.getInt("vendstream.kafka.partitions", 3);
-        short replication = (short) s.getInt("vendstream.kafka.replication-factor", 1);
-        ensureTopics(bootstrap, List.of(s.get("vendstream.kafka.topic", "vending.events"),
-                        s.get("vendstream.kafka.dlq-topic", "vending.events.dlq"),
-                        s.get("vendstream.alerts.topic", "vending.alerts")), partitions, replication,
-                Duration.ofSeconds(s.getInt("vendstream.kafka.wait-at-startup-seconds", 60)));
+        int partitions = s.integer("vendstream.kafka.partitions");
+        short replication = (short) s.integer("vendstream.kafka.replication-factor");
+        ensureTopics(bootstrap, List.of(s.text("vendstream.kafka.topic"),
+                        s.text("vendstream.kafka.dlq-topic"), s.text("vendstream.alerts.topic")), partitions, replication,
+                Duration.ofSeconds(s.integer("vendstream.kafka.wait-at-startup-seconds")));
     }
 
     /** Creates the topics that are missing; waits for the broker up to {@code wait}. */
@@ -224,18 +219,17 @@ public final class Infrastructure extends MainListenerSupport {
 
     @Override
     public void afterStart(BaseMainSupport main) {
-        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        Settings s = new Settings(pc);
-        String port = main.getCamelContext().resolvePropertyPlaceholders("{{camel.server.port:8080}}");
-        String host = s.get("camel.server.host", "0.0.0.0");
+        Settings s = new Settings(main.getCamelContext());
+        int port = s.integer("camel.server.port");
+        String host = s.text("camel.server.host");
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
                         + "  data        {}\n  roles       simulator={} ingest={} api={}\n{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
-                s.get("vendstream.simulator.enabled", "true"), s.get("vendstream.ingest.enabled", "true"),
-                s.get("vendstream.api.enabled", "true"), line);
+                s.flag("vendstream.simulator.enabled"), s.flag("vendstream.ingest.enabled"),
+                s.flag("vendstream.api.enabled"), line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
@@ -261,22 +255,5 @@ public final class Infrastructure extends MainListenerSupport {
 
     static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-
-    /** Reads a property through Camel, so environment variables override the properties file. */
-    private record Settings(PropertiesComponent pc) {
-        String get(String key, String fallback) {
-            Optional<String> value = pc.resolveProperty(key);
-            return value.map(String::trim).orElse(fallback);
-        }
-
-        int getInt(String key, int fallback) {
-            String value = get(key, "");
-            try {
-                return value.isEmpty() ? fallback : Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw new StartupException("Property " + key + " must be a whole number, not '" + value + "'.");
-            }
-        }
     }
 }
