@@ -594,13 +594,11 @@ class ApiTest {
         doc.get("paths").fieldNames().forEachRemaining(paths::add);
         // the operations other tests add (restock, alerts, history) come on top of these
         assertThat(paths).contains("/api/summary", "/api/machines", "/api/locations", "/api/products/top",
-                "/api/payments", "/api/hourly", "/api/stock", "/api/transactions/recent", "/api/rejections",
-                "/api/pipeline", "/api/config",
+                "/api/payments", "/api/hourly", "/api/stock", "/api/stock/low", "/api/alerts", "/api/alerts/{id}/ack",
+                "/api/transactions/recent", "/api/rejections", "/api/pipeline", "/api/config",
                 // history (docs/history.md)
                 "/api/rejections/{id}/replay", "/api/rejections/replay", "/api/imports", "/api/export/sales.csv",
-                "/api/export/daily-products.csv",
-                // alerts (docs/alerts.md); the stock-slot list that was /api/alerts is /api/stock/low
-                "/api/stock/low", "/api/alerts", "/api/alerts/{id}/ack");
+                "/api/export/daily-products.csv");
         JsonNode top = doc.get("paths").get("/api/products/top").get("get");
         // shared parameters are references into components, as a client or generator follows them
         List<JsonNode> parameters = new ArrayList<>();
@@ -628,7 +626,12 @@ class ApiTest {
 
     @Test
     void should_answer_every_operation_of_the_contract_as_the_contract_says() throws Exception {
+        // reads without path parameters, answered in JSON; writes, reads of one thing and CSV exports are
+        // checked by the tests of their own feature (restock, alerts, history)
         for (ApiContract.Operation op : CONTRACT.contract().operations()) {
+            if (!op.verb().equals("GET") || op.path().contains("{") || !CONTRACT.answersJson(op)) {
+                continue;
+            }
             assertThat(get(op.path()).statusCode()).as(op.operationId()).isEqualTo(200);
             assertThat(CONTRACT.checked).contains(op.operationId() + " 200");
         }
