@@ -165,7 +165,9 @@ public final class AlertStore {
             subject.put("summary", text(row, "summary"));
             Object details = row.get("details");
             try {
-                subject.set("details", details == null ? JSON.createObjectNode() : JSON.readTree(details.toString()));
+                // JSON text from a query, or a map from a bean
+                subject.set("details", details == null ? JSON.createObjectNode()
+                        : details instanceof Map<?, ?> map ? JSON.valueToTree(map) : JSON.readTree(details.toString()));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("an alert rule returned details that are not JSON: " + details, e);
             }

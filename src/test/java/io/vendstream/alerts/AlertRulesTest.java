@@ -48,6 +48,8 @@ class AlertRulesTest {
         props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
         props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
         props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
+        // the low-stock rule's forecast sees the seeded history at once
+        props.setProperty("vendstream.restock.model-refresh-seconds", "1");
         app = VendstreamApp.start(props);
         db = new AlertTables(ns);
     }
@@ -69,15 +71,22 @@ class AlertRulesTest {
     }
 
     @Test
-    void should_warn_of_a_slot_projected_to_run_out_within_the_horizon_and_resolve_after_a_restock() throws Exception {
+    void should_warn_of_a_slot_the_restock_forecast_expects_to_run_out_within_the_horizon_and_resolve_after_a_restock()
+            throws Exception {
+        // four weeks of one Water an hour, every hour: the forecast's rate is one unit an hour
         LocalDate today = LocalDate.now(CAMPUS);
-        for (int d = 0; d < 7; d++) {
-            db.dailyProduct(today.minusDays(d), "ls-1", "Water", "Lowstock Hall", 20);
+        db.machine("ls-1", "Lowstock Hall", Instant.now());
+        for (int d = 1; d <= 28; d++) {
+            db.dailyProduct(today.minusDays(d), "ls-1", "Water", "Lowstock Hall", 24);
+            Instant midnight = today.minusDays(d).atStartOfDay(CAMPUS).toInstant();
+            for (int h = 0; h < 24; h++) {
+                db.hourly(midnight.plus(h, ChronoUnit.HOURS), "ls-1", "Lowstock Hall", 1);
+            }
         }
-        // 20 units a day: 3 units last 3.6 hours, inside the 6-hour horizon
+        // 3 units: out within about 3 hours, inside the 6-hour horizon
         db.stock("ls-1", "Water", "Lowstock Hall", 3, 40);
         awaitTransitions("low-stock", "ls-1", "opened");
-        // 100 units last five days
+        // 100 units last four days
         db.stock("ls-1", "Water", "Lowstock Hall", 100, 100);
         awaitTransitions("low-stock", "ls-1", "opened", "resolved");
     }
