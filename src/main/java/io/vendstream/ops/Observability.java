@@ -4,6 +4,7 @@ import javax.sql.DataSource;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vendstream.runtime.PostgresSupervisor;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -38,7 +39,8 @@ public final class Observability extends MainListenerSupport {
 
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         health.register(new DatabaseHealthCheck(dataSource, timeout,
-                context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database")));
+                context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database"),
+                context.getRegistry().lookupByNameAndType("postgresSupervisor", PostgresSupervisor.class)));
         health.register(new KafkaHealthCheck(kafka));
 
         ConsumerLag lag = new ConsumerLag(kafka, property(pc, "vendstream.kafka.topic", "vending.events"),

@@ -45,6 +45,7 @@ public final class Infrastructure extends MainListenerSupport {
     private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
 
     private ManagedPostgres postgres;
+    private PostgresSupervisor supervisor;
     private EmbeddedKafka kafka;
     private HikariDataSource dataSource;
     private String kafkaBootstrap;
@@ -66,6 +67,9 @@ public final class Infrastructure extends MainListenerSupport {
             throw e;
         }
         main.getCamelContext().getRegistry().bind("dataSource", dataSource);
+        if (supervisor != null) {
+            main.getCamelContext().getRegistry().bind("postgresSupervisor", supervisor);
+        }
         pc.addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
     }
 
@@ -99,6 +103,11 @@ public final class Infrastructure extends MainListenerSupport {
         if (url.isBlank()) {
             int port = s.getInt("vendstream.db.embedded.port", 15432);
             postgres = new ManagedPostgres(dataDir, port, user, password).start();
+            supervisor = PostgresSupervisor.watch(postgres, new PostgresSupervisor.Policy(
+                    Duration.ofMillis(s.required("vendstream.db.embedded.supervise-interval-ms")),
+                    s.required("vendstream.db.embedded.restart.max-attempts"),
+                    Duration.ofMillis(s.required("vendstream.db.embedded.restart.initial-delay-ms")),
+                    Duration.ofMillis(s.required("vendstream.db.embedded.restart.max-delay-ms"))));
             url = postgres.jdbcUrl("postgres");
             databaseDescription = "embedded PostgreSQL 17 on 127.0.0.1:" + port + " (data in " + postgres.clusterDirectory() + ")";
         } else {
@@ -248,6 +257,10 @@ public final class Infrastructure extends MainListenerSupport {
             dataSource.close();
             dataSource = null;
         }
+        if (supervisor != null) {
+            supervisor.close(); // a server stopped on purpose is not restarted
+            supervisor = null;
+        }
         if (postgres != null) {
             postgres.close();
             postgres = null;
@@ -267,6 +280,15 @@ public final class Infrastructure extends MainListenerSupport {
         String get(String key, String fallback) {
             Optional<String> value = pc.resolveProperty(key);
             return value.map(String::trim).orElse(fallback);
+        }
+
+        /** A whole number whose default lives in application.properties. */
+        int required(String key) {
+            String value = get(key, "");
+            if (value.isEmpty()) {
+                throw new StartupException("Property " + key + " must be set (see application.properties).");
+            }
+            return getInt(key, 0);
         }
 
         int getInt(String key, int fallback) {

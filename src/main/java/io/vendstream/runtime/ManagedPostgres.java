@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -112,6 +113,42 @@ public final class ManagedPostgres implements AutoCloseable {
             throw new StartupException("Embedded PostgreSQL could not start: " + e.getMessage()
                     + " (server log: " + cluster.resolve("server.log") + ")", e);
         }
+    }
+
+    /**
+     * The server process's id, from the first line of {@code postmaster.pid} (as root the server
+     * runs as {@code nobody}, so this is the only reliable way to find it); empty when there is none.
+     */
+    public OptionalLong postmasterPid() {
+        try {
+            List<String> lines = Files.readAllLines(cluster.resolve("postmaster.pid"));
+            return lines.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Starts the server again on the same cluster after it died: PostgreSQL sees that it was not
+     * shut down cleanly and replays its write-ahead log before accepting connections. Does nothing
+     * once {@link #close()} has been called.
+     *
+     * @return false when the server has been closed meanwhile
+     * @throws IOException when pg_ctl could not start it (e.g. a backend of the dead server still
+     *                     holds its shared memory); the caller tries again later
+     */
+    synchronized boolean restartAfterCrash() throws IOException {
+        if (!running) {
+            return false;
+        }
+        writeServerConfig();
+        pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
+                "-w", "-t", "80", "start");
+        return true;
+    }
+
+    Path serverLog() {
+        return cluster.resolve("server.log");
     }
 
     @Override
