@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -142,9 +143,23 @@ public final class ManagedPostgres implements AutoCloseable {
             return false;
         }
         writeServerConfig();
-        pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
-                "-w", "-t", "80", "start");
+        try {
+            pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
+                    "-w", "-t", "80", "start");
+        } catch (IOException e) {
+            // pg_ctl only says "examine the log output": the server's own reason is more useful
+            throw new IOException(lastFatalLine().orElse(e.getMessage()), e);
+        }
         return true;
+    }
+
+    private Optional<String> lastFatalLine() {
+        try (var lines = Files.lines(serverLog(), StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains("FATAL:")).reduce((a, b) -> b)
+                    .map(l -> l.substring(l.indexOf("FATAL:")).trim());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.empty();
+        }
     }
 
     Path serverLog() {
