@@ -143,21 +143,26 @@ public final class ManagedPostgres implements AutoCloseable {
             return false;
         }
         writeServerConfig();
+        long logSize = Files.exists(serverLog()) ? Files.size(serverLog()) : 0;
         try {
             pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
                     "-w", "-t", "80", "start");
         } catch (IOException e) {
             // pg_ctl only says "examine the log output": the server's own reason is more useful
-            throw new IOException(lastFatalLine().orElse(e.getMessage()), e);
+            throw new IOException(lastFatalLine(logSize).orElse(e.getMessage()), e);
         }
         return true;
     }
 
-    private Optional<String> lastFatalLine() {
-        try (var lines = Files.lines(serverLog(), StandardCharsets.UTF_8)) {
-            return lines.filter(l -> l.contains("FATAL:")).reduce((a, b) -> b)
+    /** The last FATAL line the server logged after {@code offset}, i.e. during this attempt. */
+    private Optional<String> lastFatalLine(long offset) {
+        try {
+            byte[] log = Files.readAllBytes(serverLog());
+            String added = new String(log, (int) Math.min(offset, log.length), (int) Math.max(0, log.length - offset),
+                    StandardCharsets.UTF_8);
+            return added.lines().filter(l -> l.contains("FATAL:")).reduce((a, b) -> b)
                     .map(l -> l.substring(l.indexOf("FATAL:")).trim());
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException e) {
             return Optional.empty();
         }
     }
