@@ -20,6 +20,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
@@ -235,15 +236,17 @@ public final class Infrastructure extends MainListenerSupport {
         PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
         Settings s = new Settings(pc);
         String port = main.getCamelContext().resolvePropertyPlaceholders("{{camel.server.port:8080}}");
-        String host = s.get("camel.server.host", "0.0.0.0");
+        // the address the server really bound (HttpAccess keeps it on 127.0.0.1 without users)
+        MainHttpServer server = main.getCamelContext().hasService(MainHttpServer.class);
+        String host = server != null ? server.getConfiguration().getBindHost() : s.get("camel.server.host", "0.0.0.0");
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
-                        + "  data        {}\n  roles       simulator={} ingest={} api={}\n{}",
+                        + "  data        {}\n  roles       simulator={} ingest={} api={}\n  access      {}\n{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
                 s.get("vendstream.simulator.enabled", "true"), s.get("vendstream.ingest.enabled", "true"),
-                s.get("vendstream.api.enabled", "true"), line);
+                s.get("vendstream.api.enabled", "true"), s.get("vendstream.http.access", "HTTP server off"), line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
