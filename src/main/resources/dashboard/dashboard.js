@@ -73,7 +73,9 @@
     for (const [key, value] of Object.entries(params || {})) {
       if (value !== '' && value !== null && value !== undefined) query.set(key, value);
     }
-    const url = path + (query.toString() ? '?' + query : '');
+    // against the origin, not the page address: opened as http://user:password@host/, a relative URL
+    // would carry the credentials and fetch() refuses such a URL (the browser sends them itself)
+    const url = location.origin + path + (query.toString() ? '?' + query : '');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(4000, state.config.pollIntervalMs * 2));
     try {
