@@ -44,6 +44,7 @@ public final class PostgresSupervisor implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private volatile State state = State.RUNNING;
     private volatile long pid;
+    private volatile long deadPid;
     private volatile long downSinceNanos;
     private volatile int crashes;
 
@@ -82,6 +83,7 @@ public final class PostgresSupervisor implements AutoCloseable {
             return;
         }
         crashes++;
+        deadPid = pid;
         state = State.RESTARTING;
         downSinceNanos = System.nanoTime();
         LOG.error("The embedded PostgreSQL server (pid {}) exited unexpectedly; restarting it on {} (crash recovery "
@@ -109,9 +111,9 @@ public final class PostgresSupervisor implements AutoCloseable {
                 state = State.GAVE_UP;
                 LOG.error("The embedded PostgreSQL server could not be restarted: {} attempts over {} s failed, the last "
                                 + "with: {}. Ingest stays paused and health stays DOWN. See {} and restart vendstream "
-                                + "(vendstream.db.embedded.restart.max-attempts sets the limit).", attempt,
+                                + "(vendstream.db.embedded.restart.max-attempts sets the limit).{}", attempt,
                         TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - downSinceNanos), Failures.rootMessage(e),
-                        postgres.serverLog());
+                        postgres.serverLog(), hint(deadPid));
                 return;
             }
             Duration next = policy.delayBefore(attempt + 1);
@@ -129,18 +131,35 @@ public final class PostgresSupervisor implements AutoCloseable {
         if (pid <= 0) {
             return false;
         }
-        Path stat = Path.of("/proc", String.valueOf(pid), "stat");
-        if (Files.isReadable(stat)) {
-            try {
-                String line = Files.readString(stat);
-                // pid (comm) S ...: the state follows the last ')', as comm may contain anything
-                int end = line.lastIndexOf(')');
-                return end > 0 && end + 2 < line.length() && line.charAt(end + 2) != 'Z' && line.charAt(end + 2) != 'X';
-            } catch (IOException e) {
-                return false; // it went away while we looked
-            }
+        char state = procState(pid);
+        if (state != 0) {
+            return state != 'Z' && state != 'X';
         }
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** The state letter of /proc/&lt;pid&gt;/stat (R, S, Z ...), or 0 when unknown. */
+    private static char procState(long pid) {
+        Path stat = Path.of("/proc", String.valueOf(pid), "stat");
+        try {
+            String line = Files.readString(stat);
+            // pid (comm) S ...: the state follows the last ')', as comm may contain anything
+            int end = line.lastIndexOf(')');
+            return end > 0 && end + 2 < line.length() ? line.charAt(end + 2) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * A dead server whose parent never collects it keeps its pid, so PostgreSQL refuses to start
+     * over its lock file; that happens when vendstream is process 1 of a container without an init.
+     */
+    private String hint(long deadPid) {
+        return procState(deadPid) == 'Z'
+                ? " The dead server (pid " + deadPid + ") has not been reaped by its parent process: when vendstream is "
+                + "process 1 of a container, run it with an init (docker run --init, compose init: true)."
+                : "";
     }
 
     /** Stops watching; called before the server is stopped on purpose. */
