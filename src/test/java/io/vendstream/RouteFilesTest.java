@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
@@ -157,14 +158,35 @@ class RouteFilesTest {
         return declared;
     }
 
+    /** The routes a file declares: its {@code route}s, and its {@code templatedRoute}s as the template makes them. */
     private static List<JsonNode> routes(Path file) {
         List<JsonNode> routes = new ArrayList<>();
         for (JsonNode element : read(file)) {
             if (element.has("route")) {
                 routes.add(element.get("route"));
+            } else if (element.has("templatedRoute")) {
+                JsonNode templated = element.get("templatedRoute");
+                String ref = templated.path("routeTemplateRef").asText();
+                JsonNode template = routeTemplates().get(ref);
+                assertThat(template).as("route template %s used in %s", ref, file.getFileName()).isNotNull();
+                ObjectNode route = template.path("route").deepCopy();
+                route.put("id", templated.path("routeId").asText(""));
+                routes.add(route);
             }
         }
         return routes;
+    }
+
+    private static Map<String, JsonNode> routeTemplates() {
+        Map<String, JsonNode> templates = new LinkedHashMap<>();
+        for (Path file : routeFiles()) {
+            for (JsonNode element : read(file)) {
+                if (element.has("routeTemplate")) {
+                    templates.put(element.get("routeTemplate").path("id").asText(), element.get("routeTemplate"));
+                }
+            }
+        }
+        return templates;
     }
 
     private static List<Path> routeFiles() {

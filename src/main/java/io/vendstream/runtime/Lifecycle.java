@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vendstream.Application;
+import io.vendstream.api.ApiBindings;
 import io.vendstream.api.HttpAccess;
 import org.apache.camel.main.SimpleMainShutdownStrategy;
 import org.apache.camel.main.Main;
@@ -33,6 +34,7 @@ public final class Lifecycle {
         Main main = new Main(Application.class);
         main.addMainListener(new Infrastructure());
         main.addMainListener(new RouteRoles());
+        main.addMainListener(new ApiBindings());
         main.addMainListener(new HttpAccess());
         return main;
     }

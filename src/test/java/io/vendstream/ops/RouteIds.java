@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
-/** The route ids declared in the project's routes/*.camel.yaml, read the way a user reads them. */
+/** The route ids declared in the project's routes/*.camel.yaml ({@code route} and {@code templatedRoute}), read the way a user reads them. */
 final class RouteIds {
 
     private RouteIds() {
@@ -30,7 +30,8 @@ final class RouteIds {
                 JsonNode root = yaml.readTree(file.toFile());
                 if (root != null && root.isArray()) {
                     for (JsonNode item : root) {
-                        JsonNode id = item.path("route").path("id");
+                        JsonNode id = item.has("templatedRoute") ? item.path("templatedRoute").path("routeId")
+                                : item.path("route").path("id");
                         if (id.isTextual()) {
                             ids.add(id.asText());
                         }

@@ -1,0 +1,68 @@
+package io.vendstream.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * The OpenAPI contract of the HTTP API ({@code openapi/vendstream-api.yaml} on the classpath):
+ * served as JSON at {@code /api/openapi.json} and read at start-up to check that every operation
+ * has its route ({@link ApiBindings}).
+ */
+public final class ApiContract {
+
+    static final String RESOURCE = "openapi/vendstream-api.yaml";
+    private static final Set<String> VERBS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
+
+    /** One operation: its HTTP method (upper case), its path and its operationId. */
+    public record Operation(String verb, String path, String operationId) {
+    }
+
+    private final JsonNode document;
+
+    public ApiContract() {
+        this(RESOURCE);
+    }
+
+    ApiContract(String resource) {
+        try (InputStream in = ApiContract.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("the API contract " + resource + " is not on the classpath");
+            }
+            this.document = new ObjectMapper(new YAMLFactory()).readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the API contract " + resource + " cannot be read", e);
+        }
+    }
+
+    /** The whole contract, written out as JSON by the route. */
+    public JsonNode document() {
+        return document;
+    }
+
+    /** Every operation of the contract, in the order the contract lists them. */
+    public List<Operation> operations() {
+        List<Operation> operations = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = document.path("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
+                Map.Entry<String, JsonNode> op = ops.next();
+                if (VERBS.contains(op.getKey())) {
+                    operations.add(new Operation(op.getKey().toUpperCase(Locale.ROOT), path.getKey(),
+                            op.getValue().path("operationId").asText(null)));
+                }
+            }
+        }
+        return operations;
+    }
+}
