@@ -149,7 +149,8 @@ public final class ManagedPostgres implements AutoCloseable {
                     "-w", "-t", "80", "start");
         } catch (IOException e) {
             // pg_ctl only says "examine the log output": the server's own reason is more useful
-            throw new IOException(lastFatalLine(logSize).orElse(e.getMessage()), e);
+            Optional<String> fatal = lastFatalLine(logSize);
+            throw fatal.isPresent() ? new IOException(fatal.get()) : e;
         }
         return true;
     }
@@ -177,6 +178,10 @@ public final class ManagedPostgres implements AutoCloseable {
             return;
         }
         running = false;
+        if (!Files.exists(cluster.resolve("postmaster.pid"))) {
+            LOG.info("Embedded PostgreSQL was not running any more");
+            return;
+        }
         try {
             pgCtl(Duration.ofSeconds(30), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "20", "stop");
             LOG.info("Embedded PostgreSQL stopped");
