@@ -1,7 +1,5 @@
 package io.vendstream.api;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
@@ -17,17 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dashboard behind basic authentication in a real headless Chromium: signed in as a viewer
@@ -38,8 +31,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DashboardSignInBrowserTest {
 
-    private static final Path CHROMIUM = Path.of(System.getProperty("vendstream.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER = Path.of(System.getProperty("vendstream.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(40);
 
     private static VendstreamApp app;
@@ -47,11 +38,7 @@ class DashboardSignInBrowserTest {
 
     @BeforeAll
     static void start_the_application_with_users_and_a_browser() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed && System.getenv("CI") != null) {
-            fail("Chromium is required in CI: apt-get install -y chromium chromium-driver");
-        }
-        assumeTrue(installed, "No Chromium at " + CHROMIUM + " / " + CHROMEDRIVER + ": the sign-in browser test is skipped.");
+        HeadlessChromium.assumeInstalled("the sign-in browser test");
 
         Namespace ns = TestInfrastructure.get().namespace("signin");
         Properties props = ns.appProperties();
@@ -62,17 +49,9 @@ class DashboardSignInBrowserTest {
         app = VendstreamApp.start(props);
         new DemoFleet(ns, ZoneId.of(props.getProperty("vendstream.timezone", "Asia/Jakarta"))).seed();
 
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-extensions", "--disable-sync", "--no-first-run",
-                "--window-size=1440,2300", "--lang=en-US");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build(), options);
+        browser = HeadlessChromium.start(options -> options.setCapability("goog:loggingPrefs", logs));
     }
 
     @AfterAll
