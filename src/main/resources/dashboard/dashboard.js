@@ -384,6 +384,23 @@
     poll();
   }
 
+  // ------------------------------------------------------------------- restock view link
+  // the visit plan moves with sales, not by the second: polled on its own, slower, and a failure
+  // here leaves the rest of the dashboard alone
+  async function pollRestock() {
+    try {
+      const plan = await getJson('/api/restock/plan', { location: state.location });
+      $('restock-count').textContent = String(plan.machinesToVisit);
+      $('restock-link').dataset.due = String(plan.machinesToVisit > 0);
+    } catch (e) {
+      $('restock-count').textContent = '–';
+    } finally {
+      setTimeout(pollRestock, Math.max(10000, state.config.pollIntervalMs * 10));
+    }
+  }
+  // a deferred script: the page is parsed by now
+  setTimeout(pollRestock, 0);
+
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', start);
   } else {

@@ -10,7 +10,7 @@ import org.apache.camel.Header;
 import org.apache.camel.Message;
 
 /**
- * Serves the dashboard's own files and nothing else: a fixed list of names mapped to classpath
+ * Serves the dashboard's own files (and Swagger UI's) and nothing else: a fixed list of names mapped to classpath
  * resources. Nothing a request says is ever turned into a path, so neither the working directory
  * nor the rest of the classpath (application.properties, migrations) can be reached.
  */
@@ -28,8 +28,19 @@ public final class DashboardAssets {
             "dashboard.js", new Asset("dashboard/dashboard.js", "text/javascript; charset=utf-8", REVALIDATE),
             "dashboard.css", new Asset("dashboard/dashboard.css", "text/css; charset=utf-8", REVALIDATE),
             "favicon.svg", new Asset("dashboard/favicon.svg", "image/svg+xml", REVALIDATE),
+            // the restock crew's phone view (docs/restock.md)
+            "restock.html", new Asset("dashboard/restock.html", "text/html; charset=utf-8", REVALIDATE),
+            "restock.js", new Asset("dashboard/restock.js", "text/javascript; charset=utf-8", REVALIDATE),
+            "restock.css", new Asset("dashboard/restock.css", "text/css; charset=utf-8", REVALIDATE),
             // the Chart.js webjar (pom: chartjs.version); a version bump must change this path too
             "chart.umd.js", new Asset("META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js",
+                    "text/javascript; charset=utf-8", IMMUTABLE),
+            // Swagger UI at /api/docs over the contract; the swagger-ui webjar (pom: swagger-ui.version), same rule
+            "api-docs.html", new Asset("dashboard/api-docs.html", "text/html; charset=utf-8", REVALIDATE),
+            "api-docs.js", new Asset("dashboard/api-docs.js", "text/javascript; charset=utf-8", REVALIDATE),
+            "swagger-ui.css", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui.css",
+                    "text/css; charset=utf-8", IMMUTABLE),
+            "swagger-ui-bundle.js", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui-bundle.js",
                     "text/javascript; charset=utf-8", IMMUTABLE));
 
     /** Puts the named asset in the message body, or answers 404 when the name is not one of ours. */

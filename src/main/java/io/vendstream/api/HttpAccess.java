@@ -3,7 +3,7 @@ package io.vendstream.api;
 import java.util.List;
 import java.util.Set;
 
-import io.vendstream.runtime.StartupException;
+import io.vendstream.runtime.Settings;
 import io.vertx.ext.web.handler.AuthenticationHandler;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
@@ -12,7 +12,6 @@ import org.apache.camel.component.platform.http.vertx.auth.AuthenticationConfig;
 import org.apache.camel.component.platform.http.vertx.auth.AuthenticationConfig.AuthenticationConfigEntry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +39,11 @@ public final class HttpAccess extends MainListenerSupport {
         if (server == null) {
             return; // camel.server.enabled = false: nothing listens
         }
-        PropertiesComponent pc = context.getPropertiesComponent();
-        HttpUsers users = HttpUsers.load(get(pc, "vendstream.http.users-file"), List.of(
-                new String[] {HttpUsers.VIEWER, get(pc, "vendstream.http.viewer.user"), get(pc, "vendstream.http.viewer.password")},
-                new String[] {HttpUsers.OPERATOR, get(pc, "vendstream.http.operator.user"), get(pc, "vendstream.http.operator.password")}));
-        boolean openWithoutCredentials = Boolean.parseBoolean(required(pc, "vendstream.http.open-without-credentials"));
+        Settings s = new Settings(context);
+        HttpUsers users = HttpUsers.load(s.text("vendstream.http.users-file"), List.of(
+                new String[] {HttpUsers.VIEWER, s.text("vendstream.http.viewer.user"), s.text("vendstream.http.viewer.password")},
+                new String[] {HttpUsers.OPERATOR, s.text("vendstream.http.operator.user"), s.text("vendstream.http.operator.password")}));
+        boolean openWithoutCredentials = s.flag("vendstream.http.open-without-credentials");
 
         VertxPlatformHttpServerConfiguration config = server.getConfiguration();
         String access;
@@ -58,13 +57,13 @@ public final class HttpAccess extends MainListenerSupport {
             config.setBindHost(LOOPBACK);
             access = "no users configured: listening on " + LOOPBACK + " only (configure users to open it, see docs/access.md)";
         }
-        config.setMaxBodySize(Long.parseLong(required(pc, "vendstream.http.max-body-bytes")));
+        config.setMaxBodySize(s.longInteger("vendstream.http.max-body-bytes"));
 
-        Set<String> open = probePaths(pc);
+        Set<String> open = probePaths(s);
         AuthenticationConfigEntry entry = new AuthenticationConfigEntry();
         entry.setPath("/*");
         entry.setAuthenticationProviderFactory(vertx -> users);
-        AccessGate gate = new AccessGate(users, open, required(pc, "vendstream.http.realm"));
+        AccessGate gate = new AccessGate(users, open, s.text("vendstream.http.realm"));
         entry.setAuthenticationHandlerFactory(new AuthenticationConfig.AuthenticationHandlerFactory() {
             @Override
             public <T extends io.vertx.ext.auth.authentication.AuthenticationProvider> AuthenticationHandler
@@ -74,25 +73,13 @@ public final class HttpAccess extends MainListenerSupport {
         });
         config.getAuthenticationConfig().getEntries().add(entry);
         config.getAuthenticationConfig().setEnabled(true);
-        pc.addOverrideProperty("vendstream.http.access", access + "; open without credentials: " + String.join(", ", open.stream().sorted().toList()));
+        context.getPropertiesComponent().addOverrideProperty("vendstream.http.access", access + "; open without credentials: " + String.join(", ", open.stream().sorted().toList()));
         LOG.info("HTTP access: {}", access);
     }
 
     /** Camel's health endpoint and its liveness and readiness views. */
-    private static Set<String> probePaths(PropertiesComponent pc) {
-        String health = required(pc, "camel.management.health-path");
+    private static Set<String> probePaths(Settings s) {
+        String health = s.text("camel.management.health-path");
         return Set.of(health, health + "/live", health + "/ready");
-    }
-
-    private static String get(PropertiesComponent pc, String key) {
-        return pc.resolveProperty(key).map(String::trim).orElse("");
-    }
-
-    private static String required(PropertiesComponent pc, String key) {
-        String value = get(pc, key);
-        if (value.isEmpty()) {
-            throw new StartupException("Property " + key + " must be set (see application.properties).");
-        }
-        return value;
     }
 }

@@ -33,10 +33,9 @@ public final class SalesQueries {
     private final AnswerCache answers;
     private final AnswerCache heatmaps;
 
-    public SalesQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int heatmapCacheSeconds,
-                        AnswerCache answers) {
-        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), Clock.systemUTC(), answers,
-                new AnswerCache(heatmapCacheSeconds * 1000L));
+    public SalesQueries(DataSource dataSource, String timezone, int silentAfterSeconds, AnswerCache answers,
+                        AnswerCache heatmaps) {
+        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), Clock.systemUTC(), answers, heatmaps);
     }
 
     SalesQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, Clock clock, AnswerCache answers,

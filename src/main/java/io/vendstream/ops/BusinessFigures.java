@@ -15,10 +15,10 @@ import javax.sql.DataSource;
  * The business figures as the database holds them, so they are the same whichever instance is
  * asked and survive restarts: the ingest counters per topic, rejections by reason, the
  * end-to-end latency histogram (non-cumulative counts per bucket, summed over all minutes) and
- * the open stock alerts.
+ * the open stock alerts, and the revenue of the stored sales per location (from the daily rollup).
  */
 public record BusinessFigures(List<TopicCounts> topics, List<Rejections> rejections, Map<Integer, Long> latencyBuckets,
-                              long stockOuts, long lowStock) {
+                              long stockOuts, long lowStock, Map<String, Double> revenueByLocation) {
 
     public record TopicCounts(String topic, long consumed, long stored, long duplicates, long rejected) {
     }
@@ -66,7 +66,14 @@ public record BusinessFigures(List<TopicCounts> topics, List<Rejections> rejecti
                     low = rs.getLong(2);
                 }
             }
-            return new BusinessFigures(topics, rejections, latency, out, low);
+            Map<String, Double> revenue = new TreeMap<>();
+            try (PreparedStatement st = c.prepareStatement("select location, sum(revenue) from sales_daily_payment group by location");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    revenue.put(rs.getString(1), rs.getDouble(2));
+                }
+            }
+            return new BusinessFigures(topics, rejections, latency, out, low, revenue);
         }
     }
 }

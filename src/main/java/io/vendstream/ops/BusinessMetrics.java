@@ -38,7 +38,7 @@ public final class BusinessMetrics implements MultiCollector {
     private final long refreshMillis;
 
     private long readAt = Long.MIN_VALUE;
-    private BusinessFigures figures = new BusinessFigures(List.of(), List.of(), Map.of(), 0, 0);
+    private BusinessFigures figures = new BusinessFigures(List.of(), List.of(), Map.of(), 0, 0, Map.of());
     private Map<Integer, Long> lagByPartition = Map.of();
     private boolean databaseUp;
     private boolean kafkaUp;
@@ -59,7 +59,7 @@ public final class BusinessMetrics implements MultiCollector {
     public List<String> getPrometheusNames() {
         return List.of("vendstream_events_consumed", "vendstream_events_stored", "vendstream_events_duplicate",
                 "vendstream_events_rejected", "vendstream_e2e_latency_seconds", "vendstream_consumer_lag",
-                "vendstream_stock_alerts", "vendstream_metrics_source_up");
+                "vendstream_stock_alerts", "vendstream_metrics_source_up", "vendstream_sales_revenue");
     }
 
     private synchronized MetricSnapshots snapshots() {
@@ -74,6 +74,9 @@ public final class BusinessMetrics implements MultiCollector {
         out.add(counter("vendstream_events_rejected", "Events rejected to the dead letter, by reason",
                 figures.rejections().stream().map(r -> point(r.count(), "topic", r.topic(), "reason", r.reason())).toList()));
         out.add(latencyHistogram());
+        out.add(counter("vendstream_sales_revenue", "Revenue of the stored sales in the fleet's currency, by location",
+                figures.revenueByLocation().entrySet().stream().map(e -> CounterDataPointSnapshot.builder()
+                        .labels(Labels.of("location", e.getKey())).value(e.getValue()).build()).toList()));
         out.add(gauges(GaugeSnapshot.builder().name("vendstream_consumer_lag")
                         .help("Records in the events topic not yet committed by the ingest consumer group"),
                 lagByPartition.entrySet().stream().map(e -> GaugeDataPointSnapshot.builder()

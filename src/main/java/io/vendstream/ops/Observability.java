@@ -2,15 +2,16 @@ package io.vendstream.ops;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vendstream.runtime.PostgresSupervisor;
+import io.vendstream.runtime.Settings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +20,9 @@ import org.slf4j.LoggerFactory;
  * health checks, the vendstream_* business metrics in the Prometheus scrape, the log of route
  * start retries, and, in development mode, the guarded route reloader.
  *
- * <p>Registered through {@code camel.main.main-listener-classes}: such a listener joins during
- * auto-configuration, after the infrastructure listener's {@code beforeConfigure}, so only
- * {@code afterConfigure} is used; the {@code dataSource} bean and {@code vendstream.kafka.brokers}
- * exist by then.
+ * <p>Registered with the other main listeners in {@code runtime.Lifecycle#newMain()}, after
+ * {@code runtime.Infrastructure}; only {@code afterConfigure} is used, when the {@code dataSource}
+ * bean and {@code vendstream.kafka.brokers} exist.
  */
 public final class Observability extends MainListenerSupport {
 
@@ -31,10 +31,10 @@ public final class Observability extends MainListenerSupport {
     @Override
     public void afterConfigure(BaseMainSupport main) {
         CamelContext context = main.getCamelContext();
-        PropertiesComponent pc = context.getPropertiesComponent();
+        Settings settings = new Settings(context);
         DataSource dataSource = context.getRegistry().lookupByNameAndType("dataSource", DataSource.class);
-        int timeout = Integer.parseInt(property(pc, "vendstream.health.timeout-millis", "2000"));
-        KafkaAdmin kafka = new KafkaAdmin(property(pc, "vendstream.kafka.brokers", "localhost:9092"), timeout);
+        int timeout = settings.integer("vendstream.health.timeout-millis");
+        KafkaAdmin kafka = new KafkaAdmin(settings.text("vendstream.kafka.brokers"), timeout);
         addService(context, kafka);
 
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
@@ -43,22 +43,25 @@ public final class Observability extends MainListenerSupport {
                 context.getRegistry().lookupByNameAndType("postgresSupervisor", PostgresSupervisor.class)));
         health.register(new KafkaHealthCheck(kafka));
 
-        ConsumerLag lag = new ConsumerLag(kafka, property(pc, "vendstream.kafka.topic", "vending.events"),
-                property(pc, "vendstream.kafka.consumer-group", "vendstream-ingest"));
-        meterRegistry(context).getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
-                Integer.parseInt(property(pc, "vendstream.metrics.low-stock-units", "3")),
-                Long.parseLong(property(pc, "vendstream.metrics.refresh-millis", "5000"))));
+        ConsumerLag lag = new ConsumerLag(kafka, settings.text("vendstream.kafka.topic"),
+                settings.text("vendstream.kafka.consumer-group"));
+        PrometheusMeterRegistry meters = meterRegistry(context);
+        // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
+        context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));
+        meters.getPrometheusRegistry().register(new BusinessMetrics(dataSource, lag,
+                settings.integer("vendstream.metrics.low-stock-units"),
+                settings.longInteger("vendstream.metrics.refresh-millis")));
 
         context.getManagementStrategy().addEventNotifier(new RouteSupervisionLog());
 
-        if (Boolean.parseBoolean(property(pc, "vendstream.dev-mode", "false"))) {
-            if (Boolean.parseBoolean(property(pc, "camel.main.routes-reload-enabled", "false"))) {
+        if (settings.flag("vendstream.dev-mode")) {
+            if (settings.flag("camel.main.routes-reload-enabled")) {
                 LOG.warn("camel.main.routes-reload-enabled is on as well: Camel's own reloader removes every route "
                         + "when a saved file is broken (CAMEL-24860); switch it off and keep vendstream.dev-mode");
             }
             addService(context, new GuardedRouteReloadStrategy(
-                    property(pc, "camel.main.routes-reload-directory", "routes"),
-                    property(pc, "camel.main.routes-reload-pattern", "*.camel.yaml")));
+                    settings.text("camel.main.routes-reload-directory"),
+                    settings.text("camel.main.routes-reload-pattern")));
         }
     }
 
@@ -79,9 +82,5 @@ public final class Observability extends MainListenerSupport {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, registry);
         return registry;
-    }
-
-    private static String property(PropertiesComponent pc, String key, String fallback) {
-        return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(fallback);
     }
 }

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -19,11 +18,9 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.spi.PropertiesComponent;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -56,10 +53,9 @@ public final class Infrastructure extends MainListenerSupport {
 
     @Override
     public void beforeConfigure(BaseMainSupport main) {
-        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        Settings s = new Settings(pc);
-        dataDir = Path.of(s.get("vendstream.data-dir", "data")).toAbsolutePath().normalize();
-        requireFreeHttpPort(main.getCamelContext());
+        Settings s = new Settings(main.getCamelContext());
+        dataDir = Path.of(s.text("vendstream.data-dir")).toAbsolutePath().normalize();
+        requireFreeHttpPort(s);
         try {
             startDatabase(s);
             startKafka(s);
@@ -71,19 +67,19 @@ public final class Infrastructure extends MainListenerSupport {
         if (supervisor != null) {
             main.getCamelContext().getRegistry().bind("postgresSupervisor", supervisor);
         }
-        pc.addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
+        main.getCamelContext().getPropertiesComponent().addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
     }
 
     /**
      * Checked before anything starts: otherwise a busy HTTP port is only discovered after
      * PostgreSQL and Kafka are up, and reported by the HTTP server as a stack trace.
      */
-    private static void requireFreeHttpPort(CamelContext context) {
-        if (!Boolean.parseBoolean(context.resolvePropertyPlaceholders("{{camel.server.enabled:false}}").trim())) {
+    private static void requireFreeHttpPort(Settings s) {
+        if (!s.flag("camel.server.enabled")) {
             return;
         }
-        int port = Integer.parseInt(context.resolvePropertyPlaceholders("{{camel.server.port:8080}}").trim());
-        String host = context.resolvePropertyPlaceholders("{{camel.server.host:0.0.0.0}}").trim();
+        int port = s.integer("camel.server.port");
+        String host = s.text("camel.server.host");
         if (port <= 0) {
             return;
         }
@@ -97,25 +93,25 @@ public final class Infrastructure extends MainListenerSupport {
     }
 
     private void startDatabase(Settings s) {
-        String url = s.get("vendstream.db.url", "");
-        String user = s.get("vendstream.db.user", "vendstream");
-        String password = s.get("vendstream.db.password", "vendstream");
-        String schema = s.get("vendstream.db.schema", "public");
+        String url = s.text("vendstream.db.url");
+        String user = s.text("vendstream.db.user");
+        String password = s.text("vendstream.db.password");
+        String schema = s.text("vendstream.db.schema");
         if (url.isBlank()) {
-            int port = s.getInt("vendstream.db.embedded.port", 15432);
+            int port = s.integer("vendstream.db.embedded.port");
             postgres = new ManagedPostgres(dataDir, port, user, password).start();
             supervisor = PostgresSupervisor.watch(postgres, new PostgresSupervisor.Policy(
-                    Duration.ofMillis(s.required("vendstream.db.embedded.supervise-interval-ms")),
-                    s.required("vendstream.db.embedded.restart.max-attempts"),
-                    Duration.ofMillis(s.required("vendstream.db.embedded.restart.initial-delay-ms")),
-                    Duration.ofMillis(s.required("vendstream.db.embedded.restart.max-delay-ms"))));
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.supervise-interval-ms")),
+                    s.integer("vendstream.db.embedded.restart.max-attempts"),
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.initial-delay-ms")),
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.max-delay-ms"))));
             url = postgres.jdbcUrl("postgres");
             databaseDescription = "embedded PostgreSQL 17 on 127.0.0.1:" + port + " (data in " + postgres.clusterDirectory() + ")";
         } else {
             databaseDescription = "external PostgreSQL at " + redact(url);
         }
-        dataSource = pool(url, user, password, schema, s.getInt("vendstream.db.pool-size", 10),
-                Duration.ofSeconds(s.getInt("vendstream.db.wait-at-startup-seconds", 60)));
+        dataSource = pool(url, user, password, schema, s.integer("vendstream.db.pool-size"),
+                Duration.ofSeconds(s.integer("vendstream.db.wait-at-startup-seconds")));
         Flyway.configure()
                 .dataSource(dataSource)
                 .schemas(schema)
@@ -154,10 +150,10 @@ public final class Infrastructure extends MainListenerSupport {
     }
 
     private void startKafka(Settings s) {
-        String bootstrap = s.get("vendstream.kafka.bootstrap-servers", "");
+        String bootstrap = s.text("vendstream.kafka.bootstrap-servers");
         if (bootstrap.isBlank()) {
-            int port = s.getInt("vendstream.kafka.embedded.port", 19092);
-            int controllerPort = s.getInt("vendstream.kafka.embedded.controller-port", 19093);
+            int port = s.integer("vendstream.kafka.embedded.port");
+            int controllerPort = s.integer("vendstream.kafka.embedded.controller-port");
             kafka = new EmbeddedKafka(dataDir, port, controllerPort).start();
             bootstrap = kafka.bootstrapServers();
             kafkaDescription = "embedded Kafka 3.9 (KRaft) on " + bootstrap + " (data in " + kafka.logDirectory() + ")";
@@ -165,11 +161,11 @@ public final class Infrastructure extends MainListenerSupport {
             kafkaDescription = "external Kafka at " + bootstrap;
         }
         kafkaBootstrap = bootstrap;
-        int partitions = s.getInt("vendstream.kafka.partitions", 3);
-        short replication = (short) s.getInt("vendstream.kafka.replication-factor", 1);
-        ensureTopics(bootstrap, List.of(s.get("vendstream.kafka.topic", "vending.events"),
-                        s.get("vendstream.kafka.dlq-topic", "vending.events.dlq")), partitions, replication,
-                Duration.ofSeconds(s.getInt("vendstream.kafka.wait-at-startup-seconds", 60)));
+        int partitions = s.integer("vendstream.kafka.partitions");
+        short replication = (short) s.integer("vendstream.kafka.replication-factor");
+        ensureTopics(bootstrap, List.of(s.text("vendstream.kafka.topic"),
+                        s.text("vendstream.kafka.dlq-topic")), partitions, replication,
+                Duration.ofSeconds(s.integer("vendstream.kafka.wait-at-startup-seconds")));
     }
 
     /** Creates the topics that are missing; waits for the broker up to {@code wait}. */
@@ -233,20 +229,19 @@ public final class Infrastructure extends MainListenerSupport {
 
     @Override
     public void afterStart(BaseMainSupport main) {
-        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        Settings s = new Settings(pc);
-        String port = main.getCamelContext().resolvePropertyPlaceholders("{{camel.server.port:8080}}");
+        Settings s = new Settings(main.getCamelContext());
+        int port = s.integer("camel.server.port");
         // the address the server really bound (HttpAccess keeps it on 127.0.0.1 without users)
         MainHttpServer server = main.getCamelContext().hasService(MainHttpServer.class);
-        String host = server != null ? server.getConfiguration().getBindHost() : s.get("camel.server.host", "0.0.0.0");
+        String host = server != null ? server.getConfiguration().getBindHost() : s.text("camel.server.host");
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
                         + "  data        {}\n  roles       simulator={} ingest={} api={}\n  access      {}\n{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
-                s.get("vendstream.simulator.enabled", "true"), s.get("vendstream.ingest.enabled", "true"),
-                s.get("vendstream.api.enabled", "true"), s.get("vendstream.http.access", "HTTP server off"), line);
+                s.flag("vendstream.simulator.enabled"), s.flag("vendstream.ingest.enabled"),
+                s.flag("vendstream.api.enabled"), s.optional("vendstream.http.access").orElse("HTTP server off"), line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
@@ -276,31 +271,5 @@ public final class Infrastructure extends MainListenerSupport {
 
     static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-
-    /** Reads a property through Camel, so environment variables override the properties file. */
-    private record Settings(PropertiesComponent pc) {
-        String get(String key, String fallback) {
-            Optional<String> value = pc.resolveProperty(key);
-            return value.map(String::trim).orElse(fallback);
-        }
-
-        /** A whole number whose default lives in application.properties. */
-        int required(String key) {
-            String value = get(key, "");
-            if (value.isEmpty()) {
-                throw new StartupException("Property " + key + " must be set (see application.properties).");
-            }
-            return getInt(key, 0);
-        }
-
-        int getInt(String key, int fallback) {
-            String value = get(key, "");
-            try {
-                return value.isEmpty() ? fallback : Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw new StartupException("Property " + key + " must be a whole number, not '" + value + "'.");
-            }
-        }
     }
 }

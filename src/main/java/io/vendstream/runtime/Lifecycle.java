@@ -4,9 +4,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.vendstream.Application;
 import io.vendstream.api.ApiBindings;
 import io.vendstream.api.HttpAccess;
+import io.vendstream.ops.Observability;
 import org.apache.camel.main.SimpleMainShutdownStrategy;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListener;
@@ -29,12 +29,18 @@ public final class Lifecycle {
     private Lifecycle() {
     }
 
-    /** Builds the Camel main with the infrastructure listener; used by the application and by tests. */
+    /**
+     * Builds the Camel main with vendstream's main listeners, all registered here and in this order:
+     * the infrastructure first (it binds {@code dataSource}), then roles, the API contract check, then observability.
+     * Used by the application and by tests. Beans are not found by a package scan: they are
+     * declared in {@code routes/*-beans.camel.yaml}.
+     */
     public static Main newMain() {
-        Main main = new Main(Application.class);
+        Main main = new Main();
         main.addMainListener(new Infrastructure());
         main.addMainListener(new RouteRoles());
         main.addMainListener(new ApiBindings());
+        main.addMainListener(new Observability());
         main.addMainListener(new HttpAccess());
         return main;
     }

@@ -24,13 +24,15 @@ public final class RouteRoles extends MainListenerSupport {
     @Override
     public void afterConfigure(BaseMainSupport main) {
         CamelContext context = main.getCamelContext();
+        Settings settings = new Settings(context);
         for (RouteDefinition route : ((ModelCamelContext) context).getRouteDefinitions()) {
             String role = route.getGroup();
             if (role == null || role.isBlank()) {
                 continue;
             }
-            String enabled = context.resolvePropertyPlaceholders("{{vendstream." + role + ".enabled:true}}");
-            if (!Boolean.parseBoolean(enabled.trim())) {
+            String key = "vendstream." + role + ".enabled";
+            // a group that names no role (no such key) is only a group: its routes start as usual
+            if (settings.optional(key).isPresent() && !settings.flag(key)) {
                 route.setAutoStartup("false");
                 LOG.info("Route {} not started: role {} is off (vendstream.{}.enabled)", route.getRouteId(), role, role);
             }

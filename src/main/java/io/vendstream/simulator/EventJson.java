@@ -31,7 +31,7 @@ public final class EventJson {
         }
     }
 
-    static Map<String, Object> toMap(VendingEvent event) {
+    static Map<String, Object> toMap(WireEvent event) {
         return MAPPER.convertValue(event, new TypeReference<LinkedHashMap<String, Object>>() {
         });
     }

@@ -28,8 +28,8 @@ public final class EventSource {
     private final FleetSimulator fleet;
     private final Faults faults;
     private final Random random;
-    private final Deque<VendingEvent> pending = new ArrayDeque<>();
-    private final List<VendingEvent> recent = new ArrayList<>();
+    private final Deque<WireEvent> pending = new ArrayDeque<>();
+    private final List<WireEvent> recent = new ArrayList<>();
 
     public EventSource(FleetSimulator fleet, Faults faults, Random random) {
         this.fleet = fleet;
@@ -47,7 +47,7 @@ public final class EventSource {
             double r = random.nextDouble();
             if (r < faults.duplicateFraction()) {
                 if (!recent.isEmpty()) {
-                    VendingEvent again = recent.get(random.nextInt(recent.size()));
+                    WireEvent again = recent.get(random.nextInt(recent.size()));
                     return new SimulatedRecord(again.machineId(), "duplicate", again);
                 }
             } else {
@@ -61,12 +61,12 @@ public final class EventSource {
                 }
             }
         }
-        VendingEvent event = nextValid(now);
+        WireEvent event = nextValid(now);
         return event == null ? null : new SimulatedRecord(event.machineId(), event.type(), event);
     }
 
     /** Queues events that do not come from the demand draw (history, scheduled restock visits). */
-    public void enqueue(List<VendingEvent> events) {
+    public void enqueue(List<WireEvent> events) {
         pending.addAll(events);
     }
 
@@ -74,11 +74,11 @@ public final class EventSource {
         return !pending.isEmpty();
     }
 
-    private VendingEvent nextValid(ZonedDateTime now) {
+    private WireEvent nextValid(ZonedDateTime now) {
         if (pending.isEmpty()) {
             pending.addAll(fleet.nextSale(now));
         }
-        VendingEvent event = pending.poll();
+        WireEvent event = pending.poll();
         if (event != null) {
             if (recent.size() == RECENT) {
                 recent.remove(random.nextInt(RECENT));
@@ -92,9 +92,9 @@ public final class EventSource {
     SimulatedRecord invalid(InvalidKind kind, ZonedDateTime now) {
         Machine machine = fleet.anyMachine();
         Fleet.Product product = fleet.fleet().products().get(random.nextInt(fleet.fleet().products().size()));
-        VendingEvent sale = new VendingEvent(VendingEvent.newEventId(random), VendingEvent.SALE, machine.id(),
+        WireEvent sale = new WireEvent(WireEvent.newEventId(random), WireEvent.SALE, machine.id(),
                 machine.location().name(), product.name(), product.category(), product.price(), "IDR", 1, "qris",
-                null, VendingEvent.timestamp(now));
+                null, WireEvent.timestamp(now));
         Object payload = switch (kind) {
             case MALFORMED_JSON -> {
                 String json = EventJson.toJson(sale);
@@ -110,7 +110,7 @@ public final class EventSource {
                 map.put("unitPrice", product.price().negate().min(java.math.BigDecimal.valueOf(-1000)));
                 yield map;
             }
-            case FUTURE_TIMESTAMP -> sale.withOccurredAt(VendingEvent.timestamp(now.plusHours(1)));
+            case FUTURE_TIMESTAMP -> sale.withOccurredAt(WireEvent.timestamp(now.plusHours(1)));
             case WRONG_TYPE -> {
                 Map<String, Object> map = EventJson.toMap(sale);
                 switch (random.nextInt(3)) {

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /** Reads the fleet file: the editable {@code config/fleet.yaml}, or the campus built into the jar. */
 public final class FleetFile {
 
-    /** The built-in campus, a copy of {@code config/fleet.yaml}, for a jar started from elsewhere and for tests. */
+    /** The built-in campus: the build packs {@code config/fleet.yaml} into the jar under this name, for a jar started from elsewhere and for tests. */
     public static final String BUILT_IN = "simulator/fleet.yaml";
     /** The default path, relative to the working directory; missing when the jar runs elsewhere. */
     public static final String DEFAULT_PATH = "config/fleet.yaml";

@@ -91,7 +91,7 @@ public final class FleetSimulator {
      * Returns the sale, followed by restock events if the sale triggered an operator visit;
      * empty only if the whole fleet is sold out.
      */
-    public List<VendingEvent> nextSale(ZonedDateTime time) {
+    public List<WireEvent> nextSale(ZonedDateTime time) {
         double[] weights = new double[machines.size()];
         for (int i = 0; i < weights.length; i++) {
             Machine m = machines.get(i);
@@ -103,9 +103,9 @@ public final class FleetSimulator {
     }
 
     /** Restock visits of the schedule that fall in (after, until], each stamped with its visit time. */
-    public List<VendingEvent> scheduledRestocks(ZonedDateTime after, ZonedDateTime until) {
+    public List<WireEvent> scheduledRestocks(ZonedDateTime after, ZonedDateTime until) {
         List<Visit> visits = visitsBetween(after, until);
-        List<VendingEvent> events = new ArrayList<>();
+        List<WireEvent> events = new ArrayList<>();
         for (Visit visit : visits) {
             events.addAll(restock(visit.machine(), visit.time()));
         }
@@ -117,8 +117,8 @@ public final class FleetSimulator {
      * a Poisson-distributed number of times with its demand at that minute, and the scheduled
      * restock visits happen; all in time order, as the machines would have reported them.
      */
-    public List<VendingEvent> history(ZonedDateTime from, ZonedDateTime to) {
-        List<VendingEvent> events = new ArrayList<>();
+    public List<WireEvent> history(ZonedDateTime from, ZonedDateTime to) {
+        List<WireEvent> events = new ArrayList<>();
         ZonedDateTime minute = from;
         while (minute.isBefore(to)) {
             ZonedDateTime end = minute.plusMinutes(1).isAfter(to) ? to : minute.plusMinutes(1);
@@ -142,7 +142,7 @@ public final class FleetSimulator {
         return events;
     }
 
-    private List<VendingEvent> sellAt(Machine machine, ZonedDateTime time) {
+    private List<WireEvent> sellAt(Machine machine, ZonedDateTime time) {
         int[] levels = stock.get(machine.id());
         int hour = time.getHour();
         double[] weights = new double[products.size()];
@@ -156,11 +156,11 @@ public final class FleetSimulator {
         Product product = products.get(chosen);
         int quantity = Math.min(levels[chosen], quantities[pick(quantityWeights)]);
         levels[chosen] -= quantity;
-        VendingEvent sale = new VendingEvent(VendingEvent.newEventId(random), VendingEvent.SALE, machine.id(),
+        WireEvent sale = new WireEvent(WireEvent.newEventId(random), WireEvent.SALE, machine.id(),
                 machine.location().name(), product.name(), product.category(), product.price(), "IDR", quantity,
-                paymentMethods[pick(paymentWeights)], levels[chosen], VendingEvent.timestamp(time));
+                paymentMethods[pick(paymentWeights)], levels[chosen], WireEvent.timestamp(time));
         if (emptySlots(levels) >= fleet.restock().emptySlotsTrigger()) {
-            List<VendingEvent> events = new ArrayList<>();
+            List<WireEvent> events = new ArrayList<>();
             events.add(sale);
             events.addAll(restock(machine, time));
             return events;
@@ -169,18 +169,18 @@ public final class FleetSimulator {
     }
 
     /** Fills every slot of the machine to capacity; one restock event per product that needed it. */
-    public List<VendingEvent> restock(Machine machine, ZonedDateTime time) {
+    public List<WireEvent> restock(Machine machine, ZonedDateTime time) {
         int[] levels = stock.get(machine.id());
-        List<VendingEvent> events = new ArrayList<>();
+        List<WireEvent> events = new ArrayList<>();
         for (int i = 0; i < levels.length; i++) {
             Product product = products.get(i);
             int capacity = fleet.capacity(product);
             if (levels[i] < capacity) {
                 int added = capacity - levels[i];
                 levels[i] = capacity;
-                events.add(new VendingEvent(VendingEvent.newEventId(random), VendingEvent.RESTOCK, machine.id(),
+                events.add(new WireEvent(WireEvent.newEventId(random), WireEvent.RESTOCK, machine.id(),
                         machine.location().name(), product.name(), product.category(), null, null, added, null,
-                        capacity, VendingEvent.timestamp(time)));
+                        capacity, WireEvent.timestamp(time)));
             }
         }
         return events;

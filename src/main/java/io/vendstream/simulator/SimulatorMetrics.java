@@ -27,21 +27,16 @@ public final class SimulatorMetrics {
     /** The exchange property the route sets on each record: what it is. */
     private static final String TYPE_PROPERTY = "simulatedType";
 
-    private final CamelContext context;
     private final Map<String, LongAdder> published = new ConcurrentHashMap<>();
     private final LongAdder errors = new LongAdder();
     private final Map<String, Counter> meters = new ConcurrentHashMap<>();
     private volatile MeterRegistry registry;
     private volatile boolean registryLookedUp;
 
-    public SimulatorMetrics(CamelContext context) {
-        this.context = context;
-    }
-
     /** The route's last step: Kafka acknowledged every record of the tick. */
     public void delivered(Exchange exchange) {
         for (Exchange record : records(exchange)) {
-            published(record.getProperty(TYPE_PROPERTY, "unknown", String.class));
+            published(exchange.getContext(), record.getProperty(TYPE_PROPERTY, "unknown", String.class));
         }
     }
 
@@ -58,7 +53,7 @@ public final class SimulatorMetrics {
         int failed = 0;
         for (Exchange record : records) {
             if (marked && record.getException() == null) {
-                published(record.getProperty(TYPE_PROPERTY, "unknown", String.class));
+                published(exchange.getContext(), record.getProperty(TYPE_PROPERTY, "unknown", String.class));
             } else {
                 failed++;
                 if (record.getException() != null) {
@@ -68,7 +63,7 @@ public final class SimulatorMetrics {
         }
         if (failed > 0) {
             errors.add(failed);
-            MeterRegistry r = registry();
+            MeterRegistry r = registry(exchange.getContext());
             if (r != null) {
                 meters.computeIfAbsent("errors", t -> Counter.builder("vendstream.simulator.errors")
                         .description("Records the simulator could not deliver to Kafka").register(r)).increment(failed);
@@ -95,9 +90,9 @@ public final class SimulatorMetrics {
         return records;
     }
 
-    private void published(String type) {
+    private void published(CamelContext context, String type) {
         published.computeIfAbsent(type, t -> new LongAdder()).increment();
-        MeterRegistry r = registry();
+        MeterRegistry r = registry(context);
         if (r != null) {
             meters.computeIfAbsent(type, t -> Counter.builder("vendstream.simulator.events")
                     .description("Records the simulator published to Kafka, by type")
@@ -121,8 +116,8 @@ public final class SimulatorMetrics {
     }
 
     // looked up on first use: the registry is bound while Camel starts, after this bean exists
-    private MeterRegistry registry() {
-        if (!registryLookedUp && context != null) {
+    private MeterRegistry registry(CamelContext context) {
+        if (!registryLookedUp) {
             registry = context.getRegistry().findByType(MeterRegistry.class).stream().findFirst().orElse(null);
             registryLookedUp = true;
         }

@@ -2,12 +2,14 @@ package io.vendstream.simulator;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Random;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,30 @@ public final class VendingSimulator {
         this.source = source;
         this.settings = settings;
         this.clock = clock;
+    }
+
+    /**
+     * The simulator of {@code routes/simulator-beans.camel.yaml}, from the Simulator group of
+     * {@code application.properties}: the campus in {@code fleetFile}, its clock in {@code timezone},
+     * and a random seed of its own when {@code seed} is empty (logged at the first tick, so the
+     * run can be repeated). ({@code Double} boxed: Camel matches a whole number such as {@code 10}
+     * in a beans file to {@code Double} but not to {@code double}.)
+     */
+    public static VendingSimulator fromSettings(String fleetFile, String timezone, String seed, String mode,
+                                                Double eventsPerSecond, long periodMillis, boolean followCampusDay,
+                                                int burstCount, int backfillDays, Faults faults) {
+        ZoneId zone = ZoneId.of(timezone.trim());
+        long seedInUse;
+        try {
+            seedInUse = seed.isBlank() ? new Random().nextLong() : Long.parseLong(seed.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("vendstream.simulator.seed must be a whole number or empty, not '" + seed + "'");
+        }
+        Random random = new Random(seedInUse);
+        FleetSimulator model = new FleetSimulator(FleetFile.load(fleetFile.trim()), random, zone);
+        SimulatorSettings settings = new SimulatorSettings(SimulatorSettings.Mode.parse(mode), eventsPerSecond, periodMillis,
+                followCampusDay, burstCount, backfillDays, seedInUse);
+        return new VendingSimulator(new EventSource(model, faults, random), settings, Clock.system(zone));
     }
 
     public SimulatorSettings settings() {
@@ -100,10 +126,10 @@ public final class VendingSimulator {
         if (settings.backfillDays() == 0) {
             return List.of();
         }
-        List<VendingEvent> history = source.fleet().history(now.minusDays(settings.backfillDays()), now);
+        List<WireEvent> history = source.fleet().history(now.minusDays(settings.backfillDays()), now);
         LOG.info("Backfilling {} days of history: {} events up to {}", settings.backfillDays(), history.size(), now);
         List<SimulatedRecord> records = new ArrayList<>(history.size());
-        for (VendingEvent e : history) {
+        for (WireEvent e : history) {
             records.add(new SimulatedRecord(e.machineId(), e.type(), e));
         }
         return records;

@@ -9,9 +9,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +27,7 @@ class AnswerCacheTest {
 
     private final AtomicLong now = new AtomicLong(1_000 * MS);
     private final List<Runnable> refreshes = new ArrayList<>();
-    private final AnswerCache cache = new AnswerCache(1000, now::get, refreshes::add);
+    private final AnswerCache cache = new AnswerCache("answers", 1000, 100, now::get, refreshes::add);
     private final AtomicInteger queries = new AtomicInteger();
 
     private String query() {
@@ -79,21 +82,51 @@ class AnswerCacheTest {
 
     @Test
     void should_not_serve_an_old_answer_for_ever_when_refreshes_fail() {
-        cache.get("k", this::query);
+        AtomicBoolean down = new AtomicBoolean();
+        Supplier<String> database = () -> {
+            if (down.get()) {
+                throw new IllegalStateException("database down");
+            }
+            return query();
+        };
+        cache.get("k", database);
+        down.set(true);
         now.addAndGet(1500 * MS);
-        cache.get("k", () -> {
-            throw new IllegalStateException("database down");
-        });
+        assertThat(cache.get("k", database)).isEqualTo("answer 1");
         refreshes.remove(0).run();
+        // the failed refresh leaves the previous answer in place, still served without waiting
+        assertThat(cache.get("k", database)).isEqualTo("answer 1");
         now.addAndGet(600 * MS);
-        assertThatThrownBy(() -> cache.get("k", () -> {
-            throw new IllegalStateException("database down");
-        })).hasMessage("database down");
+        assertThatThrownBy(() -> cache.get("k", database)).hasMessage("database down");
+    }
+
+    @Test
+    void should_evict_the_answers_least_asked_for_and_keep_the_hot_one_when_full() {
+        AnswerCache small = new AnswerCache("answers", 1000, 10, now::get, refreshes::add);
+        assertThat(small.get("summary", this::query)).isEqualTo("answer 1");
+        // the dashboards keep polling the summary while somebody tries 200 one-off filters
+        for (int i = 0; i < 200; i++) {
+            small.get("location " + i, this::query);
+            assertThat(small.get("summary", this::query)).as("the hot answer after %d one-off filters", i + 1).isEqualTo("answer 1");
+        }
+        assertThat(queries).as("one query for the summary, one per filter").hasValue(201);
+        assertThat(small.size()).isLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void should_count_hits_and_misses_as_cache_metrics() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        cache.bindTo(registry);
+        cache.get("k", this::query);
+        cache.get("k", this::query);
+        cache.get("k", this::query);
+        assertThat(registry.get("cache.gets").tags("cache", "answers", "result", "hit").functionCounter().count()).isEqualTo(2.0);
+        assertThat(registry.get("cache.gets").tags("cache", "answers", "result", "miss").functionCounter().count()).isEqualTo(1.0);
     }
 
     @Test
     void should_query_every_time_when_the_ttl_is_zero() {
-        AnswerCache off = new AnswerCache(0, now::get, refreshes::add);
+        AnswerCache off = new AnswerCache("answers", 0, 100, now::get, refreshes::add);
         off.get("k", this::query);
         off.get("k", this::query);
         assertThat(queries).hasValue(2);
@@ -122,7 +155,8 @@ class AnswerCacheTest {
             }
             // all eight are blocked: the first in its query, the others waiting for its answer
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> threads.size() == 8 && threads.stream()
-                    .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING));
+                    .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING
+                            || t.getState() == Thread.State.BLOCKED));
             release.countDown();
             for (Future<String> answer : answers) {
                 assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo("answer 1");

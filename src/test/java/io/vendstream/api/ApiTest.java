@@ -27,6 +27,9 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -60,6 +63,7 @@ class ApiTest {
     private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ContractSchemas CONTRACT = new ContractSchemas();
 
     private static Namespace ns;
     private static VendstreamApp app;
@@ -212,7 +216,13 @@ class ApiTest {
     // ------------------------------------------------------------------------------------ http
 
     private static HttpResponse<String> get(String pathAndQuery) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // every answer of an operation, whatever the test checks next, is one its contract allows
+        if (CONTRACT.operation(pathAndQuery).isPresent()) {
+            CONTRACT.assertAnswers(pathAndQuery, response.statusCode(), response.body());
+        }
+        return response;
     }
 
     private static JsonNode json(String pathAndQuery) throws Exception {
@@ -593,6 +603,65 @@ class ApiTest {
         assertThat(parameters).extracting(p -> p.get("name").asText())
                 .containsExactlyInAnyOrder("limit", "from", "to", "location", "machineId");
         assertThat(top.get("responses").has("400")).isTrue();
+    }
+
+    @Test
+    void should_serve_a_contract_that_an_openapi_parser_reads_without_a_single_message() throws Exception {
+        HttpResponse<String> response = get("/api/openapi.json");
+        assertThat(response.statusCode()).isEqualTo(200);
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(response.body(), null, options);
+        assertThat(parsed.getMessages()).as("parser messages").isEmpty();
+        assertThat(parsed.getOpenAPI().getOpenapi()).startsWith("3.1");
+        assertThat(parsed.getOpenAPI().getPaths()).containsKeys("/api/summary", "/api/pipeline");
+        // the served document is the contract itself, not one generated beside it
+        assertThat(new ObjectMapper().readTree(response.body()).equals(CONTRACT.contract().document()))
+                .as("/api/openapi.json is the contract openapi/vendstream-api.yaml").isTrue();
+    }
+
+    @Test
+    void should_answer_every_operation_of_the_contract_as_the_contract_says() throws Exception {
+        for (ApiContract.Operation op : CONTRACT.contract().operations()) {
+            assertThat(get(op.path()).statusCode()).as(op.operationId()).isEqualTo(200);
+            assertThat(CONTRACT.checked).contains(op.operationId() + " 200");
+        }
+    }
+
+    @Test
+    void should_serve_swagger_ui_from_the_application_pointed_at_the_contract() throws Exception {
+        HttpResponse<String> page = get("/api/docs");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.body()).contains("/assets/swagger-ui-bundle.js", "/assets/swagger-ui.css", "/assets/api-docs.js")
+                .doesNotContain("https://", "http://");
+        assertThat(get("/assets/api-docs.js").body()).contains("\"/api/openapi.json\"");
+        HttpResponse<String> bundle = get("/assets/swagger-ui-bundle.js");
+        assertThat(bundle.statusCode()).isEqualTo(200);
+        assertThat(bundle.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(get("/assets/swagger-ui.css").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void should_publish_the_hits_and_misses_of_both_answer_caches_with_the_metrics() throws Exception {
+        HttpResponse<String> metrics = get("/observe/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        for (String cache : List.of("answers", "heatmap")) {
+            assertThat(metrics.body()).containsPattern("cache_gets_total\\{[^}]*cache=\"" + cache + "\"[^}]*result=\"hit\"")
+                    .containsPattern("cache_gets_total\\{[^}]*cache=\"" + cache + "\"[^}]*result=\"miss\"")
+                    .containsPattern("cache_evictions_total\\{[^}]*cache=\"" + cache + "\"");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/assets/swagger-ui.js", "/assets/swagger-initializer.js", "/assets/oauth2-redirect.html",
+            "/assets/index.css", "/assets/favicon-32x32.png", "/webjars/swagger-ui/5.32.6/swagger-ui.js",
+            "/META-INF/resources/webjars/swagger-ui/5.32.6/swagger-initializer.js", "/api/docs/swagger-ui.css",
+            "/api/docs/../../application.properties", "/assets/openapi%2fvendstream-api.yaml", "/openapi/vendstream-api.yaml",
+            "/api/vendstream-api.yaml"})
+    void should_not_serve_classpath_files_outside_the_fixed_asset_list(String path) throws Exception {
+        HttpResponse<String> response = get(path);
+        assertThat(response.statusCode()).as(path + " answered " + response.body()).isEqualTo(404);
     }
 
     // ------------------------------------------------------------------------------------ static files

@@ -189,6 +189,30 @@ class DashboardBrowserTest {
         assertThat(js("return window.__samePage;")).isEqualTo("yes");
     }
 
+    @Test
+    void should_show_every_operation_of_the_contract_in_swagger_ui_and_try_one_out() throws Exception {
+        try {
+            browser.get(app.baseUrl() + "/api/docs");
+            int operations = new ApiContract().operations().size();
+            await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector(".opblock")).size() == operations);
+            assertThat(browser.findElement(By.cssSelector(".info .title")).getText()).contains("vendstream API");
+            assertThat(browser.findElement(By.id("swagger-ui")).getText()).contains("get-sales-summary", "/api/products/top");
+            screenshot(Path.of("target", "swagger-ui.png"));
+
+            // a person opens an operation and runs it against this application
+            browser.findElement(By.cssSelector("#operations-sales-get-sales-summary .opblock-summary")).click();
+            await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#operations-sales-get-sales-summary .execute")).isEmpty());
+            browser.findElement(By.cssSelector("#operations-sales-get-sales-summary .execute")).click();
+            await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector("#operations-sales-get-sales-summary .live-responses-table .response-col_status"))
+                    .stream().anyMatch(e -> e.getText().trim().equals("200")));
+            assertThat(browser.findElement(By.cssSelector("#operations-sales-get-sales-summary .live-responses-table")).getText())
+                    .contains("\"machinesKnown\"", "\"currency\"");
+            screenshot(Path.of("target", "swagger-ui-try-it-out.png"));
+        } finally {
+            browser.get(app.baseUrl() + "/");
+        }
+    }
+
     /** The answers behind this screenshot, kept as test artifacts (the README's examples come from them). */
     private static void saveApiExamples() throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "api-examples"));

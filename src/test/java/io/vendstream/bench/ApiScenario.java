@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.support.PackagedApp;
 
 /**
  * API under load: a schema seeded with a long sales history ({@link SalesSeeder}), the packaged
@@ -59,7 +60,7 @@ final class ApiScenario {
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        try (AppProcess app = AppProcess.start(infra, "api", id, topic, id + "-ingest", true, p.appJvmOptions())) {
+        try (PackagedApp app = infra.startApp("api", id, topic, id + "-ingest", true, p.appJvmOptions())) {
             app.awaitHealthy(Duration.ofMinutes(3));
             // health is UP once Kafka and the database answer; the route controller may still be starting
             // the REST routes, so give the API a moment to appear (a build without one just waits this out)
@@ -122,6 +123,12 @@ final class ApiScenario {
             }
             if (!paths.contains("/api/openapi.json")) {
                 paths.add("/api/openapi.json");
+            }
+            if (paths.contains("/api/restock/picklist")) {
+                // the wider questions the restock crew asks: a month of stock-outs, the fleet's pick list as a spreadsheet
+                paths.add("/api/stockouts?from=" + java.time.LocalDate.now(java.time.ZoneId.of(p.timezone())).minusDays(30));
+                paths.add("/api/restock/picklist?format=csv");
+                paths.add("/api/restock/plan?horizonHours=168");
             }
             return paths.isEmpty() ? CONTRACT_PATHS : paths;
         } catch (Exception e) {

@@ -1,12 +1,16 @@
 package io.vendstream.bench;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.vendstream.runtime.Infrastructure;
+import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
 import org.flywaydb.core.Flyway;
 
@@ -41,6 +45,48 @@ record BenchInfra(String bootstrapServers, String jdbcUrl, String user, String p
     /** Creates the topics (3 partitions, as the product does). */
     void createTopics(String... topics) {
         Infrastructure.ensureTopics(bootstrapServers, List.of(topics), 3, (short) 1, Duration.ofSeconds(30));
+    }
+
+    /**
+     * Starts the packaged application in external mode against this broker and database, simulator
+     * off, with the benchmark's extra JVM options after the product's own; its output goes to
+     * {@code target/bench/app-<name>.log}.
+     */
+    PackagedApp startApp(String name, String schema, String topic, String group, boolean api, List<String> jvmOptions) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+        env.put("VENDSTREAM_KAFKA_TOPIC", topic);
+        env.put("VENDSTREAM_KAFKA_DLQ_TOPIC", topic + ".dlq");
+        env.put("VENDSTREAM_KAFKA_CONSUMER_GROUP", group);
+        env.put("VENDSTREAM_DB_URL", jdbcUrl);
+        env.put("VENDSTREAM_DB_USER", user);
+        env.put("VENDSTREAM_DB_PASSWORD", password);
+        env.put("VENDSTREAM_DB_SCHEMA", schema);
+        env.put("VENDSTREAM_DATA_DIR", PackagedApp.PROJECT.resolve("target/bench/data-" + name).toString());
+        env.put("VENDSTREAM_API_ENABLED", String.valueOf(api));
+        return startBenchApp(name, env, jvmOptions);
+    }
+
+    /**
+     * Starts the packaged application in embedded mode, as {@code java -jar} with no configuration
+     * runs it: its own Kafka broker inside its JVM (on {@code kafkaPort}) and its own PostgreSQL
+     * server, with its data in {@code dataDir}; simulator off.
+     */
+    static PackagedApp startEmbeddedApp(String name, Path dataDir, int kafkaPort, List<String> jvmOptions) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("VENDSTREAM_DATA_DIR", dataDir.toString());
+        env.put("VENDSTREAM_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
+        env.put("VENDSTREAM_KAFKA_EMBEDDED_CONTROLLER_PORT", String.valueOf(TestInfrastructure.freePort()));
+        env.put("VENDSTREAM_DB_EMBEDDED_PORT", String.valueOf(TestInfrastructure.freePort()));
+        env.put("VENDSTREAM_API_ENABLED", "true");
+        return startBenchApp(name, env, jvmOptions);
+    }
+
+    private static PackagedApp startBenchApp(String name, Map<String, String> env, List<String> jvmOptions) {
+        env.put("VENDSTREAM_SIMULATOR_ENABLED", "false");
+        // loopback only: the benchmark's clients are on this machine
+        env.put("CAMEL_SERVER_HOST", "127.0.0.1");
+        return PackagedApp.start(name, env, jvmOptions, PackagedApp.PROJECT.resolve("target/bench/app-" + name + ".log"));
     }
 
     /** Runs the product's own migrations into a fresh schema. */

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.vendstream.support.PackagedApp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,7 +60,7 @@ final class IngestScenario {
         figures.put("publishEventsPerSecond", Math.round(p.events() / publishSeconds));
 
         Map<String, Object> app = new LinkedHashMap<>();
-        try (AppProcess process = AppProcess.start(infra, "ingest", appSchema, topic, id + "-ingest", true, p.appJvmOptions())) {
+        try (PackagedApp process = infra.startApp("ingest", appSchema, topic, id + "-ingest", true, p.appJvmOptions())) {
             await("the application to drain " + p.events() + " records").atMost(p.drainTimeout())
                     .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                     .until(() -> {

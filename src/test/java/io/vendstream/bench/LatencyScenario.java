@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import io.vendstream.support.PackagedApp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,7 +55,7 @@ final class LatencyScenario {
         infra.createTopics(topic, topic + ".dlq");
         Map<String, Object> figures = new LinkedHashMap<>();
         CampusEvents events = new CampusEvents(7, 0, 0);
-        try (AppProcess app = AppProcess.start(infra, "latency", id, topic, id + "-ingest", true, p.appJvmOptions())) {
+        try (PackagedApp app = infra.startApp("latency", id, topic, id + "-ingest", true, p.appJvmOptions())) {
             app.awaitHealthy(Duration.ofMinutes(3));
             TreeMap<Long, Long> commits = new TreeMap<>();
             AtomicBoolean watching = new AtomicBoolean(true);

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
 
 import static org.awaitility.Awaitility.await;
@@ -41,7 +42,7 @@ final class MemoryScenario {
         int kafkaPort = TestInfrastructure.freePort();
         Map<String, Object> figures = new LinkedHashMap<>();
         CampusEvents events = new CampusEvents(42, p.duplicateShare(), p.invalidShare());
-        try (AppProcess app = AppProcess.startEmbedded("embedded", dataDir, kafkaPort, p.appJvmOptions())) {
+        try (PackagedApp app = BenchInfra.startEmbeddedApp("embedded", dataDir, kafkaPort, p.appJvmOptions())) {
             app.awaitHealthy(Duration.ofMinutes(5));
             figures.put("startupSeconds", Percentiles.round(app.uptimeSeconds()));
             figures.put("rssAfterStartupMib", Percentiles.round(app.peakRssMib()));

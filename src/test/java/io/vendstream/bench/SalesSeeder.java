@@ -135,6 +135,13 @@ final class SalesSeeder {
             st.executeUpdate("insert into stock (machine_id, product, location, category, quantity, capacity, as_of) "
                     + "select machine_id, product, min(location), min(category), abs(hashtext(machine_id || product)) % 13, "
                     + "12, max(day)::timestamptz from sales_daily_product group by machine_id, product");
+            // a stock-out history as long as the sales history: about one slot-day in four had an episode of
+            // half an hour to five hours (the stock rows above opened the current ones)
+            st.executeUpdate("insert into stockout_episodes (machine_id, product, location, started_at, ended_at) "
+                    + "select machine_id, product, location, t, t + (30 + abs(hashtext(product || day)) % 270) * interval '1 minute' "
+                    + "from (select machine_id, product, location, day, day::timestamptz + (8 + abs(hashtext(machine_id || day)) % 10) "
+                    + "* interval '1 hour' as t from sales_daily_product where abs(hashtext(machine_id || product || day)) % 4 = 0 "
+                    + "and day < current_date) e");
             st.executeUpdate("insert into rejected_events (source_topic, source_partition, source_offset, reason, detail, "
                     + "payload, payload_size, rejected_at) select 'seed', g % 3, g, "
                     + "(array['MALFORMED_JSON','SCHEMA_VIOLATION','FUTURE_TIMESTAMP'])[1 + g % 3], 'seeded rejection', "

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.vendstream.support.Events;
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Ledger;
+import io.vendstream.support.PackagedApp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +53,7 @@ class BadInputDrillIT {
 
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         AtomicLong peakRss = new AtomicLong();
-        try (AppProcess app = rig.start("a"); Kafka kafka = rig.producer()) {
+        try (PackagedApp app = rig.start("a"); Kafka kafka = rig.producer()) {
             long idleRss = app.rssKib();
             sampler.scheduleAtFixedRate(() -> peakRss.accumulateAndGet(app.rssKib(), Math::max), 0, 200, TimeUnit.MILLISECONDS);
             long start = System.nanoTime();

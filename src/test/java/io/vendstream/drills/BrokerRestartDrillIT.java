@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.vendstream.runtime.EmbeddedKafka;
 import io.vendstream.support.Kafka;
+import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +43,7 @@ class BrokerRestartDrillIT {
         DrillRig rig = DrillRig.on("brokerrestart", broker.bootstrapServers(), TestInfrastructure.get().jdbcUrl());
         EventPlan plan = EventPlan.mixed(30_000, 40, 400);
         int firstPart = plan.records() * 2 / 3;
-        try (AppProcess app = rig.start("a")) {
+        try (PackagedApp app = rig.start("a")) {
             try (Kafka kafka = rig.producer()) {
                 rig.publish(kafka, plan.items().subList(0, firstPart));
             }

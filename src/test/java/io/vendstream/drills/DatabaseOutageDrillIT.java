@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.vendstream.runtime.ManagedPostgres;
 import io.vendstream.support.Kafka;
+import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ class DatabaseOutageDrillIT {
         DrillRig rig = DrillRig.on("dbdown", TestInfrastructure.get().bootstrapServers(), postgres.jdbcUrl("postgres"));
         EventPlan plan = EventPlan.mixed(30_000, 40, 400);
         int half = plan.records() / 2;
-        try (Kafka kafka = rig.producer(); AppProcess app = rig.start("a")) {
+        try (Kafka kafka = rig.producer(); PackagedApp app = rig.start("a")) {
             rig.publish(kafka, plan.items().subList(0, half));
             await("ingest is under way").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptions().until(() -> rig.ledger().consumed() >= 2_000);

@@ -3,6 +3,7 @@ package io.vendstream.drills;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,16 +11,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.vendstream.runtime.Infrastructure;
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Ledger;
+import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -37,6 +42,10 @@ import static org.awaitility.Awaitility.await;
  * environment that points application processes there, and the exact reconciliation at the end.
  */
 final class DrillRig {
+
+    /** Each instance's output and the summary of every drill's figures. */
+    static final Path LOG_DIR = PackagedApp.PROJECT.resolve("target/drills");
+    private static final Pattern JOINED = Pattern.compile("Successfully joined group with generation Generation\\{generationId=(\\d+)");
 
     private final String id;
     private final String bootstrap;
@@ -85,7 +94,6 @@ final class DrillRig {
      * free HTTP port. Every setting travels as an environment variable, as in a container.
      */
     Map<String, String> env(String instance) {
-        int port = TestInfrastructure.freePort();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         env.put("VENDSTREAM_DB_URL", jdbcUrl);
@@ -97,16 +105,54 @@ final class DrillRig {
         env.put("VENDSTREAM_KAFKA_CONSUMER_GROUP", group());
         env.put("VENDSTREAM_SIMULATOR_ENABLED", "false");
         env.put("VENDSTREAM_API_ENABLED", "false");
-        env.put("CAMEL_SERVER_PORT", String.valueOf(port));
-        env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(port));
-        env.put("VENDSTREAM_DATA_DIR", AppProcess.LOG_DIR.resolve("data").resolve(id + "-" + instance).toString());
+        env.put("VENDSTREAM_DATA_DIR", LOG_DIR.resolve("data").resolve(id + "-" + instance).toString());
         // retries of a failed batch back off to at most 2 s, so recovery is observed quickly
         env.put("VENDSTREAM_INGEST_RETRY_MAX_DELAY_MS", "2000");
         return env;
     }
 
-    AppProcess start(String instance) {
-        return AppProcess.start(id + "-" + instance, env(instance));
+    /**
+     * Starts one instance of the packaged application and waits for its banner. Its output goes to
+     * {@code target/drills/<drill>-<instance>.log}. The drills run it with the serial collector and
+     * the product's logging plus the Kafka consumer coordinator at INFO, which logs every group
+     * (re)join (see {@link #generations}).
+     */
+    PackagedApp start(String instance) {
+        return start(instance, env(instance));
+    }
+
+    /** The same with an environment of the drill's own (say, {@link #env} with the database embedded). */
+    PackagedApp start(String instance, Map<String, String> env) {
+        String name = id + "-" + instance;
+        return PackagedApp.start(name, env, List.of("-XX:+UseSerialGC",
+                        "-Dlog4j2.configurationFile=classpath:log4j2.properties," + overrideLogConfig()),
+                LOG_DIR.resolve(name + ".log")).awaitBanner(START_TIMEOUT);
+    }
+
+    /** On a heavily shared two-core machine an application start alone can take minutes. */
+    static final Duration START_TIMEOUT = Duration.ofMinutes(6);
+
+    private static String overrideLogConfig() {
+        Path config = PackagedApp.PROJECT.resolve("target/test-classes/drills/log4j2-drill.properties");
+        if (!Files.exists(config)) {
+            throw new IllegalStateException(config + " is missing");
+        }
+        return config.toString();
+    }
+
+    /** The group generations an instance's consumer joined, in order, from the coordinator's log lines. */
+    static List<Integer> generations(PackagedApp app) {
+        List<Integer> generations = new ArrayList<>();
+        Matcher m = JOINED.matcher(app.output());
+        while (m.find()) {
+            generations.add(Integer.parseInt(m.group(1)));
+        }
+        return generations;
+    }
+
+    /** How many times an instance's consumer (re)joined its group. */
+    static int groupJoins(PackagedApp app) {
+        return generations(app).size();
     }
 
     Kafka producer() {
@@ -177,8 +223,8 @@ final class DrillRig {
         String line = Instant.now() + " " + drill + ": " + figures;
         System.out.println("[drill] " + line);
         try {
-            Files.createDirectories(AppProcess.LOG_DIR);
-            Files.writeString(AppProcess.LOG_DIR.resolve("summary.txt"), line + System.lineSeparator(),
+            Files.createDirectories(LOG_DIR);
+            Files.writeString(LOG_DIR.resolve("summary.txt"), line + System.lineSeparator(),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

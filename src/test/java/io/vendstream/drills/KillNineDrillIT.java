@@ -3,6 +3,7 @@ package io.vendstream.drills;
 import java.time.Duration;
 
 import io.vendstream.support.Kafka;
+import io.vendstream.support.PackagedApp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -21,14 +22,14 @@ class KillNineDrillIT {
             rig.publish(kafka, plan.items());
         }
         long started = System.nanoTime();
-        try (AppProcess app = rig.start("a")) {
+        try (PackagedApp app = rig.start("a")) {
             await("ingest is under way").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptions().until(() -> rig.ledger().consumed() >= 4_000);
             app.kill9();
             long consumedAtKill = rig.ledger().consumed();
             assertThat(consumedAtKill).as("the kill came in the middle of the burst").isLessThan(plan.records());
 
-            app.restart();
+            app.restart().awaitBanner(DrillRig.START_TIMEOUT);
             rig.awaitConsumed(plan.records(), Duration.ofMinutes(5));
             double seconds = (System.nanoTime() - started) / 1e9;
             rig.assertExact(plan);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.vendstream.support.Kafka;
+import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -37,10 +38,10 @@ class PostgresCrashDrillIT {
         env.remove("VENDSTREAM_DB_URL"); // embedded mode: the application runs and supervises the server
         env.put("VENDSTREAM_DB_EMBEDDED_PORT", String.valueOf(dbPort));
         Path pidFile = Path.of(env.get("VENDSTREAM_DATA_DIR"), "postgres", "postmaster.pid");
-        String health = "http://127.0.0.1:" + env.get("CAMEL_SERVER_PORT") + "/observe/health";
         EventPlan plan = EventPlan.mixed(30_000, 40, 400);
         int half = plan.records() / 2;
-        try (Kafka kafka = rig.producer(); AppProcess app = AppProcess.start(rig.schema() + "-a", env)) {
+        try (Kafka kafka = rig.producer(); PackagedApp app = rig.start("a", env)) {
+            String health = app.baseUrl() + "/observe/health";
             rig.publish(kafka, plan.items().subList(0, half));
             long firstKill = killPostmasterOnceIngestPasses(rig, pidFile, 2_000);
             long firstDown = awaitDownThenUp(app, health, 1);
@@ -76,7 +77,7 @@ class PostgresCrashDrillIT {
     }
 
     /** Health goes DOWN (503) while the server is gone and UP (200) after the restart; returns the DOWN time. */
-    private static long awaitDownThenUp(AppProcess app, String health, int restarts) {
+    private static long awaitDownThenUp(PackagedApp app, String health, int restarts) {
         HttpClient http = HttpClient.newHttpClient();
         await("health is DOWN while PostgreSQL is gone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .ignoreExceptions().until(() -> status(http, health) == 503);

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Ledger;
+import io.vendstream.support.PackagedApp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,7 @@ class RebalanceDrillIT {
         int first = items.size() / 6;
         int second = items.size() * 2 / 3;
         Ledger ledger = rig.ledger();
-        try (Kafka kafka = rig.producer(); AppProcess a = rig.start("a");
+        try (Kafka kafka = rig.producer(); PackagedApp a = rig.start("a");
              Connection lock = ledger.connect(); Statement st = lock.createStatement()) {
             rig.publish(kafka, items.subList(0, first));
             rig.awaitConsumed(first, Duration.ofMinutes(3));
@@ -47,13 +48,13 @@ class RebalanceDrillIT {
             await("a's batch waits for the lock").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
                     .until(() -> ledger.queryLong("select count(*) from pg_stat_activity where application_name = 'vendstream' "
                             + "and wait_event_type = 'Lock'") > 0);
-            try (AppProcess b = rig.start("b")) {
+            try (PackagedApp b = rig.start("b")) {
                 await("b asks to join the group").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                         .until(() -> b.output().contains("(Re-)joining group"));
                 lock.commit();
                 await("b joins the group and gets partitions").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(100))
                         .ignoreExceptions()
-                        .until(() -> b.groupJoins() >= 1 && rig.assignments().size() == 2
+                        .until(() -> DrillRig.groupJoins(b) >= 1 && rig.assignments().size() == 2
                                 && rig.assignments().values().stream().noneMatch(Set::isEmpty));
                 long consumedAtJoin = ledger.consumed();
                 assertThat(consumedAtJoin).as("the burst is still a backlog when b joins").isLessThan(second);
@@ -68,10 +69,10 @@ class RebalanceDrillIT {
 
                 rig.awaitConsumed(plan.records(), Duration.ofMinutes(5));
                 rig.assertExact(plan);
-                assertThat(a.groupJoins()).as("a rejoined the group when b joined and again when b left").isGreaterThanOrEqualTo(3);
+                assertThat(DrillRig.groupJoins(a)).as("a rejoined the group when b joined and again when b left").isGreaterThanOrEqualTo(3);
                 DrillRig.report("rebalance", String.format("%d records (%d valid, %d duplicates, %d invalid); b joined at %d consumed, "
                                 + "left at %d; generations a=%s b=%s; exact", plan.records(), plan.valid(), plan.duplicates(),
-                        plan.rejected(), consumedAtJoin, consumedAtLeave, a.generations(), b.generations()));
+                        plan.rejected(), consumedAtJoin, consumedAtLeave, DrillRig.generations(a), DrillRig.generations(b)));
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.vendstream.support.Kafka;
+import io.vendstream.support.PackagedApp;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class ScaleOutDrillIT {
     void should_share_the_partitions_between_two_instances_and_store_every_event_once() throws Exception {
         DrillRig rig = DrillRig.onSharedInfrastructure("scaleout");
         EventPlan plan = EventPlan.mixed(50_000, 50, 500);
-        try (AppProcess a = rig.start("a"); AppProcess b = rig.start("b"); Kafka kafka = rig.producer()) {
+        try (PackagedApp a = rig.start("a"); PackagedApp b = rig.start("b"); Kafka kafka = rig.producer()) {
             await("both instances hold partitions").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .until(() -> rig.assignments().size() == 2
                             && rig.assignments().values().stream().noneMatch(Set::isEmpty));
@@ -40,7 +41,7 @@ class ScaleOutDrillIT {
             assertThat(rig.ledger().queryLong("select count(distinct source_partition) from processed_events"))
                     .as("partitions with stored events").isEqualTo(3);
             assertThat(rig.assignments()).as("still two members after the run").hasSize(2);
-            assertThat(a.groupJoins()).as("a stayed in the group (joined, then rebalanced once when b joined)")
+            assertThat(DrillRig.groupJoins(a)).as("a stayed in the group (joined, then rebalanced once when b joined)")
                     .isLessThanOrEqualTo(3);
             DrillRig.report("scale-out", String.format("2 instances, %d records (%d valid, %d duplicates, %d invalid) "
                             + "published in %.1f s, all stored and reconciled in %.1f s: %.0f records/s end to end; "

@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Ledger;
+import io.vendstream.support.PackagedApp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -28,11 +29,11 @@ class SlowDatabaseDrillIT {
         EventPlan plan = EventPlan.mixed(20_000, 40, 400);
         int half = plan.records() / 2;
         Ledger ledger = rig.ledger();
-        try (Kafka kafka = rig.producer(); AppProcess app = rig.start("a")) {
+        try (Kafka kafka = rig.producer(); PackagedApp app = rig.start("a")) {
             rig.publish(kafka, plan.items().subList(0, half));
             await("ingest is under way").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptions().until(() -> ledger.consumed() >= 2_000);
-            int joinsBefore = app.groupJoins();
+            int joinsBefore = DrillRig.groupJoins(app);
 
             try (Connection lock = ledger.connect(); Statement st = lock.createStatement()) {
                 lock.setAutoCommit(false);
@@ -48,13 +49,13 @@ class SlowDatabaseDrillIT {
             }
             rig.awaitConsumed(plan.records(), Duration.ofMinutes(5));
             rig.assertExact(plan);
-            assertThat(app.groupJoins()).as("group joins during the lock (a rebalance would show as a new generation)")
+            assertThat(DrillRig.groupJoins(app)).as("group joins during the lock (a rebalance would show as a new generation)")
                     .isEqualTo(joinsBefore);
             assertThat(rig.assignments()).as("still one member holding all three partitions").hasSize(1)
                     .allSatisfy((member, partitions) -> assertThat(partitions).hasSize(3));
             DrillRig.report("slow database", String.format("%d records (%d valid, %d duplicates, %d invalid); sales locked %d s; "
                             + "group generations %s (no rebalance); exact", plan.records(), plan.valid(), plan.duplicates(),
-                    plan.rejected(), LOCK_HELD.toSeconds(), app.generations()));
+                    plan.rejected(), LOCK_HELD.toSeconds(), DrillRig.generations(app)));
         }
     }
 }

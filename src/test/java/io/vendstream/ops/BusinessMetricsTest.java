@@ -58,6 +58,9 @@ class BusinessMetricsTest {
             st.executeUpdate("insert into stock (machine_id, product, location, quantity, capacity, as_of) values "
                     + "('m1', 'Teh Botol', 'FT', 0, 20, now()), ('m1', 'Aqua', 'FT', 2, 20, now()), "
                     + "('m2', 'Aqua', 'FEB', 3, 20, now()), ('m2', 'Chitato', 'FEB', 4, 20, now())");
+            st.executeUpdate("insert into sales_daily_payment (day, machine_id, payment_method, location, sales_count, revenue) values "
+                    + "('2026-01-05', 'm1', 'qris', 'FT', 3, 15000.00), ('2026-01-06', 'm1', 'cash', 'FT', 1, 4500.50), "
+                    + "('2026-01-05', 'm2', 'card', 'FEB', 2, 24000.00)");
         }
         // 5 records in partition 0, 3 in partition 1; the group has done 2 in partition 0 and none in 1
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
@@ -106,6 +109,15 @@ class BusinessMetricsTest {
             assertThat(value(s, "vendstream_events_rejected_total{reason=\"MALFORMED_JSON\"," + t + "}")).isEqualTo(3);
             assertThat(value(s, "vendstream_events_rejected_total{reason=\"SCHEMA_VIOLATION\"," + t + "}")).isEqualTo(3);
             assertThat(value(s, "vendstream_metrics_source_up{source=\"database\"}")).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void should_expose_the_revenue_of_the_stored_sales_per_location_from_the_daily_rollup() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String s = scrape();
+            assertThat(value(s, "vendstream_sales_revenue_total{location=\"FT\"}")).isEqualTo(19500.50);
+            assertThat(value(s, "vendstream_sales_revenue_total{location=\"FEB\"}")).isEqualTo(24000.00);
         });
     }
 

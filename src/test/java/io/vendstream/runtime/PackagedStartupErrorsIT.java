@@ -3,12 +3,13 @@ package io.vendstream.runtime;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.vendstream.support.PackagedApp;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,24 +53,14 @@ class PackagedStartupErrorsIT {
     private record Run(int exit, String output, long seconds) {
     }
 
-    private static Run runJar(Map<String, String> env) throws Exception {
-        ProcessBuilder builder = PackagedJar.processBuilder("packaged-startup-error");
-        builder.environment().putAll(env);
+    private static Run runJar(Map<String, String> env) {
+        Map<String, String> settings = new HashMap<>(env);
+        settings.put("VENDSTREAM_DATA_DIR", PackagedApp.newDataDirectory("startup-error").toString());
         long start = System.nanoTime();
-        Process process = builder.start();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "cannot read output: " + e;
-            }
-        });
-        if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the application did not exit within 90 s: " + output.getNow(""));
+        try (PackagedApp app = PackagedApp.start("startup-error", settings)) {
+            int exit = app.waitForExit(Duration.ofSeconds(90));
+            return new Run(exit, app.output(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
         }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-        return new Run(process.exitValue(), output.get(10, TimeUnit.SECONDS), seconds);
     }
 
     private static List<String> errorLines(Run run) {

@@ -24,7 +24,7 @@ class DemandShapeTest {
     private static final ZoneId JAKARTA = ZoneId.of("Asia/Jakarta");
     private static final ZonedDateTime MONDAY = ZonedDateTime.of(2026, 3, 2, 0, 0, 0, 0, JAKARTA);
     private static Fleet fleet;
-    private static List<VendingEvent> sales;
+    private static List<WireEvent> sales;
     private static Map<String, String> profileByMachine;
 
     @BeforeAll
@@ -33,7 +33,7 @@ class DemandShapeTest {
         profileByMachine = new HashMap<>();
         fleet.machines().forEach(m -> profileByMachine.put(m.id(), m.location().profile()));
         sales = new FleetSimulator(fleet, new Random(2026), JAKARTA).history(MONDAY, MONDAY.plusDays(7)).stream()
-                .filter(VendingEvent::isSale).toList();
+                .filter(WireEvent::isSale).toList();
     }
 
     @Test
@@ -98,7 +98,7 @@ class DemandShapeTest {
 
     private static int[] hourly(boolean weekday, String profile) {
         int[] counts = new int[24];
-        for (VendingEvent e : sales) {
+        for (WireEvent e : sales) {
             ZonedDateTime t = e.occurredAtTime().atZoneSameInstant(JAKARTA);
             if (DemandModel.isWeekend(t) != weekday && profileByMachine.get(e.machineId()).equals(profile)) {
                 counts[t.getHour()] += 1;
@@ -107,12 +107,12 @@ class DemandShapeTest {
         return counts;
     }
 
-    private static double share(String category, java.util.function.Predicate<VendingEvent> where) {
-        List<VendingEvent> selected = new ArrayList<>(sales.stream().filter(where).toList());
+    private static double share(String category, java.util.function.Predicate<WireEvent> where) {
+        List<WireEvent> selected = new ArrayList<>(sales.stream().filter(where).toList());
         return selected.stream().filter(e -> e.category().equals(category)).count() / (double) selected.size();
     }
 
-    private static int hour(VendingEvent e) {
+    private static int hour(WireEvent e) {
         return e.occurredAtTime().atZoneSameInstant(JAKARTA).getHour();
     }
 

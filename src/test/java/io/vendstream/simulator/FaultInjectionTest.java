@@ -104,7 +104,7 @@ class FaultInjectionTest {
         while (records.hasNext()) {
             SimulatedRecord record = records.next();
             String json = EventJson.toJson(record.payload());
-            String id = ((VendingEvent) record.payload()).eventId();
+            String id = ((WireEvent) record.payload()).eventId();
             if ("duplicate".equals(record.type())) {
                 assertThat(firstSeen).containsEntry(id, json);
                 duplicates++;

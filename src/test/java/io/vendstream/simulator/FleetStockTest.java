@@ -27,12 +27,12 @@ class FleetStockTest {
                 levels.put(m.id() + "|" + p.name(), fleet.stock(m.id(), p.name()));
             }
         }
-        List<VendingEvent> week = fleet.history(START, START.plusDays(7));
+        List<WireEvent> week = fleet.history(START, START.plusDays(7));
 
         int sales = 0;
         int stockOuts = 0;
         int restocks = 0;
-        for (VendingEvent e : week) {
+        for (WireEvent e : week) {
             String slot = e.machineId() + "|" + e.product();
             int before = levels.get(slot);
             if (e.isSale()) {
@@ -66,7 +66,7 @@ class FleetStockTest {
         ZonedDateTime lunch = START.plusHours(12);
         Map<String, Integer> emptied = new HashMap<>();
         for (int i = 0; i < 20_000; i++) {
-            for (VendingEvent e : fleet.nextSale(lunch)) {
+            for (WireEvent e : fleet.nextSale(lunch)) {
                 String slot = e.machineId() + "|" + e.product();
                 if (e.isSale()) {
                     assertThat(emptied).as("a sale from the empty slot %s", slot).doesNotContainKey(slot);
@@ -91,9 +91,9 @@ class FleetStockTest {
         }
         int before = fleet.stock("ENG-01", aqua);
 
-        List<VendingEvent> visit = fleet.restock(machine, START.plusHours(11));
+        List<WireEvent> visit = fleet.restock(machine, START.plusHours(11));
 
-        VendingEvent refill = visit.stream().filter(e -> e.product().equals(aqua)).findFirst().orElseThrow();
+        WireEvent refill = visit.stream().filter(e -> e.product().equals(aqua)).findFirst().orElseThrow();
         assertThat(refill.type()).isEqualTo("restock");
         assertThat(refill.quantity()).isEqualTo(fleet.capacity(aqua) - before);
         assertThat(refill.stockAfter()).isEqualTo(fleet.capacity(aqua));
@@ -105,7 +105,7 @@ class FleetStockTest {
         FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(3), JAKARTA);
         // empty a little so every machine needs a visit
         fleet.history(START.plusHours(7), START.plusHours(13));
-        List<VendingEvent> visits = fleet.scheduledRestocks(START.plusHours(13), START.plusHours(16));
+        List<WireEvent> visits = fleet.scheduledRestocks(START.plusHours(13), START.plusHours(16));
 
         Map<String, ZonedDateTime> firstVisit = new HashMap<>();
         visits.forEach(e -> firstVisit.putIfAbsent(e.machineId(), e.occurredAtTime().atZoneSameInstant(JAKARTA)));

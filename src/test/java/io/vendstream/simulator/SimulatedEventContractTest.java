@@ -31,7 +31,7 @@ class SimulatedEventContractTest {
         List<SimulatedRecord> records = new ArrayList<>();
         live.forEachRemaining(records::add);
         FleetSimulator history = new FleetSimulator(FleetFile.builtIn(), new Random(7), JAKARTA);
-        for (VendingEvent e : history.history(ZonedDateTime.now(clock).minusDays(2), ZonedDateTime.now(clock))) {
+        for (WireEvent e : history.history(ZonedDateTime.now(clock).minusDays(2), ZonedDateTime.now(clock))) {
             records.add(new SimulatedRecord(e.machineId(), e.type(), e));
         }
 
@@ -77,7 +77,7 @@ class SimulatedEventContractTest {
         Map<String, BigDecimal> prices = new HashMap<>();
         fleet.products().forEach(p -> prices.put(p.name(), p.price()));
         BurstEvents.generate(fleet, 5, 5000, Faults.NONE, clock).forEachRemaining(r -> {
-            VendingEvent e = (VendingEvent) r.payload();
+            WireEvent e = (WireEvent) r.payload();
             locations.add(e.location());
             machines.add(e.machineId());
             if (e.isSale()) {

@@ -20,7 +20,7 @@ class SimulatorMetricsTest {
         try (CamelContext context = new DefaultCamelContext()) {
             PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             context.getRegistry().bind("prometheusMeterRegistry", prometheus);
-            SimulatorMetrics metrics = new SimulatorMetrics(context);
+            SimulatorMetrics metrics = new SimulatorMetrics();
 
             metrics.delivered(tick(context, List.of(record(context, "sale"), record(context, "sale"), record(context, "restock"))));
             Exchange refused = record(context, "oversize");
@@ -42,7 +42,7 @@ class SimulatorMetricsTest {
     @Test
     void should_count_every_record_of_a_tick_as_an_error_when_kafka_cannot_say_which_failed() throws Exception {
         try (CamelContext context = new DefaultCamelContext()) {
-            SimulatorMetrics metrics = new SimulatorMetrics(context);
+            SimulatorMetrics metrics = new SimulatorMetrics();
             Exchange failedTick = tick(context, List.of(record(context, "sale"), record(context, "restock")));
             failedTick.setException(new IllegalStateException("broker unreachable"));
             metrics.undelivered(failedTick);

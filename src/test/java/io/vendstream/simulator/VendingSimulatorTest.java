@@ -76,8 +76,8 @@ class VendingSimulatorTest {
     void should_publish_the_backfilled_history_before_the_live_stream() {
         SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
         VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.NORMAL, 2, false), clock);
-        List<VendingEvent> first = new ArrayList<>();
-        simulator.tick().forEachRemaining(r -> first.add((VendingEvent) r.payload()));
+        List<WireEvent> first = new ArrayList<>();
+        simulator.tick().forEachRemaining(r -> first.add((WireEvent) r.payload()));
 
         assertThat(first).hasSizeGreaterThan(3000);
         Instant twoDaysAgo = clock.instant().minus(Duration.ofDays(2));

@@ -12,13 +12,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
- * One event of contract v1 (see {@code schema/vending-event-v1.json}). Sales carry price,
- * currency and payment method; restocks leave them out. {@code stockAfter} is always reported.
+ * The wire form of one event the simulator publishes: the JSON object of contract v1 (see
+ * {@code schema/vending-event-v1.json}), field for field and in the schema's order. The ingest
+ * side reads events with its own {@code ingest.VendingEvent}; the schema is their only contract.
+ * Sales carry price, currency and payment method; restocks leave them out. {@code stockAfter} is always reported.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"eventId", "type", "machineId", "location", "product", "category", "unitPrice", "currency",
         "quantity", "paymentMethod", "stockAfter", "occurredAt"})
-public record VendingEvent(
+public record WireEvent(
         String eventId,
         String type,
         String machineId,
@@ -62,13 +64,13 @@ public record VendingEvent(
         return OffsetDateTime.parse(occurredAt);
     }
 
-    public VendingEvent withEventId(String id) {
-        return new VendingEvent(id, type, machineId, location, product, category, unitPrice, currency, quantity,
+    public WireEvent withEventId(String id) {
+        return new WireEvent(id, type, machineId, location, product, category, unitPrice, currency, quantity,
                 paymentMethod, stockAfter, occurredAt);
     }
 
-    public VendingEvent withOccurredAt(String time) {
-        return new VendingEvent(eventId, type, machineId, location, product, category, unitPrice, currency, quantity,
+    public WireEvent withOccurredAt(String time) {
+        return new WireEvent(eventId, type, machineId, location, product, category, unitPrice, currency, quantity,
                 paymentMethod, stockAfter, time);
     }
 }

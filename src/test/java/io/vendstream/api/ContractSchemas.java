@@ -1,0 +1,107 @@
+package io.vendstream.api;
+
+import java.net.URI;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The answers the contract promises, as JSON Schemas: for a request path and a status, the schema
+ * of that response in {@code openapi/vendstream-api.yaml} (OpenAPI 3.1, so a schema there is JSON
+ * Schema 2020-12), with formats (date-time, date, uuid) checked too.
+ */
+final class ContractSchemas {
+
+    private static final String CONTRACT = "classpath:" + ApiContract.RESOURCE;
+    private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    private static final SchemaValidatorsConfig CONFIG = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ApiContract contract = new ApiContract();
+    private final Map<String, JsonSchema> schemas = new ConcurrentHashMap<>();
+    /** operationId and status of every answer checked so far. */
+    final Set<String> checked = ConcurrentHashMap.newKeySet();
+
+    /** The operation of a request path such as {@code /api/products/top?limit=3}, if the contract has one. */
+    Optional<ApiContract.Operation> operation(String pathAndQuery) {
+        String path = URI.create(pathAndQuery).getPath();
+        return contract.operations().stream().filter(op -> op.verb().equals("GET") && op.path().equals(path)).findFirst();
+    }
+
+    /** Fails unless the body is what the contract says the operation answers with this status. */
+    void assertAnswers(String pathAndQuery, int status, String body) {
+        ApiContract.Operation op = operation(pathAndQuery).orElseThrow(
+                () -> new AssertionError(pathAndQuery + " is not an operation of the contract"));
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(body);
+        } catch (Exception e) {
+            throw new AssertionError(pathAndQuery + " answered " + status + " with something that is not JSON: " + body, e);
+        }
+        Set<ValidationMessage> errors = schema(op, status).validate(answer);
+        assertThat(errors).as("%s answered %s, which the contract's %s response schema of %s does not allow: %s",
+                pathAndQuery, status, status, op.operationId(), body).isEmpty();
+        checked.add(op.operationId() + " " + status);
+    }
+
+    JsonSchema schema(ApiContract.Operation op, int status) {
+        return schemas.computeIfAbsent(op.operationId() + " " + status, key -> FACTORY.getSchema(
+                SchemaLocation.of(CONTRACT + "#" + schemaPointer(op, status)), CONFIG));
+    }
+
+    /** The JSON pointer of the response schema, following a response that is a reference into components. */
+    private String schemaPointer(ApiContract.Operation op, int status) {
+        String response = "/paths/" + escape(op.path()) + "/" + op.verb().toLowerCase(java.util.Locale.ROOT)
+                + "/responses/" + status;
+        JsonNode node = contract.document().at(response);
+        assertThat(node.isMissingNode()).as("the contract gives %s no %s response", op.operationId(), status).isFalse();
+        if (node.has("$ref")) {
+            response = node.get("$ref").asText().substring(1);
+        }
+        String schema = response + "/content/application~1json/schema";
+        assertThat(contract.document().at(schema).isMissingNode()).as("schema of the %s answer of %s", status, op.operationId()).isFalse();
+        return schema;
+    }
+
+    /** Every example the contract gives a response, with the pointer of its schema. */
+    Map<String, JsonNode> examples() {
+        Map<String, JsonNode> examples = new java.util.LinkedHashMap<>();
+        for (ApiContract.Operation op : contract.operations()) {
+            JsonNode responses = contract.document().at("/paths/" + escape(op.path()) + "/" + op.verb().toLowerCase(java.util.Locale.ROOT)
+                    + "/responses");
+            for (Iterator<String> codes = responses.fieldNames(); codes.hasNext(); ) {
+                String code = codes.next();
+                JsonNode response = responses.get(code);
+                if (response.has("$ref")) {
+                    response = contract.document().at(response.get("$ref").asText().substring(1));
+                }
+                JsonNode example = response.at("/content/application~1json/example");
+                if (!example.isMissingNode()) {
+                    examples.put(op.operationId() + " " + code, example);
+                }
+            }
+        }
+        return examples;
+    }
+
+    ApiContract contract() {
+        return contract;
+    }
+
+    private static String escape(String path) {
+        return path.replace("~", "~0").replace("/", "~1");
+    }
+}
