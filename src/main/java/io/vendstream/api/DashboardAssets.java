@@ -23,25 +23,25 @@ public final class DashboardAssets {
     private static final String REVALIDATE = "no-cache";
     private static final String IMMUTABLE = "public, max-age=86400";
 
-    private static final Map<String, Asset> ASSETS = Map.of(
-            "index.html", new Asset("dashboard/index.html", "text/html; charset=utf-8", REVALIDATE),
-            "dashboard.js", new Asset("dashboard/dashboard.js", "text/javascript; charset=utf-8", REVALIDATE),
-            "dashboard.css", new Asset("dashboard/dashboard.css", "text/css; charset=utf-8", REVALIDATE),
-            "favicon.svg", new Asset("dashboard/favicon.svg", "image/svg+xml", REVALIDATE),
+    private static final Map<String, Asset> ASSETS = Map.ofEntries(
+            Map.entry("index.html", new Asset("dashboard/index.html", "text/html; charset=utf-8", REVALIDATE)),
+            Map.entry("dashboard.js", new Asset("dashboard/dashboard.js", "text/javascript; charset=utf-8", REVALIDATE)),
+            Map.entry("dashboard.css", new Asset("dashboard/dashboard.css", "text/css; charset=utf-8", REVALIDATE)),
+            Map.entry("favicon.svg", new Asset("dashboard/favicon.svg", "image/svg+xml", REVALIDATE)),
             // the restock crew's phone view (docs/restock.md)
-            "restock.html", new Asset("dashboard/restock.html", "text/html; charset=utf-8", REVALIDATE),
-            "restock.js", new Asset("dashboard/restock.js", "text/javascript; charset=utf-8", REVALIDATE),
-            "restock.css", new Asset("dashboard/restock.css", "text/css; charset=utf-8", REVALIDATE),
+            Map.entry("restock.html", new Asset("dashboard/restock.html", "text/html; charset=utf-8", REVALIDATE)),
+            Map.entry("restock.js", new Asset("dashboard/restock.js", "text/javascript; charset=utf-8", REVALIDATE)),
+            Map.entry("restock.css", new Asset("dashboard/restock.css", "text/css; charset=utf-8", REVALIDATE)),
             // the Chart.js webjar (pom: chartjs.version); a version bump must change this path too
-            "chart.umd.js", new Asset("META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js",
-                    "text/javascript; charset=utf-8", IMMUTABLE),
+            Map.entry("chart.umd.js", new Asset("META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js",
+                    "text/javascript; charset=utf-8", IMMUTABLE)),
             // Swagger UI at /api/docs over the contract; the swagger-ui webjar (pom: swagger-ui.version), same rule
-            "api-docs.html", new Asset("dashboard/api-docs.html", "text/html; charset=utf-8", REVALIDATE),
-            "api-docs.js", new Asset("dashboard/api-docs.js", "text/javascript; charset=utf-8", REVALIDATE),
-            "swagger-ui.css", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui.css",
-                    "text/css; charset=utf-8", IMMUTABLE),
-            "swagger-ui-bundle.js", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui-bundle.js",
-                    "text/javascript; charset=utf-8", IMMUTABLE));
+            Map.entry("api-docs.html", new Asset("dashboard/api-docs.html", "text/html; charset=utf-8", REVALIDATE)),
+            Map.entry("api-docs.js", new Asset("dashboard/api-docs.js", "text/javascript; charset=utf-8", REVALIDATE)),
+            Map.entry("swagger-ui.css", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui.css",
+                    "text/css; charset=utf-8", IMMUTABLE)),
+            Map.entry("swagger-ui-bundle.js", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui-bundle.js",
+                    "text/javascript; charset=utf-8", IMMUTABLE)));
 
     /** Puts the named asset in the message body, or answers 404 when the name is not one of ours. */
     public void serve(@Header("name") String name, Message message) {

@@ -28,7 +28,7 @@ import io.vendstream.simulator.EventJson;
 import io.vendstream.simulator.Fleet;
 import io.vendstream.simulator.FleetFile;
 import io.vendstream.simulator.FleetSimulator;
-import io.vendstream.simulator.VendingEvent;
+import io.vendstream.simulator.WireEvent;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import org.flywaydb.core.Flyway;
@@ -62,8 +62,8 @@ class ForecastBacktestTest {
     private static FleetSimulator sim;
     private static ZonedDateTime t0;
     private static ZonedDateTime t1;
-    private static List<VendingEvent> history;
-    private static List<VendingEvent> day;
+    private static List<WireEvent> history;
+    private static List<WireEvent> day;
     private static Map<String, Object> plan;
     private static DemandForecast.Model model;
     private static final double SAFETY = 1.0;
@@ -100,7 +100,7 @@ class ForecastBacktestTest {
 
         Clock clock = Clock.fixed(t0.toInstant(), CAMPUS);
         DemandForecast forecast = new DemandForecast(db, CAMPUS, 28, Duration.ofMinutes(5), clock);
-        RestockQueries restock = new RestockQueries(db, CAMPUS, Planogram.empty(), forecast, new AnswerCache(0), 24, 2, 7, 21, SAFETY, clock);
+        RestockQueries restock = new RestockQueries(db, CAMPUS, Planogram.empty(), forecast, new AnswerCache("answers", 0, 100), 24, 2, 7, 21, SAFETY, clock);
         plan = restock.plan(HORIZON_HOURS, null, null);
         model = forecast.model();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select machine_id, product, quantity from stock");
@@ -121,10 +121,10 @@ class ForecastBacktestTest {
     }
 
     /** Units per machine in [from, to) of the simulated events. */
-    private static Map<String, Double> unitsPerMachine(List<VendingEvent> events, ZonedDateTime from, ZonedDateTime to) {
+    private static Map<String, Double> unitsPerMachine(List<WireEvent> events, ZonedDateTime from, ZonedDateTime to) {
         Map<String, Double> units = new TreeMap<>();
         sim.machines().forEach(m -> units.put(m.id(), 0.0));
-        for (VendingEvent e : events) {
+        for (WireEvent e : events) {
             Instant at = e.occurredAtTime().toInstant();
             if (e.isSale() && !at.isBefore(from.toInstant()) && at.isBefore(to.toInstant())) {
                 units.merge(e.machineId(), (double) e.quantity(), Double::sum);
@@ -232,7 +232,7 @@ class ForecastBacktestTest {
         }
         // yesterday-only: a slot runs out if yesterday's sales in the same hours reached what is on hand now
         Map<String, Integer> yesterdayUnits = new HashMap<>();
-        for (VendingEvent e : history) {
+        for (WireEvent e : history) {
             Instant at = e.occurredAtTime().toInstant();
             if (e.isSale() && !at.isBefore(t0.minusDays(1).toInstant()) && at.isBefore(t1.minusDays(1).toInstant())) {
                 yesterdayUnits.merge(slot(e.machineId(), e.product()), e.quantity(), Integer::sum);
@@ -271,7 +271,7 @@ class ForecastBacktestTest {
     /** Each slot that ran out on the forecast day, and the time of the sale that emptied it. */
     private static Map<String, Instant> realStockOuts() {
         Map<String, Instant> actual = new TreeMap<>();
-        for (VendingEvent e : day) {
+        for (WireEvent e : day) {
             if (e.isSale() && Integer.valueOf(0).equals(e.stockAfter())) {
                 actual.putIfAbsent(slot(e.machineId(), e.product()), e.occurredAtTime().toInstant());
             }

@@ -82,7 +82,7 @@ class RestockTest {
         seed();
         Clock clock = Clock.fixed(NOW.toInstant(), CAMPUS);
         DemandForecast forecast = new DemandForecast(app.dataSource(), CAMPUS, 28, Duration.ofMinutes(5), clock);
-        AnswerCache noCache = new AnswerCache(0);
+        AnswerCache noCache = new AnswerCache("answers", 0, 100);
         Planogram planogram = Planogram.parse(new ByteArrayInputStream(PLANOGRAM.getBytes(StandardCharsets.UTF_8)), "test planogram");
         // safety factor 0: stock-outs at the bare expectation, so the figures below can be worked out by hand
         restock = new RestockQueries(app.dataSource(), CAMPUS, planogram, forecast, noCache, 24, 2, 7, 21, 0.0, clock);
