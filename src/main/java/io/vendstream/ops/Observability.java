@@ -38,9 +38,13 @@ public final class Observability extends MainListenerSupport {
         addService(context, kafka);
 
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        // bound by Infrastructure in embedded mode only
+        PostgresSupervisor supervisor = context.getRegistry().lookupByNameAndType("postgresSupervisor", PostgresSupervisor.class);
         health.register(new DatabaseHealthCheck(dataSource, timeout,
-                context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database"),
-                context.getRegistry().lookupByNameAndType("postgresSupervisor", PostgresSupervisor.class)));
+                context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database"), supervisor));
+        if (supervisor != null) {
+            health.register(new EmbeddedDatabaseCheck(supervisor));
+        }
         health.register(new KafkaHealthCheck(kafka));
 
         ConsumerLag lag = new ConsumerLag(kafka, settings.text("vendstream.kafka.topic"),

@@ -11,7 +11,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.vendstream.ops.EmbeddedDatabaseCheck;
 import io.vendstream.support.TestInfrastructure;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,6 +46,9 @@ class PostgresSupervisorTest {
 
             await("the server is running again").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
                     .until(() -> supervisor.state() == PostgresSupervisor.State.RUNNING && supervisor.crashes() == 1);
+            EmbeddedDatabaseCheck liveness = new EmbeddedDatabaseCheck(supervisor);
+            liveness.setCamelContext(new DefaultCamelContext());
+            assertThat(liveness.call().getState()).as("still live after a restart").isEqualTo(HealthCheck.State.UP);
             assertThat(postgres.postmasterPid().orElseThrow()).as("a new server process").isNotEqualTo(before);
             assertThat(PostgresSupervisor.alive(postgres.postmasterPid().orElseThrow())).isTrue();
             await("it answers").atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -66,8 +72,12 @@ class PostgresSupervisorTest {
                     });
             try (ServerSocket taken = squatter.get()) {
                 assertThat(taken.isBound()).isTrue();
+                EmbeddedDatabaseCheck liveness = new EmbeddedDatabaseCheck(supervisor);
+                liveness.setCamelContext(new DefaultCamelContext());
                 await("the supervisor gives up").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
                         .until(() -> supervisor.state() == PostgresSupervisor.State.GAVE_UP);
+                assertThat(liveness.call().getState()).as("liveness, so that an orchestrator restarts vendstream")
+                        .isEqualTo(HealthCheck.State.DOWN);
                 assertThat(supervisor.state()).as("it stays given up").isEqualTo(PostgresSupervisor.State.GAVE_UP);
             }
         }
