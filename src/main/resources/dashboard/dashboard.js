@@ -363,6 +363,35 @@
     }));
   }
 
+  // ---------------------------------------------------------------------------- file imports
+  // polled on their own, less often: an import changes slowly, and the panel must not mark the
+  // whole dashboard stale when only this answer is late
+  async function pollImports() {
+    try {
+      renderImports(await getJson('/api/imports'));
+    } catch (e) {
+      // shown again on the next poll
+    } finally {
+      setTimeout(pollImports, Math.max(5000, state.config.pollIntervalMs * 2));
+    }
+  }
+
+  function renderImports(data) {
+    text('imports-caption', 'files dropped into ' + data.directory);
+    text('imports-progress', data.inProgress.length === 0 ? 'No import in progress.'
+      : data.inProgress.map((i) => 'Importing ' + i.file + ': ' + count.format(i.linesRead) + ' lines read, '
+        + count.format(i.recordsPublished) + ' published').join(' · '));
+    fillTable('imports', 'imports-empty', data.reports.map((r) => row([
+      { text: r.file },
+      el('span', r.status === 'done' ? 'badge badge-reason' : 'badge badge-out', r.status),
+      { text: r.linesRead === undefined ? '–' : count.format(r.linesRead), className: 'num' },
+      { text: r.recordsPublished === undefined ? '–' : count.format(r.recordsPublished), className: 'num' },
+      { text: time(r.finishedAt), title: r.finishedAt },
+      { text: r.status === 'done' ? (r.seconds + ' s' + (r.rowsPublishedRaw ? ', ' + r.rowsPublishedRaw + ' rows kept raw' : ''))
+        : r.reason, className: 'detail' },
+    ])));
+  }
+
   // ---------------------------------------------------------------------------- start
   async function start() {
     try {
@@ -382,6 +411,7 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = '#5b6770';
     poll();
+    pollImports();
   }
 
   // ------------------------------------------------------------------- restock view link

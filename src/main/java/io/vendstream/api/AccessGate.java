@@ -16,7 +16,8 @@ import io.vertx.ext.web.handler.AuthenticationHandler;
  * security headers on every answer, the open probe paths, basic authentication against
  * {@link HttpUsers}, and the role check, so that an endpoint added later is covered without code
  * of its own. A read (GET, HEAD) needs {@value HttpUsers#VIEWER} or {@value HttpUsers#OPERATOR};
- * anything else (POST, PUT, PATCH, DELETE ...) needs {@value HttpUsers#OPERATOR}.
+ * anything else (POST, PUT, PATCH, DELETE ...) needs {@value HttpUsers#OPERATOR}, and a body no
+ * larger than the limit of its path (413 otherwise, before it is read).
  *
  * <p>The authenticated user's name reaches the routes as the header {@value #USER_HEADER} (any
  * such header a client sends is removed first); Camel also puts the Vert.x user in
@@ -35,14 +36,29 @@ final class AccessGate implements AuthenticationHandler {
             + "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
             + "form-action 'self'; frame-ancestors 'none'";
 
+    /** Largest body of a write, and of a file upload on {@code uploadPath}, in bytes. */
+    record BodyLimits(long maxBody, String uploadPath, long maxUpload) {
+
+        long limitFor(String path) {
+            return uploadPath.equals(path) ? maxUpload : maxBody;
+        }
+
+        /** What the HTTP server itself enforces on every body, with or without a Content-Length. */
+        long largest() {
+            return Math.max(maxBody, maxUpload);
+        }
+    }
+
     private final HttpUsers users;
     private final Set<String> openPaths;
     private final String challenge;
+    private final BodyLimits limits;
 
-    AccessGate(HttpUsers users, Set<String> openPaths, String realm) {
+    AccessGate(HttpUsers users, Set<String> openPaths, String realm, BodyLimits limits) {
         this.users = users;
         this.openPaths = Set.copyOf(openPaths);
         this.challenge = "Basic realm=\"" + realm.replace("\"", "") + "\", charset=\"UTF-8\"";
+        this.limits = limits;
     }
 
     @Override
@@ -54,28 +70,54 @@ final class AccessGate implements AuthenticationHandler {
             ctx.next();
             return;
         }
+        boolean write = request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD;
         if (users.isEmpty()) {
             request.headers().set(USER_HEADER, ANONYMOUS);
-            ctx.next();
+            if (!write || withinLimit(ctx)) {
+                ctx.next();
+            }
             return;
         }
         Optional<String[]> credentials = basicCredentials(request.getHeader("Authorization"));
         Optional<Set<String>> roles = credentials.flatMap(c -> users.check(c[0], c[1]));
         if (roles.isEmpty()) {
             ctx.response().putHeader("WWW-Authenticate", challenge);
-            refuse(ctx, 401, "authentication required: sign in as a viewer or an operator");
+            refuse(ctx, 401, "authentication required: sign in as a viewer or an operator", null);
             return;
         }
-        boolean write = request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD;
         boolean allowed = roles.get().contains(HttpUsers.OPERATOR) || (!write && roles.get().contains(HttpUsers.VIEWER));
         if (!allowed) {
-            refuse(ctx, 403, write ? "this action needs the operator role" : "this page needs the viewer role");
+            refuse(ctx, 403, write ? "this action needs the operator role" : "this page needs the viewer role", null);
+            return;
+        }
+        if (write && !withinLimit(ctx)) {
             return;
         }
         String name = credentials.get()[0];
         ctx.setUser(HttpUsers.user(name, roles.get()));
         request.headers().set(USER_HEADER, name);
         ctx.next();
+    }
+
+    /**
+     * Refuses with 413, before reading it, a body whose declared length is over the limit of its
+     * path; a body sent without a length is cut off by the server at {@link BodyLimits#largest()}.
+     */
+    private boolean withinLimit(RoutingContext ctx) {
+        String length = ctx.request().getHeader("Content-Length");
+        long limit = limits.limitFor(ctx.normalizedPath());
+        long declared;
+        try {
+            declared = length == null ? 0 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            declared = Long.MAX_VALUE;
+        }
+        if (declared <= limit) {
+            return true;
+        }
+        ctx.response().putHeader("Connection", "close");
+        refuse(ctx, 413, "the request body is " + declared + " bytes; the limit is " + limit + " bytes", "body");
+        return false;
     }
 
     static void securityHeaders(MultiMap headers) {
@@ -86,10 +128,10 @@ final class AccessGate implements AuthenticationHandler {
         headers.set("X-Frame-Options", "DENY");
     }
 
-    private static void refuse(RoutingContext ctx, int status, String message) {
+    private static void refuse(RoutingContext ctx, int status, String message, String parameter) {
         ctx.response().setStatusCode(status)
                 .putHeader("Content-Type", "application/json; charset=utf-8")
-                .end(new io.vertx.core.json.JsonObject().put("error", message).putNull("parameter").encode());
+                .end(new io.vertx.core.json.JsonObject().put("error", message).put("parameter", parameter).encode());
     }
 
     /** {@code Basic base64(name:password)}, or empty when the header is missing or malformed. */

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Without any user the server binds to 127.0.0.1 only, whatever {@code camel.server.host}
  * says, unless {@code vendstream.http.open-without-credentials} is true; with users it binds to
- * {@code camel.server.host}. Request bodies are bounded by {@code vendstream.http.max-body-bytes}
- * (Vert.x answers 413 beyond it). The outcome is published as {@code vendstream.http.access} for
+ * {@code camel.server.host}. Request bodies are bounded by {@code vendstream.http.max-body-bytes},
+ * uploads by {@code vendstream.http.max-upload-bytes} (413 beyond). The outcome is published as {@code vendstream.http.access} for
  * the start-up banner.
  */
 public final class HttpAccess extends MainListenerSupport {
@@ -57,13 +57,15 @@ public final class HttpAccess extends MainListenerSupport {
             config.setBindHost(LOOPBACK);
             access = "no users configured: listening on " + LOOPBACK + " only (configure users to open it, see docs/access.md)";
         }
-        config.setMaxBodySize(s.longInteger("vendstream.http.max-body-bytes"));
+        AccessGate.BodyLimits limits = new AccessGate.BodyLimits(s.longInteger("vendstream.http.max-body-bytes"),
+                s.text("vendstream.http.upload-path"), s.longInteger("vendstream.http.max-upload-bytes"));
+        config.setMaxBodySize(limits.largest());
 
         Set<String> open = probePaths(s);
         AuthenticationConfigEntry entry = new AuthenticationConfigEntry();
         entry.setPath("/*");
         entry.setAuthenticationProviderFactory(vertx -> users);
-        AccessGate gate = new AccessGate(users, open, s.text("vendstream.http.realm"));
+        AccessGate gate = new AccessGate(users, open, s.text("vendstream.http.realm"), limits);
         entry.setAuthenticationHandlerFactory(new AuthenticationConfig.AuthenticationHandlerFactory() {
             @Override
             public <T extends io.vertx.ext.auth.authentication.AuthenticationProvider> AuthenticationHandler

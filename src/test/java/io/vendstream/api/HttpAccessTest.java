@@ -14,6 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Collections;
@@ -48,10 +52,11 @@ class HttpAccessTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static VendstreamApp app;
+    private static Namespace ns;
 
     @BeforeAll
     static void start_the_application_with_a_viewer_and_an_operator() throws Exception {
-        Namespace ns = TestInfrastructure.get().namespace("access");
+        ns = TestInfrastructure.get().namespace("access");
         Path users = Files.createDirectories(Path.of("target", "access")).resolve("users.properties");
         Files.writeString(users, String.join("\n",
                 "# viewer in clear text, operator hashed",
@@ -123,6 +128,58 @@ class HttpAccessTest {
     }
 
     @Test
+    void should_protect_the_dead_letter_replay_and_record_the_operator_who_replayed() throws Exception {
+        long id = rejection();
+        String replay = "/api/rejections/" + id + "/replay";
+        assertThat(send("POST", replay, null, null, "").statusCode()).isEqualTo(401);
+        assertThat(send("POST", replay, VIEWER, VIEWER_PASSWORD, "").statusCode()).isEqualTo(403);
+        assertThat(replayedBy(id)).as("a refused replay changes nothing").isNull();
+
+        HttpResponse<String> answer = send("POST", replay, OPERATOR, OPERATOR_PASSWORD, "");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"replayed\":true", "\"replayedBy\":\"" + OPERATOR + "\"");
+        assertThat(replayedBy(id)).isEqualTo(OPERATOR);
+        assertThat(send("POST", replay, OPERATOR, OPERATOR_PASSWORD, "x".repeat(BODY_LIMIT + 1)).statusCode())
+                .as("a corrected payload over the body limit").isEqualTo(413);
+    }
+
+    @Test
+    void should_let_an_upload_be_larger_than_other_bodies() throws Exception {
+        // an invalid file name: the upload reaches its own validation (400), past the body limit of other writes
+        HttpResponse<String> answer = send("POST", "/api/imports?name=bad%20name", OPERATOR, OPERATOR_PASSWORD,
+                "{}\n".repeat(BODY_LIMIT));
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.body()).contains("\"parameter\":\"name\"");
+    }
+
+    /** A dead-lettered record as the ingest route stores it. */
+    private static long rejection() throws Exception {
+        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+             PreparedStatement st = c.prepareStatement("insert into rejected_events (source_topic, source_partition, "
+                     + "source_offset, message_key, reason, detail, payload, payload_size) values (?, 0, ?, null, "
+                     + "'MALFORMED_JSON', 'cut short', ?, 3) returning id")) {
+            st.setString(1, ns.topic());
+            st.setLong(2, System.nanoTime());
+            st.setBytes(3, "{\"e".getBytes(StandardCharsets.UTF_8));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static String replayedBy(long id) throws Exception {
+        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+             PreparedStatement st = c.prepareStatement("select replayed_by from rejected_events where id = ?")) {
+            st.setLong(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    @Test
     void should_not_let_a_client_claim_to_be_someone_else() throws Exception {
         HttpRequest request = request("POST", "/api/test-writes", OPERATOR, OPERATOR_PASSWORD, "{}")
                 .header(AccessGate.USER_HEADER, "somebody-else").build();
@@ -160,7 +217,9 @@ class HttpAccessTest {
         String small = "x".repeat(BODY_LIMIT - 10);
         String large = "x".repeat(BODY_LIMIT + 1);
         assertThat(send("POST", "/api/test-writes", OPERATOR, OPERATOR_PASSWORD, small).statusCode()).isEqualTo(200);
-        assertThat(send("POST", "/api/test-writes", OPERATOR, OPERATOR_PASSWORD, large).statusCode()).isEqualTo(413);
+        HttpResponse<String> refused = send("POST", "/api/test-writes", OPERATOR, OPERATOR_PASSWORD, large);
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(refused.body()).contains("\"parameter\":\"body\"");
     }
 
     @Test
