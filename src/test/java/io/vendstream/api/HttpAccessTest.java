@@ -144,6 +144,24 @@ class HttpAccessTest {
     }
 
     @Test
+    void should_protect_the_alert_acknowledgement_and_record_the_operator_who_acknowledged() throws Exception {
+        long id;
+        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+             PreparedStatement st = c.prepareStatement("insert into alerts (rule, machine_id, product, location, severity, "
+                     + "summary) values ('machine-silent', 'eng-01', '', 'Engineering', 'warning', 'silent') returning id");
+             ResultSet rs = st.executeQuery()) {
+            rs.next();
+            id = rs.getLong(1);
+        }
+        String ack = "/api/alerts/" + id + "/ack";
+        assertThat(send("POST", ack, null, null, "").statusCode()).isEqualTo(401);
+        assertThat(send("POST", ack, VIEWER, VIEWER_PASSWORD, "{\"by\": \"" + VIEWER + "\"}").statusCode()).isEqualTo(403);
+        HttpResponse<String> answer = send("POST", ack, OPERATOR, OPERATOR_PASSWORD, "{\"by\": \"somebody-else\"}");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).as("the signed-in operator, not what the body claims").contains("\"acknowledgedBy\":\"" + OPERATOR + "\"");
+    }
+
+    @Test
     void should_let_an_upload_be_larger_than_other_bodies() throws Exception {
         // an invalid file name: the upload reaches its own validation (400), past the body limit of other writes
         HttpResponse<String> answer = send("POST", "/api/imports?name=bad%20name", OPERATOR, OPERATOR_PASSWORD,
