@@ -76,7 +76,9 @@
     for (const [key, value] of Object.entries(params || {})) {
       if (value !== '' && value !== null && value !== undefined) query.set(key, value);
     }
-    const url = path + (query.toString() ? '?' + query : '');
+    // against the origin, not the page address: opened as http://user:password@host/, a relative URL
+    // would carry the credentials and fetch() refuses such a URL (the browser sends them itself)
+    const url = location.origin + path + (query.toString() ? '?' + query : '');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(4000, state.config.pollIntervalMs * 2));
     try {
@@ -336,7 +338,7 @@
     button.disabled = true;
     button.textContent = 'Acknowledging…';
     try {
-      const response = await fetch('/api/alerts/' + encodeURIComponent(alert.id) + '/ack', {
+      const response = await fetch(location.origin + '/api/alerts/' + encodeURIComponent(alert.id) + '/ack', {
         method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' },
       });
       if (!response.ok) throw new Error('answered ' + response.status);

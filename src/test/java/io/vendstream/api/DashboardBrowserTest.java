@@ -24,15 +24,10 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dashboard in a real headless Chromium, against the real application while sales keep
@@ -41,8 +36,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DashboardBrowserTest {
 
-    private static final Path CHROMIUM = Path.of(System.getProperty("vendstream.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER = Path.of(System.getProperty("vendstream.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(40);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,12 +46,7 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void start_the_application_with_sales_flowing_and_open_the_page() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed && System.getenv("CI") != null) {
-            fail("Chromium is required in CI: apt-get install -y chromium chromium-driver");
-        }
-        assumeTrue(installed, "No Chromium at " + CHROMIUM + " / " + CHROMEDRIVER + ": the dashboard browser test is skipped. "
-                + "Enable it with: sudo apt-get install chromium chromium-driver");
+        HeadlessChromium.assumeInstalled("the dashboard browser test");
 
         Namespace ns = TestInfrastructure.get().namespace("dashboard");
         Properties props = ns.appProperties();
@@ -82,15 +70,7 @@ class DashboardBrowserTest {
             }
         }, 0, 300, TimeUnit.MILLISECONDS);
 
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-extensions", "--disable-sync", "--no-first-run",
-                "--hide-scrollbars", "--window-size=1440,2300", "--lang=en-US");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(options -> { });
         browser.get(app.baseUrl() + "/");
     }
 
