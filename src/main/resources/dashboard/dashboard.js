@@ -76,7 +76,9 @@
     for (const [key, value] of Object.entries(params || {})) {
       if (value !== '' && value !== null && value !== undefined) query.set(key, value);
     }
-    const url = path + (query.toString() ? '?' + query : '');
+    // against the origin, not the page address: opened as http://user:password@host/, a relative URL
+    // would carry the credentials and fetch() refuses such a URL (the browser sends them itself)
+    const url = location.origin + path + (query.toString() ? '?' + query : '');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(4000, state.config.pollIntervalMs * 2));
     try {
@@ -93,17 +95,18 @@
     state.inFlight = true;
     const loc = { location: state.location };
     try {
-      const [summary, locations, machines, products, payments, hourly, alerts, feed, rejections, pipeline] = await Promise.all([
+      const [summary, locations, machines, products, payments, hourly, lowStock, feed, rejections, pipeline, alerts] = await Promise.all([
         getJson('/api/summary', loc),
         getJson('/api/locations'),
         getJson('/api/machines', loc),
         getJson('/api/products/top', { location: state.location, limit: 10 }),
         getJson('/api/payments', loc),
         getJson('/api/hourly', { location: state.location, days: 28 }),
-        getJson('/api/alerts', { location: state.location, limit: 50 }),
+        getJson('/api/stock/low', { location: state.location, limit: 50 }),
         getJson('/api/transactions/recent', { location: state.location, limit: 25 }),
         getJson('/api/rejections', { limit: 10 }),
         getJson('/api/pipeline'),
+        getJson('/api/alerts', { location: state.location, state: 'open', limit: 100 }),
       ]);
       renderSummary(summary);
       renderLocations(locations);
@@ -111,6 +114,7 @@
       renderProducts(products);
       renderPayments(payments);
       renderHeatmap(hourly);
+      renderLowStock(lowStock);
       renderAlerts(alerts);
       renderFeed(feed);
       renderRejections(rejections);
@@ -298,13 +302,68 @@
     return 'rgb(' + c.join(',') + ')';
   }
 
-  function renderAlerts(data) {
-    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => row([
+  function renderLowStock(data) {
+    fillTable('low-stock', 'low-stock-empty', data.alerts.map((a) => row([
       el('span', 'badge badge-' + a.level, a.level === 'out' ? 'OUT' : 'LOW'),
       { text: a.machineId }, { text: a.location }, { text: a.product },
       { text: count.format(a.quantity) + ' / ' + count.format(a.capacity), className: 'num' },
       { text: ago(a.asOf), title: a.asOf },
     ])));
+  }
+
+  // ---------------------------------------------------------------------------- alerts
+  const SEVERITY = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
+
+  function duration(seconds) {
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+    return Math.floor(seconds / 86400) + ' d ' + Math.floor((seconds % 86400) / 3600) + ' h';
+  }
+
+  function acknowledgement(alert) {
+    if (alert.acknowledgedAt) {
+      const done = el('span', 'acked', '✓ ' + (alert.acknowledgedBy || ''));
+      done.title = 'acknowledged ' + alert.acknowledgedAt;
+      return done;
+    }
+    const button = el('button', 'ack', 'Acknowledge');
+    button.type = 'button';
+    button.dataset.alertId = String(alert.id);
+    button.addEventListener('click', () => acknowledge(alert, button));
+    return button;
+  }
+
+  async function acknowledge(alert, button) {
+    button.disabled = true;
+    button.textContent = 'Acknowledging…';
+    try {
+      const response = await fetch(location.origin + '/api/alerts/' + encodeURIComponent(alert.id) + '/ack', {
+        method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' },
+      });
+      if (!response.ok) throw new Error('answered ' + response.status);
+      const acked = await response.json();
+      // show it at once; the next poll confirms it
+      button.replaceWith(acknowledgement(acked));
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = 'Acknowledge';
+      button.title = 'Not acknowledged (' + error.message + '); try again';
+    }
+  }
+
+  function renderAlerts(data) {
+    text('alerts-caption', data.open + ' open, most severe first');
+    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => {
+      const tr = row([
+        el('span', 'badge badge-' + a.severity, SEVERITY[a.severity] || a.severity),
+        { text: a.rule }, { text: a.summary }, { text: a.location },
+        { text: duration(a.ageSeconds), title: 'since ' + a.openedAt },
+        acknowledgement(a),
+      ]);
+      tr.dataset.alertId = String(a.id);
+      return tr;
+    }));
   }
 
   function renderFeed(data) {

@@ -21,7 +21,7 @@ public final class ApiErrors {
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 
-    /** 404: which path parameter names nothing. */
+    /** 404: the path parameter names nothing; which parameter it was. */
     public Map<String, Object> notFound(Exchange exchange) {
         NotFoundException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, NotFoundException.class);
         return Json.object("error", e.getMessage(), "parameter", e.parameter());

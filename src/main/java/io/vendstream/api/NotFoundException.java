@@ -1,6 +1,6 @@
 package io.vendstream.api;
 
-/** The resource a request names does not exist; answered with 404 and the parameter naming it. */
+/** The resource a request names does not exist (a rejection, an alert); answered with 404 and the parameter naming it. */
 public final class NotFoundException extends RuntimeException {
 
     private final String parameter;

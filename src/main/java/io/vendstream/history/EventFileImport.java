@@ -56,6 +56,9 @@ public final class EventFileImport {
     private static final Set<String> HEADER_REQUIRED = Set.of("type", "machineId");
     private static final Pattern UPLOAD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}\\.(jsonl|csv)");
     private static final int REPORTS_SHOWN = 20;
+    // the events topic takes records up to 16 MiB; a longer line could never be published, and retrying
+    // it would hold the import up for ever, so the file fails instead (a line is an event of at most 64 KiB)
+    static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
 
     private final Path directory;
     private final long maxUploadBytes;
@@ -127,6 +130,10 @@ public final class EventFileImport {
             if (line.isBlank()) {
                 run.blankLines.incrementAndGet();
                 continue;
+            }
+            if (line.length() > MAX_LINE_BYTES / 4 && line.getBytes(StandardCharsets.UTF_8).length > MAX_LINE_BYTES) {
+                throw new ImportFileException("line " + lineNumber + " of " + run.file + " is longer than " + MAX_LINE_BYTES
+                        + " bytes: no event is that long, the file is not JSONL or CSV");
             }
             if (run.csv && run.header == null) {
                 run.header = header(run.file, line);

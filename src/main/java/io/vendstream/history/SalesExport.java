@@ -52,15 +52,10 @@ public final class SalesExport {
 
     /** {@code /api/export/sales.csv?from=&to=&location=&machineId=}: sales of the window, oldest first. */
     public InputStream sales(Exchange exchange) throws SQLException {
-        Params params = new Params(exchange.getMessage().getHeaders(), zone);
-        Instant from = params.instant("from");
-        Instant to = params.instant("to");
-        checkRange(from, to);
-        String location = params.location();
-        String machineId = params.machineId();
+        Filter f = filter(exchange);
         List<Object> args = new ArrayList<>();
-        String where = where(args, "occurred_at", from == null ? null : Timestamp.from(from), to == null ? null : Timestamp.from(to),
-                location, machineId);
+        String where = where(args, "occurred_at", f.from() == null ? null : Timestamp.from(f.from()),
+                f.to() == null ? null : Timestamp.from(f.to()), f.location(), f.machineId());
         String sql = "select event_id, occurred_at, ingested_at, machine_id, location, product, category, quantity, unit_price, "
                 + "amount, currency, payment_method, stock_after from sales" + where + " order by occurred_at, event_id";
         return stream(exchange, sql, args,
@@ -88,16 +83,12 @@ public final class SalesExport {
 
     /** {@code /api/export/daily-products.csv?from=&to=&location=&machineId=}: units and revenue per campus day, machine and product. */
     public InputStream dailyProducts(Exchange exchange) throws SQLException {
-        Params params = new Params(exchange.getMessage().getHeaders(), zone);
-        Instant from = params.instant("from");
-        Instant to = params.instant("to");
-        checkRange(from, to);
-        String location = params.location();
-        String machineId = params.machineId();
+        Filter f = filter(exchange);
         List<Object> args = new ArrayList<>();
         // a day is in the window when it starts in it (campus days, as the rollup is kept)
-        String where = where(args, "day", from == null ? null : Date.valueOf(LocalDate.ofInstant(from, zone)),
-                to == null ? null : Date.valueOf(LocalDate.ofInstant(to.minusNanos(1), zone).plusDays(1)), location, machineId);
+        String where = where(args, "day", f.from() == null ? null : Date.valueOf(LocalDate.ofInstant(f.from(), zone)),
+                f.to() == null ? null : Date.valueOf(LocalDate.ofInstant(f.to().minusNanos(1), zone).plusDays(1)),
+                f.location(), f.machineId());
         String sql = "select day, machine_id, location, product, category, sales_count, units, revenue from sales_daily_product"
                 + where + " order by day, machine_id, product";
         return stream(exchange, sql, args,
@@ -114,10 +105,18 @@ public final class SalesExport {
                 });
     }
 
-    private static void checkRange(Instant from, Instant to) {
+    /** The filters both exports take, each checked (400 naming the parameter) before any SQL runs. */
+    private record Filter(Instant from, Instant to, String location, String machineId) {
+    }
+
+    private Filter filter(Exchange exchange) {
+        Params params = new Params(exchange.getMessage().getHeaders(), zone);
+        Instant from = params.instant("from");
+        Instant to = params.instant("to");
         if (from != null && to != null && !from.isBefore(to)) {
             throw new BadParameterException("to", "'to' must be after 'from'");
         }
+        return new Filter(from, to, params.location(), params.machineId());
     }
 
     private static String where(List<Object> args, String timeColumn, Object from, Object to, String location, String machineId) {

@@ -75,6 +75,18 @@ final class ContractSchemas {
         checked.add(op.operationId() + " " + status);
     }
 
+    /** Whether the operation's 200 answer is JSON (CSV exports, for one, are not). */
+    boolean answersJson(ApiContract.Operation op) {
+        return !contract.document().at("/paths/" + escape(op.path()) + "/" + op.verb().toLowerCase(java.util.Locale.ROOT)
+                + "/responses/200/content/application~1json").isMissingNode();
+    }
+
+    /** The 200 answer's content of the operation, by media type. */
+    JsonNode content200(ApiContract.Operation op) {
+        return contract.document().at("/paths/" + escape(op.path()) + "/" + op.verb().toLowerCase(java.util.Locale.ROOT)
+                + "/responses/200/content");
+    }
+
     JsonSchema schema(ApiContract.Operation op, int status) {
         return schemas.computeIfAbsent(op.operationId() + " " + status, key -> FACTORY.getSchema(
                 SchemaLocation.of(CONTRACT + "#" + schemaPointer(op, status)), CONFIG));
