@@ -4,6 +4,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vendstream.ops.ConsumerLag;
 import io.vendstream.ops.ConsumerLag.PartitionOffsets;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,22 +16,34 @@ import org.slf4j.LoggerFactory;
  * would look dropped and every slot would show the stock of hours ago. The rules wait while more
  * than {@code maxLag} records are not stored yet, or while the lag cannot be read.
  */
-public final class IngestGate {
+public final class IngestGate implements CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestGate.class);
 
-    private final ConsumerLag lag;
     private final long maxLag;
     private final AtomicBoolean open = new AtomicBoolean(true);
+    private CamelContext camelContext;
 
-    public IngestGate(ConsumerLag lag, long maxLag) {
-        this.lag = lag;
+    public IngestGate(long maxLag) {
         this.maxLag = maxLag;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
     }
 
     /** True when the rules may be evaluated now; logs once when that changes. */
     public boolean caughtUp() {
-        ConsumerLag.Snapshot snapshot = lag.snapshot();
+        // the one reader of consumer lag, which ops.Observability binds after the beans are made
+        ConsumerLag lag = camelContext == null ? null : camelContext.getRegistry().lookupByNameAndType("consumerLag", ConsumerLag.class);
+        ConsumerLag.Snapshot snapshot = lag != null ? lag.snapshot()
+                : new ConsumerLag.Snapshot(java.util.Map.of(), "no consumerLag bean", java.time.Instant.now());
         String reason = null;
         if (snapshot.error() != null) {
             reason = "the ingest lag cannot be read (" + snapshot.error() + ")";
