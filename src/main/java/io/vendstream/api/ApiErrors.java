@@ -21,6 +21,12 @@ public final class ApiErrors {
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 
+    /** 404: the path parameter names nothing; which parameter it was. */
+    public Map<String, Object> notFound(Exchange exchange) {
+        NotFoundException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, NotFoundException.class);
+        return Json.object("error", e.getMessage(), "parameter", e.parameter());
+    }
+
     /** 503: the database or broker could not answer; the cause goes to the log, not to the client. */
     public Map<String, Object> unavailable(Exchange exchange) {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);

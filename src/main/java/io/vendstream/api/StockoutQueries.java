@@ -17,7 +17,7 @@ import org.apache.camel.Headers;
 
 /**
  * {@code /api/stockouts}: stock-out episodes from the {@code stockout_episodes} read model (kept by
- * triggers on {@code stock} inside the ingest transaction, see V2__restock_planning.sql), each with
+ * triggers on {@code stock} inside the ingest transaction, see V3_2__restock_planning.sql), each with
  * its estimated lost sales: the {@link DemandForecast}'s expected demand for the slot over the
  * episode, priced at the slot's average price.
  */

@@ -57,9 +57,20 @@ public final class EventValidator {
     private final Clock clock;
     private final Duration maxFutureSkew;
     private final int maxPayloadBytes;
+    // null: events of any age are accepted (no retention)
+    private final Duration maxAge;
 
     public EventValidator() {
         this(Clock.systemUTC(), Duration.ofMinutes(5), DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+
+    /**
+     * As configured, with retention: events older than {@code retentionDays} (vendstream.retention.raw-days;
+     * 0 keeps everything) are refused as BEYOND_RETENTION.
+     */
+    public EventValidator(int maxFutureSkewSeconds, int maxPayloadBytes, int retentionDays) {
+        this(Clock.systemUTC(), Duration.ofSeconds(maxFutureSkewSeconds), maxPayloadBytes,
+                retentionDays > 0 ? Duration.ofDays(retentionDays) : null);
     }
 
     /** As configured: vendstream.ingest.max-future-skew-seconds and vendstream.ingest.max-payload-bytes. */
@@ -68,9 +79,14 @@ public final class EventValidator {
     }
 
     public EventValidator(Clock clock, Duration maxFutureSkew, int maxPayloadBytes) {
+        this(clock, maxFutureSkew, maxPayloadBytes, null);
+    }
+
+    public EventValidator(Clock clock, Duration maxFutureSkew, int maxPayloadBytes, Duration maxAge) {
         this.clock = clock;
         this.maxFutureSkew = maxFutureSkew;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.maxAge = maxAge;
         this.schema = loadSchema();
     }
 
@@ -154,6 +170,10 @@ public final class EventValidator {
         if (occurredAt.isAfter(latest)) {
             return Result.rejected(Rejection.Reason.FUTURE_TIMESTAMP, "$.occurredAt: " + root.get("occurredAt").asText()
                     + " is more than " + maxFutureSkew.toMinutes() + " minutes in the future", eventId);
+        }
+        if (maxAge != null && occurredAt.isBefore(clock.instant().minus(maxAge))) {
+            return Result.rejected(Rejection.Reason.BEYOND_RETENTION, "$.occurredAt: " + root.get("occurredAt").asText()
+                    + " is older than the retention horizon of " + maxAge.toDays() + " days", eventId);
         }
         return Result.valid(toEvent(root, occurredAt));
     }

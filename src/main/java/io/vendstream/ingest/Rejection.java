@@ -18,6 +18,11 @@ public record Rejection(Reason reason, String detail, String eventId) {
         /** occurredAt is more than the allowed skew in the future. */
         FUTURE_TIMESTAMP,
         /** The payload is over the size limit; it is kept, but not parsed. */
-        PAYLOAD_TOO_LARGE
+        PAYLOAD_TOO_LARGE,
+        /**
+         * occurredAt is older than the retention horizon (vendstream.retention.raw-days): raw rows that
+         * old are purged, so such an event could no longer be recognised as a duplicate.
+         */
+        BEYOND_RETENTION
     }
 }

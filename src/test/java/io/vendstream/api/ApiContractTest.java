@@ -27,6 +27,14 @@ class ApiContractTest {
                 .doesNotHaveDuplicates().allMatch(id -> id.matches("[a-z]+(-[a-z0-9]+)+"));
         Map<String, JsonNode> examples = schemas.examples();
         for (ApiContract.Operation op : operations) {
+            if (!schemas.answersJson(op)) {
+                // a CSV export: its media type has a schema and an example body too
+                JsonNode content = schemas.content200(op);
+                assertThat(content.size()).as("media types of the 200 answer of %s", op.operationId()).isPositive();
+                content.forEach(media -> assertThat(media.has("schema") && media.has("example"))
+                        .as("schema and example of the 200 answer of %s", op.operationId()).isTrue());
+                continue;
+            }
             assertThat(schemas.schema(op, 200)).as("200 schema of %s", op.operationId()).isNotNull();
             assertThat(examples).as("example of the 200 answer of %s", op.operationId()).containsKey(op.operationId() + " 200");
         }
@@ -59,6 +67,25 @@ class ApiContractTest {
             });
             assertThat(op.path("responses").has("503")).as("503 answer of %s", op.path("operationId").asText()).isTrue();
         }));
+    }
+
+    @Test
+    void should_keep_the_documented_example_answers_as_the_contract_describes_them() {
+        List<ApiExamples.Answer> answers = ApiExamples.read();
+        for (ApiExamples.Answer answer : answers) {
+            ApiContract.Operation op = schemas.operation(answer.pathAndQuery()).orElseThrow(() -> new AssertionError(
+                    answer.pathAndQuery() + " in " + ApiExamples.FILE + " is no operation of the contract; regenerate: " + ApiExamples.REGENERATE));
+            assertThat(schemas.schema(op, answer.status()).validate(answer.body()))
+                    .as("%s in %s no longer matches the contract; regenerate: %s", answer.pathAndQuery(), ApiExamples.FILE,
+                            ApiExamples.REGENERATE).isEmpty();
+        }
+        // every JSON answer a GET without path parameters gives is shown
+        List<String> documentable = schemas.contract().operations().stream()
+                .filter(op -> op.verb().equals("GET") && !op.path().contains("{") && schemas.mediaType(op, 200).equals("application/json"))
+                .map(ApiContract.Operation::operationId).toList();
+        assertThat(answers.stream().filter(a -> a.status() == 200).map(a -> schemas.operation(a.pathAndQuery()).orElseThrow().operationId()))
+                .as("operations with a documented answer in %s; regenerate: %s", ApiExamples.FILE, ApiExamples.REGENERATE)
+                .containsAll(documentable);
     }
 
     @Test

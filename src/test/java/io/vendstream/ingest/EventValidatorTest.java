@@ -25,6 +25,19 @@ class EventValidatorTest {
     }
 
     @Test
+    void should_refuse_an_event_older_than_the_retention_horizon_and_accept_one_just_inside_it() {
+        EventValidator retaining = new EventValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 65536, Duration.ofDays(400));
+        Map<String, Object> e = sale();
+        e.put("occurredAt", NOW.minus(Duration.ofDays(400)).minusSeconds(1).toString());
+        EventValidator.Result old = retaining.validate(Events.json(e));
+        assertThat(old.rejection().reason()).isEqualTo(Rejection.Reason.BEYOND_RETENTION);
+        assertThat(old.rejection().detail()).contains("occurredAt").contains("400 days");
+        e.put("occurredAt", NOW.minus(Duration.ofDays(400)).plusSeconds(1).toString());
+        assertThat(retaining.validate(Events.json(e)).isValid()).isTrue();
+        assertThat(validator.validate(Events.json(e)).isValid()).as("without retention any age is accepted").isTrue();
+    }
+
+    @Test
     void should_accept_a_sale_and_read_every_field() {
         EventValidator.Result r = validator.validate(Events.json(sale()));
         assertThat(r.isValid()).isTrue();
