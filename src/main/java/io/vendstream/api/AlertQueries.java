@@ -32,7 +32,6 @@ public final class AlertQueries {
     private static final Pattern RULE = Pattern.compile("[a-z0-9-]{1,64}");
     private static final int MAX_NAME_LENGTH = 100;
     /** Where platform-http puts the user that authenticated the request (a Vert.x User). */
-    static final String AUTHENTICATED_USER = "CamelVertxPlatformHttpAuthenticatedUser";
 
     private static final String COLUMNS = "id, rule, machine_id, product, location, severity, summary, details::text as details, "
             + "opened_at, last_seen_at, resolved_at, acknowledged_at, acknowledged_by";
@@ -99,11 +98,12 @@ public final class AlertQueries {
      * or without authentication the optional {@code by} of the JSON body. Acknowledging again keeps
      * the first acknowledgement.
      */
-    public Map<String, Object> acknowledge(@Header("id") Object id, @Header(AUTHENTICATED_USER) Object user, @Body String body) {
+    public Map<String, Object> acknowledge(@Header("id") Object id, @Header(AccessGate.USER_HEADER) String user, @Body String body) {
         long alertId = alertId(id);
-        String by = userName(user);
-        if (by == null) {
-            by = requestedBy(body);
+        String by = user;
+        if (by == null || by.equals(AccessGate.ANONYMOUS)) {
+            String named = requestedBy(body);
+            by = named != null ? named : AccessGate.ANONYMOUS;
         }
         Instant now = clock.instant();
         Map<String, Object> alert = sql.one("update alerts set acknowledged_at = coalesce(acknowledged_at, now()), "
@@ -112,6 +112,8 @@ public final class AlertQueries {
         if (alert == null) {
             throw new NotFoundException("id", "there is no alert " + alertId);
         }
+        // the next poll of any open dashboard shows the acknowledgement, not the answer from before it
+        answers.forget(key -> key instanceof java.util.List<?> list && !list.isEmpty() && "alerts".equals(list.get(0)));
         return alert;
     }
 
@@ -128,13 +130,6 @@ public final class AlertQueries {
         throw new BadParameterException("id", "'id' must be an alert id, a positive whole number");
     }
 
-    private static String userName(Object user) {
-        if (user instanceof io.vertx.ext.auth.User authenticated) {
-            String name = authenticated.subject();
-            return name == null || name.isBlank() ? null : name;
-        }
-        return null;
-    }
 
     /** The body is optional; when given it must be a JSON object whose optional "by" names a person. */
     private static String requestedBy(String body) {

@@ -159,7 +159,7 @@ class AlertRulesTest {
             }
             // the lag is read every vendstream.api.lag-refresh-millis: wait until the gate has seen it
             IngestGate gate = other.context().getRegistry().lookupByNameAndType("ingestGate", IngestGate.class);
-            await().atMost(Duration.ofSeconds(30)).until(() -> !gate.caughtUp());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !gate.caughtUp(other.context()));
             tables.stock("late-1", "Cola", "Backlog Hall", 0, 10);
             AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-out", 8);
             assertThat(tables.transitions("stock-out", "late-1")).isEmpty();
