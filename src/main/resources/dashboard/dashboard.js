@@ -343,7 +343,8 @@
       });
       if (!response.ok) throw new Error('answered ' + response.status);
       const acked = await response.json();
-      // show it at once; the next poll confirms it
+      // show it at once, and keep showing it while polls still bring the cached list from before
+      ackedHere.set(acked.id, acked);
       button.replaceWith(acknowledgement(acked));
     } catch (error) {
       button.disabled = false;
@@ -352,9 +353,14 @@
     }
   }
 
+  // alerts acknowledged from this page, until the API's answers show them acknowledged too
+  const ackedHere = new Map();
+
   function renderAlerts(data) {
     text('alerts-caption', data.open + ' open, most severe first');
-    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => {
+    fillTable('alerts', 'alerts-empty', data.alerts.map((listed) => {
+      const a = !listed.acknowledgedAt && ackedHere.has(listed.id) ? ackedHere.get(listed.id) : listed;
+      if (listed.acknowledgedAt) ackedHere.delete(listed.id);
       const tr = row([
         el('span', 'badge badge-' + a.severity, SEVERITY[a.severity] || a.severity),
         { text: a.rule }, { text: a.summary }, { text: a.location },

@@ -42,6 +42,9 @@ public final class AlertQueries {
     private final Sql sql;
     private final ZoneId zone;
     private final Clock clock;
+    /** Where Camel's platform-http puts the Vert.x user an authentication handler signed in. */
+    static final String AUTHENTICATED_USER = "CamelVertxPlatformHttpAuthenticatedUser";
+
     private final AnswerCache answers;
 
     public AlertQueries(DataSource dataSource, String timezone, AnswerCache answers) {
@@ -98,12 +101,14 @@ public final class AlertQueries {
      * or without authentication the optional {@code by} of the JSON body. Acknowledging again keeps
      * the first acknowledgement.
      */
-    public Map<String, Object> acknowledge(@Header("id") Object id, @Header(AccessGate.USER_HEADER) String user, @Body String body) {
+    public Map<String, Object> acknowledge(@Header("id") Object id, @Header(AccessGate.USER_HEADER) String user,
+            @Header(AUTHENTICATED_USER) Object vertxUser, @Body String body) {
         long alertId = alertId(id);
-        String by = user;
-        if (by == null || by.equals(AccessGate.ANONYMOUS)) {
-            String named = requestedBy(body);
-            by = named != null ? named : AccessGate.ANONYMOUS;
+        // the body is checked whoever sends it; its name counts only when nobody signed in
+        String requested = requestedBy(body);
+        String by = user != null && !user.equals(AccessGate.ANONYMOUS) ? user : userName(vertxUser);
+        if (by == null) {
+            by = requested != null ? requested : AccessGate.ANONYMOUS;
         }
         Instant now = clock.instant();
         Map<String, Object> alert = sql.one("update alerts set acknowledged_at = coalesce(acknowledged_at, now()), "
@@ -115,6 +120,14 @@ public final class AlertQueries {
         // the next poll of any open dashboard shows the acknowledgement, not the answer from before it
         answers.forget(key -> key instanceof java.util.List<?> list && !list.isEmpty() && "alerts".equals(list.get(0)));
         return alert;
+    }
+
+    private static String userName(Object user) {
+        if (user instanceof io.vertx.ext.auth.User authenticated) {
+            String name = authenticated.subject();
+            return name == null || name.isBlank() ? null : name;
+        }
+        return null;
     }
 
     private static long alertId(Object id) {

@@ -42,12 +42,8 @@ class AlertApiTest {
     @BeforeAll
     static void start_the_application_and_let_the_rules_raise_alerts() throws Exception {
         Namespace ns = TestInfrastructure.get().namespace("alert_api");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
+        Properties props = AlertTables.fastRules(ns);
         props.setProperty("vendstream.api.cache-millis", "0");
-        props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
-        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
-        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         app = VendstreamApp.start(props);
         db = new AlertTables(ns);
 
@@ -149,6 +145,31 @@ class AlertApiTest {
         HttpResponse<String> response = post("/api/alerts/" + id + "/ack", "");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(response.body()).get("acknowledgedBy").asText()).isEqualTo("anonymous");
+    }
+
+    @Test
+    void should_record_the_authenticated_user_rather_than_a_name_in_the_body() throws Exception {
+        Namespace ns = TestInfrastructure.get().namespace("alert_ack_user");
+        AlertTables tables = new AlertTables(ns);
+        java.nio.file.Path users = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", ns.id()))
+                .resolve("users.properties");
+        // Vert.x's properties file: user.<name> = <password>,<role>
+        java.nio.file.Files.writeString(users, "user.dewi = secret,operator\n");
+        Properties props = AlertTables.fastRules(ns);
+        props.setProperty("camel.server.authenticationEnabled", "true");
+        props.setProperty("camel.server.authenticationPath", "/api/*");
+        props.setProperty("camel.server.basicPropertiesFile", users.toAbsolutePath().toString());
+        try (VendstreamApp secured = VendstreamApp.start(props)) {
+            tables.stock("auth-1", "Cola", "Auth Hall", 0, 10);
+            await().atMost(Duration.ofSeconds(60)).until(() -> tables.transitions("stock-out", "auth-1").size() == 1);
+            String id = tables.strings("select id::text from alerts where machine_id = 'auth-1'").get(0);
+            String credentials = java.util.Base64.getEncoder().encodeToString("dewi:secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(secured.baseUrl() + "/api/alerts/" + id + "/ack"))
+                    .header("Authorization", "Basic " + credentials).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"by\": \"somebody else\"}")));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(JSON.readTree(response.body()).get("acknowledgedBy").asText()).isEqualTo("dewi");
+        }
     }
 
     static Stream<Arguments> bad_acknowledgements() {

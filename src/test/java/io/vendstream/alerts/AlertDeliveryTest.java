@@ -133,13 +133,9 @@ class AlertDeliveryTest {
     }
 
     private static Properties properties(Namespace ns, WebhookReceiver webhook, String name) {
-        Properties props = ns.appProperties();
+        Properties props = AlertTables.fastRules(ns);
         props.setProperty("camel.main.name", name);
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
         props.setProperty("vendstream.alerts.webhook-url", webhook.url());
-        props.setProperty("vendstream.alerts.evaluate-period-millis", "200");
-        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         props.setProperty("vendstream.alerts.delivery.period-millis", "200");
         props.setProperty("vendstream.alerts.delivery.initial-backoff-millis", "500");
         props.setProperty("vendstream.alerts.delivery.max-backoff-millis", "4000");

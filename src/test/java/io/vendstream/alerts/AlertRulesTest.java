@@ -1,7 +1,7 @@
 package io.vendstream.alerts;
 
-import java.sql.SQLException;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -43,14 +43,7 @@ class AlertRulesTest {
     @BeforeAll
     static void start_the_application_with_fast_rule_evaluation() {
         ns = TestInfrastructure.get().namespace("alert_rules");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
-        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
-        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
-        // the low-stock rule's forecast sees the seeded history at once
-        props.setProperty("vendstream.restock.model-refresh-seconds", "1");
-        app = VendstreamApp.start(props);
+        app = VendstreamApp.start(AlertTables.fastRules(ns));
         db = new AlertTables(ns);
     }
 
@@ -118,12 +111,7 @@ class AlertRulesTest {
     void should_not_alert_silent_machines_while_the_whole_fleet_is_silent() throws Exception {
         Namespace quiet = TestInfrastructure.get().namespace("alert_fleet_silent");
         AlertTables fleet = new AlertTables(quiet);
-        Properties props = quiet.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.alerts.topic", quiet.id() + ".alerts");
-        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
-        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
-        try (VendstreamApp other = VendstreamApp.start(props)) {
+        try (VendstreamApp other = VendstreamApp.start(AlertTables.fastRules(quiet))) {
             Instant thisHour = Instant.now().truncatedTo(ChronoUnit.HOURS);
             for (int week = 1; week <= 4; week++) {
                 for (int h = -4; h <= 1; h++) {
@@ -145,12 +133,8 @@ class AlertRulesTest {
     void should_judge_nothing_while_ingest_is_behind_and_catch_up_once_it_is_not() throws Exception {
         Namespace behind = TestInfrastructure.get().namespace("alert_ingest_behind");
         AlertTables tables = new AlertTables(behind);
-        Properties props = behind.appProperties();
-        // nobody ingests here: what is published stays unstored, as in a backlog
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.alerts.topic", behind.id() + ".alerts");
-        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
-        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
+        // nobody ingests here (fastRules): what is published stays unstored, as in a backlog
+        Properties props = AlertTables.fastRules(behind);
         props.setProperty("vendstream.alerts.max-ingest-lag", "5");
         try (VendstreamApp other = VendstreamApp.start(props);
              Kafka kafka = new Kafka(TestInfrastructure.get().bootstrapServers())) {

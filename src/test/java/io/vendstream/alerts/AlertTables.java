@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
 
 import io.vendstream.support.Namespace;
@@ -75,6 +76,21 @@ final class AlertTables {
     List<String> transitions(String rule, String machineId) throws SQLException {
         return strings("select t.transition from alert_transitions t join alerts a on a.id = t.alert_id "
                 + "where a.rule = ? and a.machine_id = ? order by t.seq", rule, machineId);
+    }
+
+    /**
+     * An application in {@code ns} whose rules evaluate every 250 ms from the start, on the tables a
+     * test seeds (ingest off), publishing to the namespace's own alerts topic.
+     */
+    static Properties fastRules(Namespace ns) {
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.ingest.enabled", "false");
+        props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
+        props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
+        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
+        // the low-stock rule's forecast sees seeded history at once
+        props.setProperty("vendstream.restock.model-refresh-seconds", "1");
+        return props;
     }
 
     /** Waits until the route has completed this many more exchanges (timer ticks) than now. */
