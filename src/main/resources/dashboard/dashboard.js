@@ -7,7 +7,7 @@
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies
   const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#56B4E9', '#D55E00', '#CC79A7', '#F0E442', '#000000'];
   const state = {
-    config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta', currency: 'IDR' },
+    config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta' },
     location: '',
     lastSuccess: null,
     failingSince: null,
@@ -17,8 +17,11 @@
   };
 
   const count = new Intl.NumberFormat('id-ID');
-  const money = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
-  const moneyExact = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  // money in the fleet's currency, which /api/config names (vendstream.api.currency); plain numbers until then
+  let money = count;
+  let moneyExact = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 2 });
+  const currency = () => state.config.currency || '';
+  const inCurrency = (label) => (currency() ? label + ' (' + currency() + ')' : label);
   const ms = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 1 });
   let timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
@@ -73,7 +76,9 @@
     for (const [key, value] of Object.entries(params || {})) {
       if (value !== '' && value !== null && value !== undefined) query.set(key, value);
     }
-    const url = path + (query.toString() ? '?' + query : '');
+    // against the origin, not the page address: opened as http://user:password@host/, a relative URL
+    // would carry the credentials and fetch() refuses such a URL (the browser sends them itself)
+    const url = location.origin + path + (query.toString() ? '?' + query : '');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(4000, state.config.pollIntervalMs * 2));
     try {
@@ -90,17 +95,18 @@
     state.inFlight = true;
     const loc = { location: state.location };
     try {
-      const [summary, locations, machines, products, payments, hourly, alerts, feed, rejections, pipeline] = await Promise.all([
+      const [summary, locations, machines, products, payments, hourly, lowStock, feed, rejections, pipeline, alerts] = await Promise.all([
         getJson('/api/summary', loc),
         getJson('/api/locations'),
         getJson('/api/machines', loc),
         getJson('/api/products/top', { location: state.location, limit: 10 }),
         getJson('/api/payments', loc),
         getJson('/api/hourly', { location: state.location, days: 28 }),
-        getJson('/api/alerts', { location: state.location, limit: 50 }),
+        getJson('/api/stock/low', { location: state.location, limit: 50 }),
         getJson('/api/transactions/recent', { location: state.location, limit: 25 }),
         getJson('/api/rejections', { limit: 10 }),
         getJson('/api/pipeline'),
+        getJson('/api/alerts', { location: state.location, state: 'open', limit: 100 }),
       ]);
       renderSummary(summary);
       renderLocations(locations);
@@ -108,6 +114,7 @@
       renderProducts(products);
       renderPayments(payments);
       renderHeatmap(hourly);
+      renderLowStock(lowStock);
       renderAlerts(alerts);
       renderFeed(feed);
       renderRejections(rejections);
@@ -161,7 +168,7 @@
   function renderSummary(s) {
     text('kpi-sales', count.format(s.sales));
     text('kpi-units', count.format(s.units) + ' units');
-    // the cards say "IDR" once; the figures stay short enough to read at a glance
+    // the cards name the currency once; the figures stay short enough to read at a glance
     text('kpi-revenue', count.format(Math.round(Number(s.revenue))));
     text('kpi-ticket', count.format(Math.round(Number(s.averageTicket))));
     text('kpi-machines', count.format(s.machinesReporting));
@@ -188,13 +195,13 @@
       }
     }
     const shown = data.locations.filter((l) => !state.location || l.location === state.location);
-    barChart('chart-locations', shown.map((l) => l.location), shown.map((l) => Number(l.revenue)), 'Revenue (IDR)', money, false);
+    barChart('chart-locations', shown.map((l) => l.location), shown.map((l) => Number(l.revenue)), inCurrency('Revenue'), money, false);
   }
 
   function renderMachines(data) {
     const top = data.machines.slice().sort((a, b) => Number(b.revenueToday) - Number(a.revenueToday)).slice(0, 15);
     barChart('chart-machines', top.map((m) => m.machineId + (m.status === 'silent' ? ' (silent)' : '')),
-      top.map((m) => Number(m.revenueToday)), 'Revenue today (IDR)', money, true);
+      top.map((m) => Number(m.revenueToday)), inCurrency('Revenue today'), money, true);
     text('machines-online', count.format(data.online) + ' online, ' + count.format(data.silent) + ' silent (no event for '
       + Math.round(data.silentAfterSeconds / 60) + ' min)');
   }
@@ -295,13 +302,74 @@
     return 'rgb(' + c.join(',') + ')';
   }
 
-  function renderAlerts(data) {
-    fillTable('alerts', 'alerts-empty', data.alerts.map((a) => row([
+  function renderLowStock(data) {
+    fillTable('low-stock', 'low-stock-empty', data.alerts.map((a) => row([
       el('span', 'badge badge-' + a.level, a.level === 'out' ? 'OUT' : 'LOW'),
       { text: a.machineId }, { text: a.location }, { text: a.product },
       { text: count.format(a.quantity) + ' / ' + count.format(a.capacity), className: 'num' },
       { text: ago(a.asOf), title: a.asOf },
     ])));
+  }
+
+  // ---------------------------------------------------------------------------- alerts
+  const SEVERITY = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
+
+  function duration(seconds) {
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+    return Math.floor(seconds / 86400) + ' d ' + Math.floor((seconds % 86400) / 3600) + ' h';
+  }
+
+  function acknowledgement(alert) {
+    if (alert.acknowledgedAt) {
+      const done = el('span', 'acked', '✓ ' + (alert.acknowledgedBy || ''));
+      done.title = 'acknowledged ' + alert.acknowledgedAt;
+      return done;
+    }
+    const button = el('button', 'ack', 'Acknowledge');
+    button.type = 'button';
+    button.dataset.alertId = String(alert.id);
+    button.addEventListener('click', () => acknowledge(alert, button));
+    return button;
+  }
+
+  async function acknowledge(alert, button) {
+    button.disabled = true;
+    button.textContent = 'Acknowledging…';
+    try {
+      const response = await fetch(location.origin + '/api/alerts/' + encodeURIComponent(alert.id) + '/ack', {
+        method: 'POST', cache: 'no-store', headers: { Accept: 'application/json' },
+      });
+      if (!response.ok) throw new Error('answered ' + response.status);
+      const acked = await response.json();
+      // show it at once, and keep showing it while polls still bring the cached list from before
+      ackedHere.set(acked.id, acked);
+      button.replaceWith(acknowledgement(acked));
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = 'Acknowledge';
+      button.title = 'Not acknowledged (' + error.message + '); try again';
+    }
+  }
+
+  // alerts acknowledged from this page, until the API's answers show them acknowledged too
+  const ackedHere = new Map();
+
+  function renderAlerts(data) {
+    text('alerts-caption', data.open + ' open, most severe first');
+    fillTable('alerts', 'alerts-empty', data.alerts.map((listed) => {
+      const a = !listed.acknowledgedAt && ackedHere.has(listed.id) ? ackedHere.get(listed.id) : listed;
+      if (listed.acknowledgedAt) ackedHere.delete(listed.id);
+      const tr = row([
+        el('span', 'badge badge-' + a.severity, SEVERITY[a.severity] || a.severity),
+        { text: a.rule }, { text: a.summary }, { text: a.location },
+        { text: duration(a.ageSeconds), title: 'since ' + a.openedAt },
+        acknowledgement(a),
+      ]);
+      tr.dataset.alertId = String(a.id);
+      return tr;
+    }));
   }
 
   function renderFeed(data) {
@@ -399,6 +467,12 @@
     }
     timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
       timeZone: state.config.timezone });
+    if (currency()) {
+      money = new Intl.NumberFormat('id-ID', { style: 'currency', currency: currency(), minimumFractionDigits: 0, maximumFractionDigits: 0 });
+      moneyExact = new Intl.NumberFormat('id-ID', { style: 'currency', currency: currency(), minimumFractionDigits: 0, maximumFractionDigits: 2 });
+      text('kpi-revenue-currency', currency());
+      text('kpi-ticket-currency', currency() + ' per sale');
+    }
     document.body.dataset.pollIntervalMs = String(state.config.pollIntervalMs);
     $('location-filter').addEventListener('change', (event) => {
       state.location = event.target.value;

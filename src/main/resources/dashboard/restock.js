@@ -5,7 +5,7 @@
   'use strict';
 
   const $ = (id) => document.getElementById(id);
-  const state = { config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta', currency: 'IDR' }, timer: null, plan: null, view: null };
+  const state = { config: { pollIntervalMs: 2000, timezone: 'Asia/Jakarta' }, timer: null, plan: null, view: null };
   let clock = null;
   let dayClock = null;
   let campusDate = null;
@@ -94,7 +94,7 @@
       const w = m.suggestedWindow;
       const go = el('span', 'go' + (w.beforeStockOut ? '' : ' late'),
         (w.beforeStockOut ? 'Go ' : 'Go now: ') + when(w.from) + '–' + clock.format(new Date(w.to)) + (w.beforeStockOut ? ' (quiet)' : ''));
-      bottom.append(go, el('span', 'risk', 'Rp ' + money.format(m.revenueAtRisk) + ' at risk'));
+      bottom.append(go, el('span', 'risk', (state.config.currency ? state.config.currency + ' ' : '') + money.format(m.revenueAtRisk) + ' at risk'));
       button.append(top, where, what, bottom);
       button.addEventListener('click', () => {
         state.fromPlan = true;

@@ -104,6 +104,14 @@ public final class AnswerCache implements MeterBinder, AutoCloseable {
     }
 
     /**
+     * Forgets the answers whose key matches, so the next request asks the database: for answers a
+     * write has just changed (an acknowledged alert), which must not come back as they were before.
+     */
+    public void forget(java.util.function.Predicate<Object> key) {
+        answers.asMap().keySet().removeIf(question -> key.test(question.key()));
+    }
+
+    /**
      * Runs the query again on the refresh threads (queries block on JDBC: never on the common
      * fork-join pool). A failed refresh keeps the previous answer until it expires; it ends as a
      * cancellation because Caffeine logs any other refresh failure as a warning with a stack trace,

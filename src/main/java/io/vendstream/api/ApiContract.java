@@ -13,11 +13,14 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 
 /**
  * The OpenAPI contract of the HTTP API ({@code openapi/vendstream-api.yaml} on the classpath):
  * served as JSON at {@code /api/openapi.json} and read at start-up to check that every operation
- * has its route ({@link ApiBindings}).
+ * has its route ({@link ApiBindings}). ApiBindings reads the contract itself, so this bean is only
+ * what the route serves.
  */
 public final class ApiContract {
 
@@ -29,6 +32,8 @@ public final class ApiContract {
     }
 
     private final JsonNode document;
+    /** The contract as JSON, written once: every client and Swagger UI load it whole. */
+    private final byte[] json;
 
     public ApiContract() {
         this(RESOURCE);
@@ -40,14 +45,22 @@ public final class ApiContract {
                 throw new IllegalStateException("the API contract " + resource + " is not on the classpath");
             }
             this.document = new ObjectMapper(new YAMLFactory()).readTree(in);
+            this.json = new ObjectMapper().writeValueAsBytes(document);
         } catch (IOException e) {
             throw new UncheckedIOException("the API contract " + resource + " cannot be read", e);
         }
     }
 
-    /** The whole contract, written out as JSON by the route. */
+    /** The whole contract. */
     public JsonNode document() {
         return document;
+    }
+
+    /** Answers with the contract as JSON; no header of the request echoes back. */
+    public void serve(Message message) {
+        message.removeHeaders("*");
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setBody(json);
     }
 
     /** Every operation of the contract, in the order the contract lists them. */

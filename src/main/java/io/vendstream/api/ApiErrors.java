@@ -15,9 +15,15 @@ public final class ApiErrors {
 
     private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-    /** 400 (or 404 for a {@link NotFoundException}): which parameter and what is wrong with it. */
+    /** 400: which parameter and what is wrong with it. */
     public Map<String, Object> badParameter(Exchange exchange) {
         BadParameterException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, BadParameterException.class);
+        return Json.object("error", e.getMessage(), "parameter", e.parameter());
+    }
+
+    /** 404: the path parameter names nothing; which parameter it was. */
+    public Map<String, Object> notFound(Exchange exchange) {
+        NotFoundException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, NotFoundException.class);
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 

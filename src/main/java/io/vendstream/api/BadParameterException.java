@@ -1,7 +1,7 @@
 package io.vendstream.api;
 
 /** A request parameter the API cannot accept; answered with 400 and the parameter's name. */
-public class BadParameterException extends RuntimeException {
+public final class BadParameterException extends RuntimeException {
 
     private final String parameter;
 

@@ -23,6 +23,7 @@ public final class DashboardAssets {
     private static final String REVALIDATE = "no-cache";
     private static final String IMMUTABLE = "public, max-age=86400";
 
+    // Map.ofEntries: more assets than Map.of takes pairs
     private static final Map<String, Asset> ASSETS = Map.ofEntries(
             Map.entry("index.html", new Asset("dashboard/index.html", "text/html; charset=utf-8", REVALIDATE)),
             Map.entry("dashboard.js", new Asset("dashboard/dashboard.js", "text/javascript; charset=utf-8", REVALIDATE)),

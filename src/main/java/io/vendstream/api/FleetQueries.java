@@ -114,16 +114,16 @@ public final class FleetQueries {
         return Json.object("lowStockUnits", lowStockUnits, "slots", rows.size(), "out", out, "low", low, "stock", rows);
     }
 
-    /** {@code /api/alerts}: stock-outs and low stock, most urgent first. */
-    public Map<String, Object> alerts(@Headers Map<String, Object> headers) {
+    /** {@code /api/stock/low}: the slots that are out or low, most urgent first. */
+    public Map<String, Object> lowStock(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         String location = params.location();
         String machineId = params.machineId();
         int limit = params.integer("limit", 50, 1, 500);
-        return answers.get(Arrays.asList("alerts", location, machineId, limit), () -> alerts(location, machineId, limit));
+        return answers.get(Arrays.asList("low-stock", location, machineId, limit), () -> lowStock(location, machineId, limit));
     }
 
-    private Map<String, Object> alerts(String location, String machineId, int limit) {
+    private Map<String, Object> lowStock(String location, String machineId, int limit) {
         Sql.Where where = new Sql.Where().and("quantity <= ?", lowStockUnits)
                 .andIf(location, "location = ?").andIf(machineId, "machine_id = ?");
         List<Object> args = new ArrayList<>(where.args);

@@ -1,12 +1,16 @@
 package io.vendstream.api;
 
-/**
- * A path parameter that names nothing that exists (e.g. an unknown rejection id): answered with 404
- * instead of 400, with the same {"error","parameter"} body.
- */
-public final class NotFoundException extends BadParameterException {
+/** The resource a request names does not exist (a rejection, an alert); answered with 404 and the parameter naming it. */
+public final class NotFoundException extends RuntimeException {
+
+    private final String parameter;
 
     public NotFoundException(String parameter, String message) {
-        super(parameter, message);
+        super(message);
+        this.parameter = parameter;
+    }
+
+    public String parameter() {
+        return parameter;
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import io.vendstream.ops.ConsumerLag;
 import io.vendstream.ops.ConsumerLag.PartitionOffsets;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
@@ -21,12 +22,10 @@ import org.apache.camel.ServiceStatus;
 public final class PipelineStatus {
 
     private final Sql sql;
-    private final ConsumerLag lag;
     private final AnswerCache answers;
 
-    public PipelineStatus(DataSource dataSource, ConsumerLag lag, AnswerCache answers) {
+    public PipelineStatus(DataSource dataSource, AnswerCache answers) {
         this.sql = new Sql(dataSource);
-        this.lag = lag;
         this.answers = answers;
     }
 
@@ -35,6 +34,11 @@ public final class PipelineStatus {
     }
 
     private Map<String, Object> answer(CamelContext camel) {
+        // bound by ops.Observability, which reads lag for the metrics too
+        ConsumerLag lag = camel.getRegistry().lookupByNameAndType("consumerLag", ConsumerLag.class);
+        if (lag == null) {
+            throw new IllegalStateException("no consumerLag bean: ops.Observability is not registered");
+        }
         Map<Integer, Map<String, Object>> partitions = new LinkedHashMap<>();
         long[] totals = new long[4];
         sql.list("select partition, next_offset, consumed, stored, duplicates, rejected, updated_at from ingest_partitions "

@@ -113,12 +113,13 @@ public final class RestockQueries {
     // --------------------------------------------------------------------------------- the plan
 
     /** {@code /api/restock/plan}: machines that run out (or are out) within the horizon, most urgent first. */
-    public Map<String, Object> plan(@Headers Map<String, Object> headers) {
+    public SerializedAnswer plan(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         int horizon = params.integer("horizonHours", defaultHorizonHours, 1, MAX_HORIZON_HOURS);
         String location = params.location();
         String machineId = params.machineId();
-        return answers.get(Arrays.asList("restock-plan", horizon, location, machineId), () -> plan(horizon, location, machineId));
+        return answers.get(Arrays.asList("restock-plan", horizon, location, machineId),
+                () -> new SerializedAnswer(plan(horizon, location, machineId)));
     }
 
     Map<String, Object> plan(int horizonHours, String location, String machineId) {
@@ -247,20 +248,19 @@ public final class RestockQueries {
      * {@code /api/restock/picklist}: units to load per machine and product at the visit, and totals
      * for the run. CSV instead of JSON when the request says {@code format=csv} or accepts {@code text/csv}.
      */
-    public Map<String, Object> picklist(@Headers Map<String, Object> headers, Exchange exchange) {
-        Map<String, Object> answer = picklist(headers);
-        Params params = new Params(headers, zone);
-        String format = params.raw("format");
+    public SerializedAnswer picklist(@Headers Map<String, Object> headers, Exchange exchange) {
+        String format = new Params(headers, zone).raw("format");
         if (format != null && !format.equals("json") && !format.equals("csv")) {
             throw new BadParameterException("format", "'format' must be json or csv");
         }
+        SerializedAnswer answer = picklist(headers);
         Object accept = headers.get("Accept");
         boolean csv = "csv".equals(format) || format == null && accept != null && accept.toString().contains("text/csv");
         exchange.setProperty(CSV_PROPERTY, csv);
         return answer;
     }
 
-    Map<String, Object> picklist(Map<String, Object> headers) {
+    SerializedAnswer picklist(Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         String location = params.location();
         String machineId = params.machineId();
@@ -273,7 +273,7 @@ public final class RestockQueries {
             throw new BadParameterException("visitAt", "'visitAt' must be within " + MAX_HORIZON_HOURS / 24 + " days");
         }
         return answers.get(Arrays.asList("restock-picklist", location, machineId, visitAt),
-                () -> picklist(location, machineId, visitAt));
+                () -> new SerializedAnswer(picklist(location, machineId, visitAt)));
     }
 
     Map<String, Object> picklist(String location, String machineId, Instant visitAt) {
@@ -308,7 +308,11 @@ public final class RestockQueries {
     }
 
     /** The pick list as CSV, one line per slot and one TOTAL line per product, for a spreadsheet or a printer. */
-    public String picklistCsv(@Body Map<String, Object> picklist) {
+    public String picklistCsv(@Body SerializedAnswer answer) {
+        return picklistCsv(answer.value());
+    }
+
+    String picklistCsv(Map<String, Object> picklist) {
         StringBuilder csv = new StringBuilder("machineId,location,product,onHand,par,parSource,projectedOnHand,unitsToLoad\r\n");
         for (Object o : (List<?>) picklist.get("lines")) {
             Map<?, ?> l = (Map<?, ?>) o;

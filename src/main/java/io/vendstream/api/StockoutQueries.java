@@ -17,7 +17,7 @@ import org.apache.camel.Headers;
 
 /**
  * {@code /api/stockouts}: stock-out episodes from the {@code stockout_episodes} read model (kept by
- * triggers on {@code stock} inside the ingest transaction, see V2__restock_planning.sql), each with
+ * triggers on {@code stock} inside the ingest transaction, see V3_2__restock_planning.sql), each with
  * its estimated lost sales: the {@link DemandForecast}'s expected demand for the slot over the
  * episode, priced at the slot's average price.
  */
@@ -41,14 +41,14 @@ public final class StockoutQueries {
         this.clock = clock;
     }
 
-    public Map<String, Object> stockouts(@Headers Map<String, Object> headers) {
+    public SerializedAnswer stockouts(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         Window window = Window.of(params, zone, clock);
         String location = params.location();
         String machineId = params.machineId();
         int limit = params.integer("limit", 200, 1, 5000);
         return answers.get(Arrays.asList("stockouts", window.from(), window.to(), location, machineId, limit),
-                () -> stockouts(window, location, machineId, limit));
+                () -> new SerializedAnswer(stockouts(window, location, machineId, limit)));
     }
 
     /** Episodes that started in the window, and every episode still open; newest first. */

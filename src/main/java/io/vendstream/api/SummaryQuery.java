@@ -24,17 +24,19 @@ public final class SummaryQuery {
     private final ZoneId zone;
     private final Duration silentAfter;
     private final Duration latencyWindow;
+    private final String currency;
     private final Clock clock;
     private final AnswerCache answers;
 
     public SummaryQuery(DataSource dataSource, String timezone, int silentAfterSeconds, int latencyWindowMinutes,
-                        AnswerCache answers) {
+                        String currency, AnswerCache answers) {
         this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds),
-                Duration.ofMinutes(latencyWindowMinutes), Clock.systemUTC(), answers);
+                Duration.ofMinutes(latencyWindowMinutes), currency, Clock.systemUTC(), answers);
     }
 
-    SummaryQuery(DataSource dataSource, ZoneId zone, Duration silentAfter, Duration latencyWindow, Clock clock,
+    SummaryQuery(DataSource dataSource, ZoneId zone, Duration silentAfter, Duration latencyWindow, String currency, Clock clock,
                  AnswerCache answers) {
+        this.currency = currency;
         this.sql = new Sql(dataSource);
         this.answers = answers;
         this.zone = zone;
@@ -91,7 +93,7 @@ public final class SummaryQuery {
                 "units", totals[1],
                 "revenue", revenue,
                 "averageTicket", Json.average(revenue, count),
-                "currency", "IDR",
+                "currency", currency,
                 "machinesReporting", fleet[0],
                 "machinesKnown", fleet[1],
                 "lastEventAt", fleet[2],

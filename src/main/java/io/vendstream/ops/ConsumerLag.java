@@ -1,11 +1,18 @@
 package io.vendstream.ops;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import io.vendstream.runtime.Failures;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -16,8 +23,14 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Consumer lag of the ingest group, per partition of the events topic: the partition's end
  * offset minus the group's committed offset (minus the earliest offset when the group has not
- * committed there yet), as the brokers see it. The one place that asks the brokers for it: the
- * metrics read it here, {@code /api/pipeline} through {@link #offsets}.
+ * committed there yet), as the brokers see it. The one reader of it: the metrics and
+ * {@code /api/pipeline} both read it here, through the shared {@link KafkaAdmin} client.
+ *
+ * <p>The answer is kept and refreshed in the background at most every {@code refresh}, so a busy
+ * dashboard, a benchmark and the Prometheus scrape together cost the brokers one set of requests
+ * per interval. Lookups block on the brokers, so they run on an executor of their own (never the
+ * common fork-join pool, which ingest validation uses); only the very first reader waits, and for
+ * at most {@link #FIRST_WAIT}.
  */
 public final class ConsumerLag {
 
@@ -28,29 +41,93 @@ public final class ConsumerLag {
         }
     }
 
+    /** One lookup's result: offsets by partition, or the error that prevented it. */
+    public record Snapshot(Map<Integer, PartitionOffsets> partitions, String error, Instant checkedAt) {
+    }
+
+    static final Duration FIRST_WAIT = Duration.ofSeconds(2);
+
     private final KafkaAdmin kafka;
     private final String topic;
     private final String group;
+    private final Duration refresh;
+    private final Executor lookups;
+    private final Clock clock = Clock.systemUTC();
+    private final AtomicReference<Snapshot> latest = new AtomicReference<>();
+    private final AtomicReference<CompletableFuture<Snapshot>> inFlight = new AtomicReference<>();
 
-    public ConsumerLag(KafkaAdmin kafka, String topic, String group) {
+    public ConsumerLag(KafkaAdmin kafka, String topic, String group, Duration refresh, Executor lookups) {
         this.kafka = kafka;
         this.topic = topic;
         this.group = group;
+        this.refresh = refresh;
+        this.lookups = lookups;
     }
 
     public String topic() {
         return topic;
     }
 
-    /** Partition number to lag in records. */
-    public Map<Integer, Long> read() throws Exception {
+    public String group() {
+        return group;
+    }
+
+    /** The freshest snapshot there is; starts a lookup when it is older than the refresh interval. */
+    public Snapshot snapshot() {
+        Snapshot current = latest.get();
+        if (current == null || current.checkedAt().plus(refresh).isBefore(clock.instant())) {
+            CompletableFuture<Snapshot> lookup = startLookup();
+            if (current == null) {
+                try {
+                    return lookup.get(FIRST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    return new Snapshot(Map.of(), "Kafka did not answer within " + FIRST_WAIT.toSeconds() + " s", clock.instant());
+                }
+            }
+        }
+        return current;
+    }
+
+    /** Partition number to lag in records; throws when the brokers could not be asked. */
+    public Map<Integer, Long> read() {
+        Snapshot snapshot = snapshot();
+        if (snapshot.error() != null) {
+            throw new IllegalStateException(snapshot.error());
+        }
         Map<Integer, Long> lag = new TreeMap<>();
-        offsets(kafka.client(), topic, group, kafka.timeoutMillis()).forEach((partition, p) -> lag.put(partition, p.lag()));
+        snapshot.partitions().forEach((partition, p) -> lag.put(partition, p.lag()));
         return lag;
     }
 
+    private CompletableFuture<Snapshot> startLookup() {
+        CompletableFuture<Snapshot> fresh = new CompletableFuture<>();
+        CompletableFuture<Snapshot> running = inFlight.compareAndExchange(null, fresh);
+        if (running != null) {
+            return running;
+        }
+        CompletableFuture.supplyAsync(this::lookup, lookups).whenComplete((snapshot, error) -> {
+            Snapshot result = snapshot != null ? snapshot
+                    : new Snapshot(Map.of(), "Kafka lag unavailable: " + Failures.rootMessage(error), clock.instant());
+            latest.set(result);
+            inFlight.set(null);
+            fresh.complete(result);
+        });
+        return fresh;
+    }
+
+    private Snapshot lookup() {
+        try {
+            return new Snapshot(offsets(kafka.client(), topic, group, kafka.timeoutMillis()), null, clock.instant());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Snapshot(Map.of(), "interrupted", clock.instant());
+        } catch (Exception e) {
+            return new Snapshot(Map.of(), "Kafka lag unavailable: " + Failures.rootMessage(e), clock.instant());
+        }
+    }
+
     /** Start, end and committed offsets of every partition of the topic, by partition number. */
-    public static Map<Integer, PartitionOffsets> offsets(Admin admin, String topic, String group, long timeoutMillis)
+    static Map<Integer, PartitionOffsets> offsets(Admin admin, String topic, String group, long timeoutMillis)
             throws Exception {
         TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                 .get(timeoutMillis, TimeUnit.MILLISECONDS).get(topic);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
 import io.vendstream.runtime.Failures;
+import io.vendstream.runtime.PostgresSupervisor;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -20,20 +21,25 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * Readiness: PostgreSQL answers {@code select 1} through the application's own pool within the
  * timeout. The pool itself would wait up to its connection timeout for a dead server, so the
  * probe runs on a thread of its own and the check gives up after {@code timeoutMillis}; a probe
- * still hanging is reused rather than stacked up by repeated health calls.
+ * still hanging is reused rather than stacked up by repeated health calls. In embedded mode the
+ * supervisor's view comes first: while it restarts a crashed server the check is DOWN at once.
  */
 public final class DatabaseHealthCheck extends AbstractHealthCheck {
 
     private final DataSource dataSource;
     private final int timeoutMillis;
     private final ExecutorService executor;
+    private final PostgresSupervisor supervisor;
     private CompletableFuture<Long> inFlight;
 
-    public DatabaseHealthCheck(DataSource dataSource, int timeoutMillis, ExecutorService executor) {
+    /** @param supervisor the embedded server's supervisor, or null in external mode */
+    public DatabaseHealthCheck(DataSource dataSource, int timeoutMillis, ExecutorService executor,
+                               PostgresSupervisor supervisor) {
         super("vendstream", "database");
         this.dataSource = dataSource;
         this.timeoutMillis = timeoutMillis;
         this.executor = executor;
+        this.supervisor = supervisor;
     }
 
     @Override
@@ -45,6 +51,16 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         builder.detail("timeout.millis", timeoutMillis);
+        if (supervisor != null) {
+            builder.detail("embedded.server", supervisor.state().name());
+            builder.detail("embedded.crashes", supervisor.crashes());
+            if (supervisor.state() != PostgresSupervisor.State.RUNNING) {
+                builder.down().message(supervisor.state() == PostgresSupervisor.State.RESTARTING
+                        ? "The embedded PostgreSQL server exited and is being restarted"
+                        : "The embedded PostgreSQL server exited and could not be restarted; restart vendstream");
+                return;
+            }
+        }
         try {
             long millis = probe().get(timeoutMillis, TimeUnit.MILLISECONDS);
             builder.up().message("PostgreSQL answered select 1 in " + millis + " ms");

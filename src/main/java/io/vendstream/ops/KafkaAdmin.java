@@ -7,7 +7,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * One Kafka admin client shared by the Kafka health check and the consumer-lag metric, created on
+ * One Kafka admin client shared by the Kafka health check and consumer lag (metrics, /api/pipeline), created on
  * first use and closed with the Camel context (so before the embedded broker goes down).
  */
 public final class KafkaAdmin extends ServiceSupport {

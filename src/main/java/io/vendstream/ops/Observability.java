@@ -3,9 +3,10 @@ package io.vendstream.ops;
 import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.vendstream.runtime.Settings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vendstream.runtime.PostgresSupervisor;
+import io.vendstream.runtime.Settings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -37,12 +38,21 @@ public final class Observability extends MainListenerSupport {
         addService(context, kafka);
 
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        // bound by Infrastructure in embedded mode only
+        PostgresSupervisor supervisor = context.getRegistry().lookupByNameAndType("postgresSupervisor", PostgresSupervisor.class);
         health.register(new DatabaseHealthCheck(dataSource, timeout,
-                context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database")));
+                context.getExecutorServiceManager().newSingleThreadExecutor(this, "health-database"), supervisor));
+        if (supervisor != null) {
+            health.register(new EmbeddedDatabaseCheck(supervisor));
+        }
         health.register(new KafkaHealthCheck(kafka));
 
+        // the one reader of consumer lag, for the metrics here and for /api/pipeline (bound as consumerLag)
         ConsumerLag lag = new ConsumerLag(kafka, settings.text("vendstream.kafka.topic"),
-                settings.text("vendstream.kafka.consumer-group"));
+                settings.text("vendstream.kafka.consumer-group"),
+                java.time.Duration.ofMillis(settings.longInteger("vendstream.api.lag-refresh-millis")),
+                context.getExecutorServiceManager().newSingleThreadExecutor(this, "consumer-lag"));
+        context.getRegistry().bind("consumerLag", lag);
         PrometheusMeterRegistry meters = meterRegistry(context);
         // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
         context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));

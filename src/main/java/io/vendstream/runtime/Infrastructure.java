@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.kafka.clients.admin.Admin;
@@ -42,6 +43,7 @@ public final class Infrastructure extends MainListenerSupport {
     private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
 
     private ManagedPostgres postgres;
+    private PostgresSupervisor supervisor;
     private EmbeddedKafka kafka;
     private HikariDataSource dataSource;
     private String kafkaBootstrap;
@@ -62,6 +64,9 @@ public final class Infrastructure extends MainListenerSupport {
             throw e;
         }
         main.getCamelContext().getRegistry().bind("dataSource", dataSource);
+        if (supervisor != null) {
+            main.getCamelContext().getRegistry().bind("postgresSupervisor", supervisor);
+        }
         main.getCamelContext().getPropertiesComponent().addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
     }
 
@@ -95,6 +100,11 @@ public final class Infrastructure extends MainListenerSupport {
         if (url.isBlank()) {
             int port = s.integer("vendstream.db.embedded.port");
             postgres = new ManagedPostgres(dataDir, port, user, password).start();
+            supervisor = PostgresSupervisor.watch(postgres, new PostgresSupervisor.Policy(
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.supervise-interval-ms")),
+                    s.integer("vendstream.db.embedded.restart.max-attempts"),
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.initial-delay-ms")),
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.max-delay-ms"))));
             url = postgres.jdbcUrl("postgres");
             databaseDescription = "embedded PostgreSQL 17 on 127.0.0.1:" + port + " (data in " + postgres.clusterDirectory() + ")";
         } else {
@@ -154,7 +164,7 @@ public final class Infrastructure extends MainListenerSupport {
         int partitions = s.integer("vendstream.kafka.partitions");
         short replication = (short) s.integer("vendstream.kafka.replication-factor");
         ensureTopics(bootstrap, List.of(s.text("vendstream.kafka.topic"),
-                        s.text("vendstream.kafka.dlq-topic")), partitions, replication,
+                        s.text("vendstream.kafka.dlq-topic"), s.text("vendstream.alerts.topic")), partitions, replication,
                 Duration.ofSeconds(s.integer("vendstream.kafka.wait-at-startup-seconds")));
     }
 
@@ -221,15 +231,17 @@ public final class Infrastructure extends MainListenerSupport {
     public void afterStart(BaseMainSupport main) {
         Settings s = new Settings(main.getCamelContext());
         int port = s.integer("camel.server.port");
-        String host = s.text("camel.server.host");
+        // the address the server really bound (HttpAccess keeps it on 127.0.0.1 without users)
+        MainHttpServer server = main.getCamelContext().hasService(MainHttpServer.class);
+        String host = server != null ? server.getConfiguration().getBindHost() : s.text("camel.server.host");
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
-                        + "  data        {}\n  roles       simulator={} ingest={} api={}\n{}",
+                        + "  data        {}\n  roles       simulator={} ingest={} api={}\n  access      {}\n{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
                 s.flag("vendstream.simulator.enabled"), s.flag("vendstream.ingest.enabled"),
-                s.flag("vendstream.api.enabled"), line);
+                s.flag("vendstream.api.enabled"), s.optional("vendstream.http.access").orElse("HTTP server off"), line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
@@ -242,6 +254,10 @@ public final class Infrastructure extends MainListenerSupport {
         if (dataSource != null) {
             dataSource.close();
             dataSource = null;
+        }
+        if (supervisor != null) {
+            supervisor.close(); // a server stopped on purpose is not restarted
+            supervisor = null;
         }
         if (postgres != null) {
             postgres.close();

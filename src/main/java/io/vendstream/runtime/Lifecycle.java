@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vendstream.api.ApiBindings;
+import io.vendstream.api.HttpAccess;
 import io.vendstream.ops.Observability;
 import org.apache.camel.main.SimpleMainShutdownStrategy;
 import org.apache.camel.main.Main;
@@ -40,6 +41,7 @@ public final class Lifecycle {
         main.addMainListener(new RouteRoles());
         main.addMainListener(new ApiBindings());
         main.addMainListener(new Observability());
+        main.addMainListener(new HttpAccess());
         return main;
     }
 

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -114,12 +116,72 @@ public final class ManagedPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * The server process's id, from the first line of {@code postmaster.pid} (as root the server
+     * runs as {@code nobody}, so this is the only reliable way to find it); empty when there is none.
+     */
+    public OptionalLong postmasterPid() {
+        try {
+            List<String> lines = Files.readAllLines(cluster.resolve("postmaster.pid"));
+            return lines.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Starts the server again on the same cluster after it died: PostgreSQL sees that it was not
+     * shut down cleanly and replays its write-ahead log before accepting connections. Does nothing
+     * once {@link #close()} has been called.
+     *
+     * @return false when the server has been closed meanwhile
+     * @throws IOException when pg_ctl could not start it (e.g. a backend of the dead server still
+     *                     holds its shared memory); the caller tries again later
+     */
+    synchronized boolean restartAfterCrash() throws IOException {
+        if (!running) {
+            return false;
+        }
+        writeServerConfig();
+        long logSize = Files.exists(serverLog()) ? Files.size(serverLog()) : 0;
+        try {
+            pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
+                    "-w", "-t", "80", "start");
+        } catch (IOException e) {
+            // pg_ctl only says "examine the log output": the server's own reason is more useful
+            Optional<String> fatal = lastFatalLine(logSize);
+            throw fatal.isPresent() ? new IOException(fatal.get()) : e;
+        }
+        return true;
+    }
+
+    /** The last FATAL line the server logged after {@code offset}, i.e. during this attempt. */
+    private Optional<String> lastFatalLine(long offset) {
+        try {
+            byte[] log = Files.readAllBytes(serverLog());
+            String added = new String(log, (int) Math.min(offset, log.length), (int) Math.max(0, log.length - offset),
+                    StandardCharsets.UTF_8);
+            return added.lines().filter(l -> l.contains("FATAL:")).reduce((a, b) -> b)
+                    .map(l -> l.substring(l.indexOf("FATAL:")).trim());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    Path serverLog() {
+        return cluster.resolve("server.log");
+    }
+
     @Override
     public synchronized void close() {
         if (!running) {
             return;
         }
         running = false;
+        if (!Files.exists(cluster.resolve("postmaster.pid"))) {
+            LOG.info("Embedded PostgreSQL was not running any more");
+            return;
+        }
         try {
             pgCtl(Duration.ofSeconds(30), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "20", "stop");
             LOG.info("Embedded PostgreSQL stopped");

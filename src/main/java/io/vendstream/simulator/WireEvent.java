@@ -21,18 +21,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 @JsonPropertyOrder({"eventId", "type", "machineId", "location", "product", "category", "unitPrice", "currency",
         "quantity", "paymentMethod", "stockAfter", "occurredAt"})
 public record WireEvent(
-        String eventId,
-        String type,
-        String machineId,
-        String location,
-        String product,
-        String category,
-        BigDecimal unitPrice,
-        String currency,
-        int quantity,
-        String paymentMethod,
-        Integer stockAfter,
-        String occurredAt) {
+        // which event, and of what kind (sale or restock)
+        String eventId, String type,
+        // where: the machine and its location
+        String machineId, String location,
+        // what: the product, and for a sale its price, currency and how it was paid
+        String product, String category, BigDecimal unitPrice, String currency, int quantity, String paymentMethod,
+        // the slot after the event, and when it happened (ISO-8601 with the campus offset)
+        Integer stockAfter, String occurredAt) {
 
     public static final String SALE = "sale";
     public static final String RESTOCK = "restock";

@@ -51,6 +51,15 @@ class AnswerCacheTest {
     }
 
     @Test
+    void should_ask_again_for_the_answers_a_write_has_made_stale_and_keep_the_others() {
+        assertThat(cache.get(List.of("alerts", "open"), this::query)).isEqualTo("answer 1");
+        assertThat(cache.get(List.of("stock", "Library"), this::query)).isEqualTo("answer 2");
+        cache.forget(key -> key instanceof List<?> list && "alerts".equals(list.get(0)));
+        assertThat(cache.get(List.of("alerts", "open"), this::query)).isEqualTo("answer 3");
+        assertThat(cache.get(List.of("stock", "Library"), this::query)).isEqualTo("answer 2");
+    }
+
+    @Test
     void should_serve_an_older_answer_once_while_one_background_refresh_replaces_it() {
         cache.get("k", this::query);
         now.addAndGet(1500 * MS);

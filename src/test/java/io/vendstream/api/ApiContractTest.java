@@ -70,6 +70,25 @@ class ApiContractTest {
     }
 
     @Test
+    void should_keep_the_documented_example_answers_as_the_contract_describes_them() {
+        List<ApiExamples.Answer> answers = ApiExamples.read();
+        for (ApiExamples.Answer answer : answers) {
+            ApiContract.Operation op = schemas.operation(answer.pathAndQuery()).orElseThrow(() -> new AssertionError(
+                    answer.pathAndQuery() + " in " + ApiExamples.FILE + " is no operation of the contract; regenerate: " + ApiExamples.REGENERATE));
+            assertThat(schemas.schema(op, answer.status()).validate(answer.body()))
+                    .as("%s in %s no longer matches the contract; regenerate: %s", answer.pathAndQuery(), ApiExamples.FILE,
+                            ApiExamples.REGENERATE).isEmpty();
+        }
+        // every JSON answer a GET without path parameters gives is shown
+        List<String> documentable = schemas.contract().operations().stream()
+                .filter(op -> op.verb().equals("GET") && !op.path().contains("{") && schemas.mediaType(op, 200).equals("application/json"))
+                .map(ApiContract.Operation::operationId).toList();
+        assertThat(answers.stream().filter(a -> a.status() == 200).map(a -> schemas.operation(a.pathAndQuery()).orElseThrow().operationId()))
+                .as("operations with a documented answer in %s; regenerate: %s", ApiExamples.FILE, ApiExamples.REGENERATE)
+                .containsAll(documentable);
+    }
+
+    @Test
     void should_refuse_an_answer_the_contract_does_not_allow() {
         ApiContract.Operation config = schemas.operation("/api/config").orElseThrow();
         assertThat(schemas.schema(config, 200).validate(doc.at("/components/responses/BadParameter/content/application~1json/example")))

@@ -220,7 +220,8 @@ class ApiTest {
                 HttpResponse.BodyHandlers.ofString());
         // every answer of an operation, whatever the test checks next, is one its contract allows
         if (CONTRACT.operation(pathAndQuery).isPresent()) {
-            CONTRACT.assertAnswers(pathAndQuery, response.statusCode(), response.body());
+            CONTRACT.assertAnswers(pathAndQuery, response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
+                    response.body());
         }
         return response;
     }
@@ -420,17 +421,17 @@ class ApiTest {
     // ------------------------------------------------------------------------------------ stock
 
     @Test
-    void should_order_alerts_stock_outs_first_then_by_how_empty_the_slot_is() throws Exception {
-        JsonNode alerts = json("/api/alerts").get("alerts");
+    void should_list_low_stock_slots_stock_outs_first_then_by_how_empty_the_slot_is() throws Exception {
+        JsonNode alerts = json("/api/stock/low").get("alerts");
         assertThat(texts(alerts, "machineId")).containsExactly("m-eng-1", "m-med-1", "m-eng-1", "m-med-1");
         assertThat(texts(alerts, "product")).containsExactly("Cola", "Cola", "Chips", "Water");
         assertThat(texts(alerts, "level")).containsExactly("out", "low", "low", "low");
         assertThat(alerts.get(1).get("quantity").asInt()).isEqualTo(1);
         assertThat(alerts.get(1).get("capacity").asInt()).isEqualTo(20);
 
-        assertThat(json("/api/alerts?limit=2").get("alerts")).hasSize(2);
-        assertThat(texts(json("/api/alerts?location=Medicine").get("alerts"), "product")).containsExactly("Cola", "Water");
-        assertThat(texts(json("/api/alerts?machineId=m-eng-2").get("alerts"), "product")).isEmpty();
+        assertThat(json("/api/stock/low?limit=2").get("alerts")).hasSize(2);
+        assertThat(texts(json("/api/stock/low?location=Medicine").get("alerts"), "product")).containsExactly("Cola", "Water");
+        assertThat(texts(json("/api/stock/low?machineId=m-eng-2").get("alerts"), "product")).isEmpty();
     }
 
     @Test
@@ -538,7 +539,7 @@ class ApiTest {
                 Arguments.of("/api/hourly?days=367", "days"),
                 Arguments.of("/api/hourly?days=1.5", "days"),
                 Arguments.of("/api/stock?location=" + q("bad\u0001name"), "location"),
-                Arguments.of("/api/alerts?limit=-1", "limit"),
+                Arguments.of("/api/stock/low?limit=-1", "limit"),
                 Arguments.of("/api/transactions/recent?limit=201", "limit"),
                 Arguments.of("/api/transactions/recent?from=" + q("2026/05/04"), "from"),
                 Arguments.of("/api/rejections?reason=" + q("x' or '1'='1"), "reason"),
@@ -594,11 +595,13 @@ class ApiTest {
         doc.get("paths").fieldNames().forEachRemaining(paths::add);
         // the operations other tests add (restock, alerts, history) come on top of these
         assertThat(paths).contains("/api/summary", "/api/machines", "/api/locations", "/api/products/top",
-                "/api/payments", "/api/hourly", "/api/stock", "/api/alerts", "/api/transactions/recent", "/api/rejections",
-                "/api/pipeline", "/api/config",
+                "/api/payments", "/api/hourly", "/api/stock", "/api/stock/low", "/api/alerts", "/api/alerts/{id}/ack",
+                "/api/transactions/recent", "/api/rejections", "/api/pipeline", "/api/config",
                 // history (docs/history.md)
                 "/api/rejections/{id}/replay", "/api/rejections/replay", "/api/imports", "/api/export/sales.csv",
-                "/api/export/daily-products.csv");
+                "/api/export/daily-products.csv",
+                // restock planning (docs/restock.md)
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts");
         JsonNode top = doc.get("paths").get("/api/products/top").get("get");
         // shared parameters are references into components, as a client or generator follows them
         List<JsonNode> parameters = new ArrayList<>();

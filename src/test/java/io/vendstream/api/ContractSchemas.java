@@ -38,13 +38,31 @@ final class ContractSchemas {
     /** The operation of a request path such as {@code /api/products/top?limit=3}, if the contract has one. */
     Optional<ApiContract.Operation> operation(String pathAndQuery) {
         String path = URI.create(pathAndQuery).getPath();
-        return contract.operations().stream().filter(op -> op.verb().equals("GET") && op.path().equals(path)).findFirst();
+        return contract.operations().stream().filter(op -> op.verb().equals("GET") && matches(op.path(), path)).findFirst();
+    }
+
+    /** A contract path with {name} parameters against a request path. */
+    private static boolean matches(String template, String path) {
+        return path.matches(java.util.regex.Pattern.quote(template).replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q"));
     }
 
     /** Fails unless the body is what the contract says the operation answers with this status. */
     void assertAnswers(String pathAndQuery, int status, String body) {
+        assertAnswers(pathAndQuery, status, "application/json", body);
+    }
+
+    /** The same for an answer of any media type; a body other than JSON is checked for its type only. */
+    void assertAnswers(String pathAndQuery, int status, String contentType, String body) {
         ApiContract.Operation op = operation(pathAndQuery).orElseThrow(
                 () -> new AssertionError(pathAndQuery + " is not an operation of the contract"));
+        String type = contentType == null ? "" : contentType.split(";")[0].trim();
+        if (!type.equals("application/json")) {
+            assertThat(response(op, status).path("content").has(type))
+                    .as("%s answered %s as %s, which the contract does not list for %s", pathAndQuery, status, type, op.operationId())
+                    .isTrue();
+            checked.add(op.operationId() + " " + status);
+            return;
+        }
         JsonNode answer;
         try {
             answer = JSON.readTree(body);
@@ -76,16 +94,27 @@ final class ContractSchemas {
 
     /** The JSON pointer of the response schema, following a response that is a reference into components. */
     private String schemaPointer(ApiContract.Operation op, int status) {
+        String schema = responsePointer(op, status) + "/content/" + escape(mediaType(op, status)) + "/schema";
+        assertThat(contract.document().at(schema).isMissingNode()).as("schema of the %s answer of %s", status, op.operationId()).isFalse();
+        return schema;
+    }
+
+    private String responsePointer(ApiContract.Operation op, int status) {
         String response = "/paths/" + escape(op.path()) + "/" + op.verb().toLowerCase(java.util.Locale.ROOT)
                 + "/responses/" + status;
         JsonNode node = contract.document().at(response);
         assertThat(node.isMissingNode()).as("the contract gives %s no %s response", op.operationId(), status).isFalse();
-        if (node.has("$ref")) {
-            response = node.get("$ref").asText().substring(1);
-        }
-        String schema = response + "/content/application~1json/schema";
-        assertThat(contract.document().at(schema).isMissingNode()).as("schema of the %s answer of %s", status, op.operationId()).isFalse();
-        return schema;
+        return node.has("$ref") ? node.get("$ref").asText().substring(1) : response;
+    }
+
+    JsonNode response(ApiContract.Operation op, int status) {
+        return contract.document().at(responsePointer(op, status));
+    }
+
+    /** application/json where the response offers it, else the first media type it names. */
+    String mediaType(ApiContract.Operation op, int status) {
+        JsonNode content = response(op, status).path("content");
+        return content.has("application/json") || !content.fieldNames().hasNext() ? "application/json" : content.fieldNames().next();
     }
 
     /** Every example the contract gives a response, with the pointer of its schema. */
@@ -100,7 +129,10 @@ final class ContractSchemas {
                 if (response.has("$ref")) {
                     response = contract.document().at(response.get("$ref").asText().substring(1));
                 }
-                JsonNode example = response.at("/content/application~1json/example");
+                JsonNode content = response.path("content");
+                String type = content.has("application/json") || !content.fieldNames().hasNext() ? "application/json"
+                        : content.fieldNames().next();
+                JsonNode example = content.path(type).path("example");
                 if (!example.isMissingNode()) {
                     examples.put(op.operationId() + " " + code, example);
                 }

@@ -24,15 +24,10 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dashboard in a real headless Chromium, against the real application while sales keep
@@ -41,8 +36,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DashboardBrowserTest {
 
-    private static final Path CHROMIUM = Path.of(System.getProperty("vendstream.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER = Path.of(System.getProperty("vendstream.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(40);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,17 +46,15 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void start_the_application_with_sales_flowing_and_open_the_page() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed && System.getenv("CI") != null) {
-            fail("Chromium is required in CI: apt-get install -y chromium chromium-driver");
-        }
-        assumeTrue(installed, "No Chromium at " + CHROMIUM + " / " + CHROMEDRIVER + ": the dashboard browser test is skipped. "
-                + "Enable it with: sudo apt-get install chromium chromium-driver");
+        HeadlessChromium.assumeInstalled("the dashboard browser test");
 
         Namespace ns = TestInfrastructure.get().namespace("dashboard");
         Properties props = ns.appProperties();
         props.setProperty("vendstream.ingest.enabled", "false");
         props.setProperty("vendstream.api.poll-interval-millis", "1000");
+        // the alert rules evaluate often, so the Alerts panel has the demo fleet's stock-outs at once
+        props.setProperty("vendstream.alerts.evaluate-period-millis", "500");
+        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         app = VendstreamApp.start(props);
         fleet = new DemoFleet(ns, ZoneId.of(props.getProperty("vendstream.timezone", "Asia/Jakarta")));
         fleet.seed();
@@ -79,15 +70,7 @@ class DashboardBrowserTest {
             }
         }, 0, 300, TimeUnit.MILLISECONDS);
 
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-extensions", "--disable-sync", "--no-first-run",
-                "--hide-scrollbars", "--window-size=1440,2300", "--lang=en-US");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(options -> { });
         browser.get(app.baseUrl() + "/");
     }
 
@@ -159,7 +142,7 @@ class DashboardBrowserTest {
         List<?> heatCells = (List<?>) js("return Array.from(document.querySelectorAll('#heatmap td')).map(td => Number(td.dataset.sales));");
         assertThat(heatCells).hasSize(168);
         assertThat(heatCells.stream().mapToLong(v -> ((Number) v).longValue()).max().orElse(0)).isPositive();
-        assertThat(column("alerts", 1)).isNotEmpty().startsWith("OUT");
+        assertThat(column("low-stock", 1)).isNotEmpty().startsWith("OUT");
         assertThat(column("feed", 1)).isNotEmpty();
         assertThat(column("rejections", 2)).hasSize(4).contains("SCHEMA_VIOLATION", "MALFORMED_JSON");
         assertThat(text("reasons")).contains("SCHEMA_VIOLATION");
@@ -186,7 +169,7 @@ class DashboardBrowserTest {
         assertThat(number(text("kpi-machines"))).isEqualTo(2);
         // rows are replaced on every poll: read a whole column in one script, not element by element
         await().atMost(WAIT).until(() -> column("feed", 3).stream().allMatch("Medicine"::equals) && !column("feed", 3).isEmpty());
-        assertThat(column("alerts", 3)).isNotEmpty().containsOnly("Medicine");
+        assertThat(column("low-stock", 3)).isNotEmpty().containsOnly("Medicine");
         assertThat(text("heatmap-caption")).contains("Medicine");
         new Select(browser.findElement(By.id("location-filter"))).selectByVisibleText("All locations");
         await().atMost(WAIT).until(() -> number(text("kpi-sales")) > medicineSales);
@@ -207,6 +190,16 @@ class DashboardBrowserTest {
         await().atMost(WAIT).until(() -> "live".equals(browser.findElement(By.tagName("body")).getAttribute("data-state")));
         assertThat(browser.findElement(By.id("stale-banner")).isDisplayed()).isFalse();
         assertThat(js("return window.__samePage;")).isEqualTo("yes");
+    }
+
+    @Test
+    void should_name_the_currency_the_application_is_configured_with() throws Exception {
+        String currency = api("/api/config").get("currency").asText();
+        assertThat(currency).isNotBlank();
+        await().atMost(WAIT).until(() -> !text("kpi-revenue-currency").isEmpty());
+        assertThat(text("kpi-revenue-currency")).isEqualTo(currency);
+        assertThat(text("kpi-ticket-currency")).isEqualTo(currency + " per sale");
+        assertThat(api("/api/summary").get("currency").asText()).isEqualTo(currency);
     }
 
     @Test
@@ -233,12 +226,18 @@ class DashboardBrowserTest {
         }
     }
 
-    /** The answers behind this screenshot, kept as test artifacts (the README's examples come from them). */
+    /**
+     * The answers behind this screenshot, kept as test artifacts and checked against the contract;
+     * with -Dvendstream.docs.update=true they become docs/api-examples.md (see ApiExamples).
+     */
     private static void saveApiExamples() throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "api-examples"));
+        ContractSchemas contract = new ContractSchemas();
+        List<ApiExamples.Answer> answers = new java.util.ArrayList<>();
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
-                "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/alerts?limit=3",
+                "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/stock/low?limit=3", "/api/alerts?state=open",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + path)).build(),
@@ -246,7 +245,53 @@ class DashboardBrowserTest {
             String name = path.substring(5).replaceAll("[^A-Za-z0-9]+", "_");
             Files.writeString(dir.resolve(name + ".json"), response.statusCode() + " " + path + "\n"
                     + response.body());
+            contract.assertAnswers(path, response.statusCode(), response.body());
+            answers.add(new ApiExamples.Answer(path, response.statusCode(), ApiExamples.parse(response.body())));
         }
+        if (Boolean.getBoolean("vendstream.docs.update")) {
+            ApiExamples.write(contract.contract(), answers);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ alerts panel
+
+    @Test
+    void should_show_open_alerts_with_their_age_and_acknowledge_one_with_a_click() throws Exception {
+        await().atMost(WAIT).until(() -> column("alerts", 2).contains("stock-out"));
+        assertThat(column("alerts", 1)).contains("CRITICAL");
+        assertThat(column("alerts", 5)).allMatch(age -> age.matches("\\d+ (s|min|h \\d+ min|d \\d+ h)"));
+
+        // a new stock-out reaches the panel within an evaluation and a poll
+        try (java.sql.Connection c = app.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("update stock set quantity = 0, as_of = now() where (machine_id, product) = "
+                     + "(select machine_id, product from stock where quantity > 0 order by machine_id, product limit 1) "
+                     + "returning product || ' is sold out in ' || machine_id")) {
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String summary = rs.getString(1);
+                await().atMost(WAIT).until(() -> column("alerts", 3).stream().anyMatch(a -> a.startsWith(summary)));
+            }
+        }
+
+        // acknowledge the first one: the button becomes who acknowledged it, and the API agrees
+        // rows are replaced on every poll: find and click the button in one script
+        String alertId = (String) js("const b = document.querySelector('#alerts button.ack'); b.click(); return b.dataset.alertId;");
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(js(
+                "const tr = document.querySelector('#alerts tr[data-alert-id=\"' + arguments[0] + '\"]');"
+                        + "return !!tr && !tr.querySelector('button.ack') && tr.textContent.includes('anonymous');", alertId)));
+        // API answers are reused for a moment (vendstream.api.cache-millis): the list agrees within that
+        await().atMost(WAIT).until(() -> {
+            for (JsonNode alert : api("/api/alerts?state=open").get("alerts")) {
+                if (alert.get("id").asText().equals(alertId)) {
+                    return "anonymous".equals(alert.get("acknowledgedBy").asText());
+                }
+            }
+            return false;
+        });
+        // and the page, polling on, keeps showing it acknowledged
+        assertThat((Boolean) js("const tr = document.querySelector('#alerts tr[data-alert-id=\"' + arguments[0] + '\"]');"
+                + "return !tr || !tr.querySelector('button.ack');", alertId)).isTrue();
+        screenshot(Path.of("target", "dashboard-alerts.png"));
     }
 
     private static void screenshot(Path target) throws Exception {

@@ -31,7 +31,7 @@ import io.vendstream.support.PackagedApp;
 final class ApiScenario {
 
     static final List<String> CONTRACT_PATHS = List.of("/api/summary", "/api/machines", "/api/locations",
-            "/api/products/top", "/api/hourly", "/api/stock", "/api/alerts", "/api/transactions/recent",
+            "/api/products/top", "/api/hourly", "/api/stock", "/api/stock/low", "/api/transactions/recent",
             "/api/rejections", "/api/pipeline", "/api/openapi.json");
 
     private final BenchInfra infra;

@@ -118,8 +118,13 @@ final class DrillRig {
      * (re)join (see {@link #generations}).
      */
     PackagedApp start(String instance) {
+        return start(instance, env(instance));
+    }
+
+    /** The same with an environment of the drill's own (say, {@link #env} with the database embedded). */
+    PackagedApp start(String instance, Map<String, String> env) {
         String name = id + "-" + instance;
-        return PackagedApp.start(name, env(instance), List.of("-XX:+UseSerialGC",
+        return PackagedApp.start(name, env, List.of("-XX:+UseSerialGC",
                         "-Dlog4j2.configurationFile=classpath:log4j2.properties," + overrideLogConfig()),
                 LOG_DIR.resolve(name + ".log")).awaitBanner(START_TIMEOUT);
     }

@@ -175,7 +175,7 @@ class BusinessMetricsTest {
         KafkaAdmin kafka = new KafkaAdmin(INFRA.bootstrapServers(), 5000);
         kafka.start();
         try {
-            BusinessMetrics metrics = new BusinessMetrics(counting, new ConsumerLag(kafka, ns.topic(), ns.group()), 3, 60_000);
+            BusinessMetrics metrics = new BusinessMetrics(counting, new ConsumerLag(kafka, ns.topic(), ns.group(), java.time.Duration.ofSeconds(2), Runnable::run), 3, 60_000);
             for (int i = 0; i < 50; i++) {
                 assertThat(metrics.collect().stream().map(m -> m.getMetadata().getName()))
                         .contains("vendstream_events_consumed", "vendstream_stock_alerts");

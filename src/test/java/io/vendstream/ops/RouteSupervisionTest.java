@@ -31,6 +31,8 @@ class RouteSupervisionTest {
         }
         // an inbox that does not exist yet: the file consumer refuses to start until it does
         Path inbox = routes.resolveSibling(ns.id() + "-inbox");
+        // namespace ids repeat from one test run to the next: an inbox an earlier run created must go
+        Files.deleteIfExists(inbox);
         Files.writeString(routes.resolve("watch-inbox.camel.yaml"), """
                 - route:
                     id: watch-inbox

@@ -33,7 +33,7 @@ class ApplicationStartupTest {
             HttpResponse<String> health = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create(app.baseUrl() + "/observe/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
             assertThat(health.body()).contains("\"UP\"");
 
             try (Connection c = app.dataSource().getConnection(); Statement st = c.createStatement();

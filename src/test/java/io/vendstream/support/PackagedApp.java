@@ -56,6 +56,7 @@ public final class PackagedApp implements AutoCloseable {
     });
     private final AtomicLong maxSampledRssKib = new AtomicLong();
     private volatile Process process;
+    private Thread copier;
     private long startedNanos;
     private long logOffset;
 
@@ -176,7 +177,7 @@ public final class PackagedApp implements AutoCloseable {
      * a line (say, to stop the process while it is starting) acts on it at that very moment.
      */
     private void copyOutputToLog(Process running) {
-        Thread copier = new Thread(() -> {
+        copier = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(running.getInputStream(), StandardCharsets.UTF_8));
                  Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -267,6 +268,8 @@ public final class PackagedApp implements AutoCloseable {
                 process.destroyForcibly();
                 throw new IllegalStateException(name + " did not exit within " + timeout.toSeconds() + " s:\n" + tail(4000));
             }
+            // the last lines the process printed are in the log before anyone reads it
+            copier.join(10_000);
             return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,0 +1,52 @@
+-- Rule revenue-drop: a location taking much less than usual. Compares its revenue in the last
+-- vendstream.alerts.revenue-drop.window-hours hours with the same hours of the same weekday in
+-- each of the previous four weeks (their average). Opens when the average is at least
+-- vendstream.alerts.revenue-drop.min-baseline and the revenue is below
+-- (1 - vendstream.alerts.revenue-drop.drop-fraction) of it; once open it stays open until the
+-- revenue is back to vendstream.alerts.revenue-drop.recovery-fraction of the average, so a
+-- location hovering at the threshold is not notified again and again. While no machine at all has
+-- reported for vendstream.alerts.machine-silent.min-minutes (ingest catching up, the campus network
+-- down) no location is judged: its revenue is not in yet.
+with settings as (
+    select cast(:#${properties:vendstream.alerts.revenue-drop.window-hours} as integer) as hours,
+           cast(:#${properties:vendstream.alerts.revenue-drop.drop-fraction} as numeric) as drop_fraction,
+           cast(:#${properties:vendstream.alerts.revenue-drop.recovery-fraction} as numeric) as recovery_fraction,
+           cast(:#${properties:vendstream.alerts.revenue-drop.min-baseline} as numeric) as min_baseline,
+           cast(:#${properties:vendstream.alerts.machine-silent.min-minutes} as integer) as fresh_minutes
+),
+weeks as (
+    select w as weeks_back,
+           now() - make_interval(days => 7 * w) - make_interval(hours => st.hours) as from_at,
+           now() - make_interval(days => 7 * w) as to_at
+      from settings st, generate_series(0, 4) as w
+),
+takings as (
+    select l.location, w.weeks_back,
+           coalesce((select sum(s.amount) from sales s
+                      where s.location = l.location and s.occurred_at >= w.from_at and s.occurred_at < w.to_at), 0) as revenue
+      from (select distinct location from machines) l
+     cross join weeks w
+),
+compared as (
+    select location,
+           sum(revenue) filter (where weeks_back = 0) as revenue,
+           avg(revenue) filter (where weeks_back > 0) as usual
+      from takings
+     group by location
+)
+select '' as machine_id,
+       '' as product,
+       c.location,
+       'warning' as severity,
+       c.location || ': revenue in the last ' || st.hours || ' h is ' || round(c.revenue) || ', usually '
+           || round(c.usual) || ' (' || round(100 * (1 - c.revenue / c.usual)) || ' % lower)' as summary,
+       jsonb_build_object('windowHours', st.hours, 'revenue', round(c.revenue, 2), 'usualRevenue', round(c.usual, 2),
+                          'dropFraction', st.drop_fraction, 'recoveryFraction', st.recovery_fraction)::text as details
+  from compared c
+ cross join settings st
+ where c.usual >= st.min_baseline
+   and (select max(last_seen) from machines) >= now() - make_interval(mins => st.fresh_minutes)
+   and (c.revenue < (1 - st.drop_fraction) * c.usual
+        or (c.revenue < st.recovery_fraction * c.usual
+            and exists (select 1 from alerts a where a.rule = 'revenue-drop' and a.location = c.location
+                           and a.machine_id = '' and a.resolved_at is null)))

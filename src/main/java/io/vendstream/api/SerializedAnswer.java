@@ -1,0 +1,55 @@
+package io.vendstream.api;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonSerializable;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
+
+/**
+ * An answer written as JSON once, when it is computed, however many requests it then serves: the
+ * route's Jackson marshal step copies the text as it is. For the large answers (a whole fleet's
+ * pick list, the visit plan) serialising the same maps again for every client was most of the cost
+ * of a cached request.
+ */
+public final class SerializedAnswer implements JsonSerializable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Object> value;
+    private final String json;
+
+    SerializedAnswer(Map<String, Object> value) {
+        this.value = value;
+        try {
+            this.json = JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The answer itself, e.g. to write it in another format. */
+    public Map<String, Object> value() {
+        return value;
+    }
+
+    @Override
+    public void serialize(JsonGenerator gen, SerializerProvider serializers) throws IOException {
+        gen.writeRawValue(json);
+    }
+
+    @Override
+    public void serializeWithType(JsonGenerator gen, SerializerProvider serializers, TypeSerializer typeSer) throws IOException {
+        serialize(gen, serializers);
+    }
+
+    @Override
+    public String toString() {
+        return json;
+    }
+}

@@ -1,0 +1,264 @@
+package io.vendstream.alerts;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.vendstream.support.Kafka;
+import io.vendstream.support.Namespace;
+import io.vendstream.support.TestInfrastructure;
+import io.vendstream.support.VendstreamApp;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every alert rule of routes/evaluate-alert-rules.camel.yaml, run by the real application on a real
+ * PostgreSQL whose tables are seeded the way ingest fills them. Each episode (condition starts,
+ * persists over several evaluations, clears) must give exactly one opened and one resolved
+ * transition; each test uses machines and locations of its own.
+ */
+class AlertRulesTest {
+
+    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
+
+    private static Namespace ns;
+    private static VendstreamApp app;
+    private static AlertTables db;
+
+    @BeforeAll
+    static void start_the_application_with_fast_rule_evaluation() {
+        ns = TestInfrastructure.get().namespace("alert_rules");
+        app = VendstreamApp.start(AlertTables.fastRules(ns));
+        db = new AlertTables(ns);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void should_open_one_stock_out_alert_per_empty_slot_and_resolve_it_on_restock() throws Exception {
+        db.stock("so-1", "Cola", "Stockout Hall", 0, 10);
+        awaitTransitions("stock-out", "so-1", "opened");
+        db.stock("so-1", "Cola", "Stockout Hall", 10, 10);
+        awaitTransitions("stock-out", "so-1", "opened", "resolved");
+        assertThat(summaries("stock-out", "so-1")).containsExactly("Cola is sold out in so-1 (Stockout Hall)");
+    }
+
+    @Test
+    void should_warn_of_a_slot_the_restock_forecast_expects_to_run_out_within_the_horizon_and_resolve_after_a_restock()
+            throws Exception {
+        // four weeks of one Water an hour, every hour: the forecast's rate is one unit an hour
+        LocalDate today = LocalDate.now(CAMPUS);
+        db.machine("ls-1", "Lowstock Hall", Instant.now());
+        for (int d = 1; d <= 28; d++) {
+            db.dailyProduct(today.minusDays(d), "ls-1", "Water", "Lowstock Hall", 24);
+            Instant midnight = today.minusDays(d).atStartOfDay(CAMPUS).toInstant();
+            for (int h = 0; h < 24; h++) {
+                db.hourly(midnight.plus(h, ChronoUnit.HOURS), "ls-1", "Lowstock Hall", 1);
+            }
+        }
+        // 3 units: out within about 3 hours, inside the 6-hour horizon
+        db.stock("ls-1", "Water", "Lowstock Hall", 3, 40);
+        awaitTransitions("low-stock", "ls-1", "opened");
+        // 100 units last four days
+        db.stock("ls-1", "Water", "Lowstock Hall", 100, 100);
+        awaitTransitions("low-stock", "ls-1", "opened", "resolved");
+    }
+
+    @Test
+    void should_alert_a_busy_machine_gone_silent_but_not_one_quiet_at_its_usual_quiet_hour() throws Exception {
+        Instant now = Instant.now();
+        Instant thisHour = now.truncatedTo(ChronoUnit.HOURS);
+        for (int week = 1; week <= 4; week++) {
+            for (int h = -4; h <= 1; h++) {
+                Instant hour = thisHour.plus(h, ChronoUnit.HOURS).minus(7L * week, ChronoUnit.DAYS);
+                // busy at these hours of the week; the other machine sells only well before them
+                db.hourly(hour, "busy-1", "Silence Hall", 6);
+                db.hourly(hour.minus(8, ChronoUnit.HOURS), "quiet-1", "Silence Hall", 6);
+            }
+        }
+        // the rest of the fleet is reporting, so the silence is the machines', not the pipeline's
+        db.machine("chatty-1", "Silence Hall", now);
+        db.machine("busy-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
+        db.machine("quiet-1", "Silence Hall", now.minus(2, ChronoUnit.HOURS));
+        awaitTransitions("machine-silent", "busy-1", "opened");
+        // a new event ends the silence
+        db.exec("update machines set last_seen = now() where machine_id = ?", "busy-1");
+        awaitTransitions("machine-silent", "busy-1", "opened", "resolved");
+        assertThat(transitions("machine-silent", "quiet-1")).isEmpty();
+    }
+
+    @Test
+    void should_not_alert_silent_machines_while_the_whole_fleet_is_silent() throws Exception {
+        Namespace quiet = TestInfrastructure.get().namespace("alert_fleet_silent");
+        AlertTables fleet = new AlertTables(quiet);
+        try (VendstreamApp other = VendstreamApp.start(AlertTables.fastRules(quiet))) {
+            Instant thisHour = Instant.now().truncatedTo(ChronoUnit.HOURS);
+            for (int week = 1; week <= 4; week++) {
+                for (int h = -4; h <= 1; h++) {
+                    fleet.hourly(thisHour.plus(h, ChronoUnit.HOURS).minus(7L * week, ChronoUnit.DAYS), "backlog-1", "Backlog Hall", 6);
+                }
+            }
+            // every machine's newest event is two hours old: ingest is behind, or the campus is offline
+            fleet.machine("backlog-1", "Backlog Hall", Instant.now().minus(2, ChronoUnit.HOURS));
+            fleet.machine("backlog-2", "Backlog Hall", Instant.now().minus(2, ChronoUnit.HOURS));
+            AlertTables.awaitRounds(other, "evaluate-alert-rule-machine-silent", 4);
+            assertThat(fleet.transitions("machine-silent", "backlog-1")).isEmpty();
+            // one machine catches up: now the busy one's silence is its own
+            fleet.machine("backlog-2", "Backlog Hall", Instant.now());
+            await().atMost(Duration.ofSeconds(60)).until(() -> fleet.transitions("machine-silent", "backlog-1").size() == 1);
+        }
+    }
+
+    @Test
+    void should_judge_nothing_while_ingest_is_behind_and_catch_up_once_it_is_not() throws Exception {
+        Namespace behind = TestInfrastructure.get().namespace("alert_ingest_behind");
+        AlertTables tables = new AlertTables(behind);
+        // nobody ingests here (fastRules): what is published stays unstored, as in a backlog
+        Properties props = AlertTables.fastRules(behind);
+        props.setProperty("vendstream.alerts.max-ingest-lag", "5");
+        try (VendstreamApp other = VendstreamApp.start(props);
+             Kafka kafka = new Kafka(TestInfrastructure.get().bootstrapServers())) {
+            for (int i = 0; i < 10; i++) {
+                kafka.send(behind.topic(), 0, "late-1", "{}".getBytes(StandardCharsets.UTF_8));
+            }
+            // the lag is read every vendstream.api.lag-refresh-millis: wait until the gate has seen it
+            IngestGate gate = other.context().getRegistry().lookupByNameAndType("ingestGate", IngestGate.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !gate.caughtUp(other.context()));
+            tables.stock("late-1", "Cola", "Backlog Hall", 0, 10);
+            AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-out", 8);
+            assertThat(tables.transitions("stock-out", "late-1")).isEmpty();
+            // ingest catches up: the group's committed offsets reach the end of the topic
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                    Map.of("bootstrap.servers", TestInfrastructure.get().bootstrapServers(), "group.id", behind.group()),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                TopicPartition partition = new TopicPartition(behind.topic(), 0);
+                long end = consumer.endOffsets(List.of(partition)).get(partition);
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(end)));
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> tables.transitions("stock-out", "late-1").size() == 1);
+        }
+    }
+
+    @Test
+    void should_suspect_the_cashless_reader_when_only_cash_comes_in_and_the_coin_mechanism_in_reverse() throws Exception {
+        LocalDate today = LocalDate.now(CAMPUS);
+        Instant now = Instant.now();
+        for (String machine : List.of("pay-cash-only", "pay-card-only")) {
+            db.machine(machine, "Payment Hall", now);
+            for (int d = 1; d <= 7; d++) {
+                db.payment(today.minusDays(d), machine, "Payment Hall", "qris", 30);
+                db.payment(today.minusDays(d), machine, "Payment Hall", "cash", 30);
+            }
+        }
+        for (int i = 10; i >= 1; i--) {
+            db.sale("pay-cash-only", "Payment Hall", "Cola", "cash", 10_000, null, now.minus(i, ChronoUnit.MINUTES));
+            db.sale("pay-card-only", "Payment Hall", "Cola", "card", 10_000, null, now.minus(i, ChronoUnit.MINUTES));
+        }
+        awaitTransitions("cashless-reader-down", "pay-cash-only", "opened");
+        awaitTransitions("coin-mechanism-down", "pay-card-only", "opened");
+        db.sale("pay-cash-only", "Payment Hall", "Cola", "qris", 10_000, null, now);
+        db.sale("pay-card-only", "Payment Hall", "Cola", "cash", 10_000, null, now);
+        awaitTransitions("cashless-reader-down", "pay-cash-only", "opened", "resolved");
+        awaitTransitions("coin-mechanism-down", "pay-card-only", "opened", "resolved");
+        assertThat(transitions("cashless-reader-down", "pay-card-only")).isEmpty();
+        assertThat(transitions("coin-mechanism-down", "pay-cash-only")).isEmpty();
+    }
+
+    @Test
+    void should_flag_a_sale_whose_stock_after_disagrees_with_the_previous_level_until_the_slot_is_restocked() throws Exception {
+        Instant now = Instant.now();
+        db.restock("mis-1", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(45, ChronoUnit.MINUTES));
+        // two units went missing between these sales
+        db.sale("mis-1", "Mismatch Hall", "Chips", "cash", 8_000, 5, now.minus(40, ChronoUnit.MINUTES));
+        // a consistent slot next to it
+        db.sale("mis-1", "Mismatch Hall", "Water", "cash", 5_000, 4, now.minus(40, ChronoUnit.MINUTES));
+        db.sale("mis-1", "Mismatch Hall", "Water", "cash", 5_000, 3, now.minus(30, ChronoUnit.MINUTES));
+        awaitTransitions("stock-mismatch", "mis-1", "opened");
+        assertThat(summaries("stock-mismatch", "mis-1")).singleElement().asString().contains("Chips", "2 unit(s) missing");
+        db.restock("mis-1", "Mismatch Hall", "Chips", 5, 10, now.minus(1, ChronoUnit.MINUTES));
+        awaitTransitions("stock-mismatch", "mis-1", "opened", "resolved");
+    }
+
+    @Test
+    void should_raise_a_revenue_drop_once_and_keep_it_open_until_revenue_recovers_past_the_hysteresis() throws Exception {
+        Instant now = Instant.now();
+        db.machine("drop-1", "Drop Hall", now);
+        for (int week = 1; week <= 4; week++) {
+            db.sale("drop-1", "Drop Hall", "Lunch", "cash", 100_000, null, now.minus(7L * week, ChronoUnit.DAYS).minus(1, ChronoUnit.HOURS));
+        }
+        // 20 % of the usual: below half
+        db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(30, ChronoUnit.MINUTES));
+        awaitTransitionsAt("Drop Hall", "opened");
+        // 60 %: no longer a drop, but not recovered either (70 %): the alert stays open
+        db.sale("drop-1", "Drop Hall", "Lunch", "cash", 40_000, null, now.minus(20, ChronoUnit.MINUTES));
+        awaitFurtherEvaluations("evaluate-alert-rule-revenue-drop", 4);
+        assertThat(transitionsAt("Drop Hall")).containsExactly("opened");
+        // 80 %: recovered
+        db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(10, ChronoUnit.MINUTES));
+        awaitTransitionsAt("Drop Hall", "opened", "resolved");
+    }
+
+    // ------------------------------------------------------------------------------ waiting
+
+    /** Waits for exactly these transitions, then for further evaluations that must add none. */
+    private static void awaitTransitions(String rule, String machineId, String... expected) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(transitions(rule, machineId)).containsExactly(expected));
+        awaitFurtherEvaluations("evaluate-alert-rule-" + rule, 4);
+        assertThat(transitions(rule, machineId)).as("transitions of %s for %s", rule, machineId).containsExactly(expected);
+        assertThat(openAlerts(rule, machineId)).isEqualTo("resolved".equals(expected[expected.length - 1]) ? 0 : 1);
+        db.saveExample(rule, "machine_id", machineId);
+    }
+
+    private static void awaitTransitionsAt(String location, String... expected) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(transitionsAt(location)).containsExactly(expected));
+        awaitFurtherEvaluations("evaluate-alert-rule-revenue-drop", 4);
+        assertThat(transitionsAt(location)).containsExactly(expected);
+        db.saveExample("revenue-drop", "location", location);
+    }
+
+    private static void awaitFurtherEvaluations(String routeId, int rounds) {
+        AlertTables.awaitRounds(app, routeId, rounds);
+    }
+
+    // ------------------------------------------------------------------------------ reading
+
+    private static List<String> transitions(String rule, String machineId) throws SQLException {
+        return db.transitions(rule, machineId);
+    }
+
+    private static List<String> transitionsAt(String location) throws SQLException {
+        return db.strings("select t.transition from alert_transitions t join alerts a on a.id = t.alert_id "
+                + "where a.rule = 'revenue-drop' and a.location = ? and a.machine_id = '' order by t.seq", location);
+    }
+
+    private static List<String> summaries(String rule, String machineId) throws SQLException {
+        return db.strings("select summary from alerts where rule = ? and machine_id = ? order by id", rule, machineId);
+    }
+
+    private static long openAlerts(String rule, String machineId) throws SQLException {
+        return db.count("select count(*) from alerts where rule = ? and machine_id = ? and resolved_at is null", rule, machineId);
+    }
+}
