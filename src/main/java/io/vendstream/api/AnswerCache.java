@@ -122,6 +122,11 @@ public final class AnswerCache implements MeterBinder, AutoCloseable {
         return result;
     }
 
+    /** Drops the answers whose key matches, so a write shows in the next answer at once. */
+    public void forget(java.util.function.Predicate<Object> keys) {
+        answers.asMap().keySet().removeIf(question -> keys.test(question.key()));
+    }
+
     /** How many answers are kept now. */
     long size() {
         answers.cleanUp();

@@ -114,6 +114,15 @@ class AnswerCacheTest {
     }
 
     @Test
+    void should_query_again_for_an_answer_it_was_told_to_forget() {
+        cache.get(List.of("alerts", "open"), this::query);
+        cache.get(List.of("stock", "all"), this::query);
+        cache.forget(key -> key instanceof List<?> parts && "alerts".equals(parts.get(0)));
+        assertThat(cache.get(List.of("alerts", "open"), this::query)).isEqualTo("answer 3");
+        assertThat(cache.get(List.of("stock", "all"), this::query)).isEqualTo("answer 2");
+    }
+
+    @Test
     void should_count_hits_and_misses_as_cache_metrics() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         cache.bindTo(registry);
