@@ -28,11 +28,14 @@ class HealthCheckTest {
             try (VendstreamApp app = VendstreamApp.start(props)) {
                 String health = app.baseUrl() + "/observe/health";
 
-                HttpResponse<String> up = Http.get(health);
-                assertThat(up.statusCode()).isEqualTo(200);
-                assertThat(up.body()).contains("\"status\":\"UP\"")
-                        .contains("{\"name\":\"database\",\"status\":\"UP\",\"message\":\"PostgreSQL answered select 1")
-                        .contains("{\"name\":\"kafka\",\"status\":\"UP\",\"message\":\"Kafka cluster");
+                // readiness holds DOWN until every polling consumer (the file import) has polled once
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    HttpResponse<String> up = Http.get(health);
+                    assertThat(up.statusCode()).isEqualTo(200);
+                    assertThat(up.body()).contains("\"status\":\"UP\"")
+                            .contains("{\"name\":\"database\",\"status\":\"UP\",\"message\":\"PostgreSQL answered select 1")
+                            .contains("{\"name\":\"kafka\",\"status\":\"UP\",\"message\":\"Kafka cluster");
+                });
 
                 postgres.close();
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {

@@ -91,7 +91,9 @@ class JmxMonitoringTest {
         assumeTrue(external.isPresent(), "this machine has no non-loopback address to call from");
         String base = "http://" + external.get().getHostAddress() + ":" + app.httpPort();
         // the same server answers health over that address, so the refusal is Jolokia's own
-        assertThat(Http.get(base + "/observe/health").statusCode()).isEqualTo(200);
+        // (readiness holds DOWN until every polling consumer has polled once)
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(Http.get(base + "/observe/health").statusCode()).isEqualTo(200));
         HttpResponse<String> response = Http.get(base + "/observe/jolokia/version");
         assertThat(response.body()).doesNotContain("\"agent\"").contains("\"error\"");
         assertThat(response.statusCode()).isNotEqualTo(200);

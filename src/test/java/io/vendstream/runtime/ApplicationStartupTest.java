@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class ApplicationStartupTest {
 
@@ -30,11 +32,14 @@ class ApplicationStartupTest {
     void should_answer_health_up_with_the_schema_migrated_and_topics_created() throws Exception {
         Namespace ns = INFRA.namespace("startup");
         try (VendstreamApp app = VendstreamApp.start(ns)) {
-            HttpResponse<String> health = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(app.baseUrl() + "/observe/health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
-            assertThat(health.body()).contains("\"UP\"");
+            // readiness holds DOWN until every polling consumer (the file import) has polled once
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                HttpResponse<String> health = HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create(app.baseUrl() + "/observe/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+                assertThat(health.body()).contains("\"UP\"");
+            });
 
             try (Connection c = app.dataSource().getConnection(); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("select table_name from information_schema.tables where table_schema = '"
