@@ -1,7 +1,6 @@
 package io.vendstream.runtime;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.vendstream.ops.EmbeddedDatabaseCheck;
 import io.vendstream.support.TestInfrastructure;
@@ -62,16 +60,12 @@ class PostgresSupervisorTest {
         try (ManagedPostgres postgres = new ManagedPostgres(Path.of("target", "supervised-postgres-lost").toAbsolutePath(), port,
                 USER, PASSWORD).start();
              PostgresSupervisor supervisor = PostgresSupervisor.watch(postgres, QUICK)) {
-            kill(postgres.postmasterPid().orElseThrow());
-            // something else takes the server's port before the first restart attempt
-            AtomicReference<ServerSocket> squatter = new AtomicReference<>();
-            await("the port is taken").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
-                    .until(() -> {
-                        squatter.set(new ServerSocket(port, 1, InetAddress.getLoopbackAddress()));
-                        return true;
-                    });
-            try (ServerSocket taken = squatter.get()) {
-                assertThat(taken.isBound()).isTrue();
+            // a setting the server refuses: every restart attempt fails at once, however fast it comes
+            Path autoConf = postgres.clusterDirectory().resolve("postgresql.auto.conf");
+            String kept = Files.readString(autoConf);
+            try {
+                Files.writeString(autoConf, kept + "\nmax_connections = 'not a number'\n");
+                kill(postgres.postmasterPid().orElseThrow());
                 EmbeddedDatabaseCheck liveness = new EmbeddedDatabaseCheck(supervisor);
                 liveness.setCamelContext(new DefaultCamelContext());
                 await("the supervisor gives up").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
@@ -79,6 +73,8 @@ class PostgresSupervisorTest {
                 assertThat(liveness.call().getState()).as("liveness, so that an orchestrator restarts vendstream")
                         .isEqualTo(HealthCheck.State.DOWN);
                 assertThat(supervisor.state()).as("it stays given up").isEqualTo(PostgresSupervisor.State.GAVE_UP);
+            } finally {
+                Files.writeString(autoConf, kept);
             }
         }
     }
