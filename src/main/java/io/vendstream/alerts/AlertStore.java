@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Why this raises and notifies once with any number of instances: the unique index lets only
  * one insert of an open alert succeed, an update of an open alert to resolved re-checks
  * {@code resolved_at is null} on the row it waited for, and the transition rows come from the
- * rows that statement itself changed. A per-rule transaction lock makes instances take turns, so
- * one never resolves what another has just opened from an older reading.
+ * rows that statement itself changed. A per-rule transaction lock makes instances take turns. The
+ * rule's query runs before that lock, so two overlapping evaluations can still apply an older
+ * reading after a newer one (one extra resolve and open while a condition changes; docs/alerts.md).
  */
 public final class AlertStore {
 
