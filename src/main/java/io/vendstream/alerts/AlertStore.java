@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why this raises and notifies once with any number of instances: the unique index lets only
  * one insert of an open alert succeed, an update of an open alert to resolved re-checks
  * {@code resolved_at is null} on the row it waited for, and the transition rows come from the
- * rows that statement itself changed. A per-rule transaction lock makes instances take turns. The
- * rule's query runs before that lock, so two overlapping evaluations can still apply an older
- * reading after a newer one (one extra resolve and open while a condition changes; docs/alerts.md).
+ * rows that statement itself changed. A per-rule transaction lock makes instances take turns, and
+ * the rule's query runs before that lock: so each evaluation carries the database time its reading
+ * started ({@link #readingStarts()}), and one whose reading is not newer than the one applied last
+ * changes nothing. An instance never applies an older reading after a newer one.
  */
 public final class AlertStore {
 
@@ -103,6 +104,9 @@ public final class AlertStore {
                    (select count(*) from refreshed) as still_open
             """.formatted(UTC);
 
+    /** Header with the database time at which a rule's reading started (set by the rule route). */
+    public static final String READ_AT = "alertReadAt";
+
     private final DataSource dataSource;
 
     public AlertStore(DataSource dataSource) {
@@ -115,8 +119,8 @@ public final class AlertStore {
      *
      * @return how many alerts were opened, resolved and are still open from before
      */
-    public Map<String, Object> reconcile(@Header("alertRule") String rule, @Body List<Map<String, Object>> found)
-            throws SQLException {
+    public Map<String, Object> reconcile(@Header("alertRule") String rule, @Header(READ_AT) java.sql.Timestamp readAt,
+            @Body List<Map<String, Object>> found) throws SQLException {
         String subjects = subjects(found);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -126,6 +130,15 @@ public final class AlertStore {
                     lock.execute();
                 }
                 Map<String, Object> outcome = new LinkedHashMap<>();
+                if (!newestReading(c, rule, readAt)) {
+                    c.rollback();
+                    LOG.debug("Alert rule {}: a newer evaluation has been applied already; this older reading changes nothing", rule);
+                    outcome.put("rule", rule);
+                    outcome.put("opened", 0L);
+                    outcome.put("resolved", 0L);
+                    outcome.put("stillOpen", 0L);
+                    return outcome;
+                }
                 try (PreparedStatement ps = c.prepareStatement(RECONCILE)) {
                     ps.setQueryTimeout(30);
                     ps.setString(1, subjects);
@@ -151,6 +164,28 @@ public final class AlertStore {
                 c.rollback();
                 throw e;
             }
+        }
+    }
+
+    /** The database's time now: taken just before a rule's query reads, as the time of that reading. */
+    public java.sql.Timestamp readingStarts() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select clock_timestamp()");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getTimestamp(1);
+        }
+    }
+
+    /** Records this reading as the rule's latest, unless one at least as new was applied already. */
+    private static boolean newestReading(Connection c, String rule, java.sql.Timestamp readAt) throws SQLException {
+        if (readAt == null) {
+            throw new IllegalArgumentException("alert rule " + rule + " was evaluated without the time of its reading (header " + READ_AT + ")");
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into alert_rule_readings (rule, read_at) values (?, ?) "
+                + "on conflict (rule) do update set read_at = excluded.read_at where alert_rule_readings.read_at < excluded.read_at")) {
+            ps.setString(1, rule);
+            ps.setTimestamp(2, readAt);
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -55,6 +55,24 @@ class AlertRulesTest {
     }
 
     @Test
+    void should_not_let_an_older_reading_that_reaches_the_lock_second_undo_a_newer_one() throws Exception {
+        AlertStore store = app.context().getRegistry().lookupByNameAndType("alertStore", AlertStore.class);
+        java.sql.Timestamp older = store.readingStarts();
+        java.sql.Timestamp newer = store.readingStarts();
+        assertThat(newer).isAfter(older);
+        Map<String, Object> found = Map.of("machine_id", "overlap-1", "product", "", "location", "Hall",
+                "severity", "warning", "summary", "overlap-1 is in trouble", "details", "{}");
+        // instance b read later and found the condition; its evaluation is applied first
+        assertThat(store.reconcile("overlap", newer, List.of(found))).containsEntry("opened", 1L);
+        // instance a read earlier, before the condition began, and reaches the lock second: it changes nothing
+        assertThat(store.reconcile("overlap", older, List.of())).containsEntry("resolved", 0L);
+        assertThat(openAlerts("overlap", "overlap-1")).isEqualTo(1L);
+        // a newer reading that no longer finds it resolves it, once
+        assertThat(store.reconcile("overlap", store.readingStarts(), List.of())).containsEntry("resolved", 1L);
+        assertThat(transitions("overlap", "overlap-1")).containsExactly("opened", "resolved");
+    }
+
+    @Test
     void should_open_one_stock_out_alert_per_empty_slot_and_resolve_it_on_restock() throws Exception {
         db.stock("so-1", "Cola", "Stockout Hall", 0, 10);
         awaitTransitions("stock-out", "so-1", "opened");
