@@ -34,6 +34,26 @@ final class IngestScenario {
     /** What the scenario measured, plus both fingerprints for the correctness check. */
     record Outcome(Map<String, Object> figures, Map<String, String> app, Map<String, String> baseline,
                    CampusEvents.Expected expected, long appSales, long baselineSales) {
+
+        /** The application's rate into empty tables (the growth scenario compares with it). */
+        long appEventsPerSecond() {
+            return ((Number) appFigures().get("eventsPerSecond")).longValue();
+        }
+
+        double appDrainSeconds() {
+            return ((Number) appFigures().get("drainSeconds")).doubleValue();
+        }
+
+        /** WAL and buffer counters of the application's drain ({@link DrainCounters}), or null. */
+        @SuppressWarnings("unchecked")
+        Map<String, Object> appDrainCounters() {
+            return (Map<String, Object>) appFigures().get("drainCounters");
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<String, Object> appFigures() {
+            return (Map<String, Object>) figures.get("app");
+        }
     }
 
     private final BenchInfra infra;
@@ -60,6 +80,7 @@ final class IngestScenario {
         figures.put("publishEventsPerSecond", Math.round(p.events() / publishSeconds));
 
         Map<String, Object> app = new LinkedHashMap<>();
+        DrainCounters appCounters = DrainCounters.start(infra, appSchema);
         try (PackagedApp process = infra.startApp("ingest", appSchema, topic, id + "-ingest", true, p.appJvmOptions())) {
             await("the application to drain " + p.events() + " records").atMost(p.drainTimeout())
                     .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
@@ -73,6 +94,7 @@ final class IngestScenario {
             app.put("peakRssMib", Percentiles.round(process.peakRssMib()));
             app.put("sampledMaxRssMib", Percentiles.round(process.sampledMaxRssMib()));
         }
+        app.put("drainCounters", appCounters.stop());
         double appSpan = transactionSpan(appSchema);
         app.put("drainSeconds", Percentiles.round(appSpan));
         app.put("eventsPerSecond", Math.round(p.events() / appSpan));
