@@ -29,11 +29,13 @@ record BenchParameters(
         int apiWarmupSeconds,
         int apiMaxRequestsPerEndpoint,
         List<String> appJvmOptions,
-        String timezone) {
+        String timezone,
+        long growthSales,
+        int growthEvents) {
 
     static BenchParameters fromSystemProperties() {
         return new BenchParameters(
-                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,api").split(","))
+                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,api,growth").split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()),
                 Integer.getInteger("bench.events", 1_000_000),
                 Double.parseDouble(System.getProperty("bench.duplicate-share", "0.01")),
@@ -50,13 +52,15 @@ record BenchParameters(
                 Integer.getInteger("bench.api.max-requests", 500_000),
                 Arrays.stream(System.getProperty("bench.app.jvm-options", "").split(" "))
                         .filter(s -> !s.isBlank()).toList(),
-                System.getProperty("bench.timezone", "Asia/Jakarta"));
+                System.getProperty("bench.timezone", "Asia/Jakarta"),
+                Long.getLong("bench.growth.sales", 10_000_000L),
+                Integer.getInteger("bench.growth.events", Integer.getInteger("bench.events", 1_000_000)));
     }
 
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
-        return new BenchParameters(Set.of("ingest", "memory", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3),
-                200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta");
+        return new BenchParameters(Set.of("ingest", "memory", "latency", "api", "growth"), 5_000, 0.01, 0.01, 2000,
+                Duration.ofMinutes(3), 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 3_000, 5_000);
     }
 
     boolean runs(String scenario) {
@@ -80,6 +84,8 @@ record BenchParameters(
         m.put("apiMaxRequestsPerEndpoint", apiMaxRequestsPerEndpoint);
         m.put("appJvmOptions", appJvmOptions);
         m.put("timezone", timezone);
+        m.put("growthSales", growthSales);
+        m.put("growthEvents", growthEvents);
         return m;
     }
 }
