@@ -136,8 +136,8 @@ final class BenchTable {
                 mib(sizes.get("processed_eventsIndexes")), g.get("sharedBuffers"));
         line(b, "  %-30s %9s %8s %9s %11s %9s %11s %11s %6s", "", "events/s", "drain s", "WAL MiB", "WAL B/event",
                 "FPI", "idx hits", "idx reads", "ckpts");
-        growthRow(b, "empty tables (" + empty.get("source") + ")", empty);
-        growthRow(b, "after " + g.get("seededSales") + " sales", grown);
+        growthRow(b, "empty, " + empty.get("source"), empty);
+        growthRow(b, "grown, " + g.get("seededSales") + " sales", grown);
         double ratio = ((Number) g.get("ratio")).doubleValue();
         line(b, "  grown / empty = %.2f   (target >= %.1f) %s", ratio, TARGET_GROWTH_RATIO,
                 verdict(ratio >= TARGET_GROWTH_RATIO));

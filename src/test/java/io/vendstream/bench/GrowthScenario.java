@@ -102,6 +102,7 @@ final class GrowthScenario {
         if (ingest != null && p.growthEvents() == p.events()) {
             empty = new LinkedHashMap<>();
             empty.put("source", "ingest scenario");
+            empty.put("why", "same events, same run");
             empty.put("events", p.events());
             empty.put("eventsPerSecond", ingest.appEventsPerSecond());
             empty.put("drainSeconds", ingest.appDrainSeconds());
@@ -115,8 +116,9 @@ final class GrowthScenario {
             infra.migrate(emptySchema);
             checkpoint();
             empty = drain("growth-empty", emptySchema, topic, id + "-empty", OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
-            empty.put("source", ingest == null ? "this scenario (ingest did not run)"
-                    : "this scenario (ingest drained a different number of events)");
+            empty.put("source", "own drain");
+            empty.put("why", ingest == null ? "the ingest scenario did not run"
+                    : "the ingest scenario drained a different number of events");
             try (Connection c = infra.connect(emptySchema)) {
                 empty.put("storedSales", StoredSet.count(c, "sales"));
             }
