@@ -29,7 +29,9 @@ record BenchParameters(
         int apiWarmupSeconds,
         int apiMaxRequestsPerEndpoint,
         List<String> appJvmOptions,
-        String timezone) {
+        String timezone,
+        int apiRounds,
+        List<String> apiPaths) {
 
     static BenchParameters fromSystemProperties() {
         return new BenchParameters(
@@ -50,13 +52,16 @@ record BenchParameters(
                 Integer.getInteger("bench.api.max-requests", 500_000),
                 Arrays.stream(System.getProperty("bench.app.jvm-options", "").split(" "))
                         .filter(s -> !s.isBlank()).toList(),
-                System.getProperty("bench.timezone", "Asia/Jakarta"));
+                System.getProperty("bench.timezone", "Asia/Jakarta"),
+                Integer.getInteger("bench.api.rounds", 1),
+                Arrays.stream(System.getProperty("bench.api.paths", "").split(","))
+                        .map(String::trim).filter(s -> !s.isEmpty()).toList());
     }
 
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
         return new BenchParameters(Set.of("ingest", "memory", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3),
-                200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta");
+                200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 1, List.of());
     }
 
     boolean runs(String scenario) {
@@ -80,6 +85,8 @@ record BenchParameters(
         m.put("apiMaxRequestsPerEndpoint", apiMaxRequestsPerEndpoint);
         m.put("appJvmOptions", appJvmOptions);
         m.put("timezone", timezone);
+        m.put("apiRounds", apiRounds);
+        m.put("apiPaths", apiPaths);
         return m;
     }
 }
