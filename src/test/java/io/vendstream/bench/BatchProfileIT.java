@@ -29,6 +29,7 @@ import io.vendstream.ingest.EventStore;
 import io.vendstream.ingest.EventValidator;
 import io.vendstream.ingest.IngestBatch;
 import io.vendstream.ingest.SourceRecord;
+import io.vendstream.ingest.DirectIngest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -87,15 +88,7 @@ class BatchProfileIT {
                     mapper.readTree(r.value());
                 }
                 long t1 = System.nanoTime();
-                IngestBatch batch = new IngestBatch(poll);
-                for (SourceRecord r : poll) {
-                    EventValidator.Result result = validator.validate(r.value());
-                    if (result.isValid()) {
-                        batch.accept(r, result.event());
-                    } else {
-                        batch.refuse(r, result.rejection());
-                    }
-                }
+                IngestBatch batch = DirectIngest.batch(poll, validator, false);
                 long t2 = System.nanoTime();
                 // the first quarter warms the JIT compiler up and is not counted
                 boolean counted = b >= polls / 4;
