@@ -42,7 +42,7 @@ record BenchParameters(
                 Integer.getInteger("bench.max-poll-records", 2000),
                 Duration.ofMinutes(Integer.getInteger("bench.drain-timeout-minutes", 30)),
                 Integer.getInteger("bench.ingest.rounds", 3),
-                Integer.getInteger("bench.latency.rate", 2000),
+                Integer.getInteger("bench.latency.rate", 5000),
                 Integer.getInteger("bench.latency.seconds", 60),
                 Integer.getInteger("bench.latency.warmup-seconds", 20),
                 Long.getLong("bench.api.sales", 10_000_000L),
