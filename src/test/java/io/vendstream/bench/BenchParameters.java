@@ -20,6 +20,7 @@ record BenchParameters(
         double invalidShare,
         int maxPollRecords,
         Duration drainTimeout,
+        int ingestRounds,
         int latencyRate,
         int latencySeconds,
         int latencyWarmupSeconds,
@@ -42,7 +43,8 @@ record BenchParameters(
                 Double.parseDouble(System.getProperty("bench.invalid-share", "0.01")),
                 Integer.getInteger("bench.max-poll-records", 2000),
                 Duration.ofMinutes(Integer.getInteger("bench.drain-timeout-minutes", 30)),
-                Integer.getInteger("bench.latency.rate", 2000),
+                Integer.getInteger("bench.ingest.rounds", 3),
+                Integer.getInteger("bench.latency.rate", 5000),
                 Integer.getInteger("bench.latency.seconds", 60),
                 Integer.getInteger("bench.latency.warmup-seconds", 20),
                 Long.getLong("bench.api.sales", 10_000_000L),
@@ -60,7 +62,7 @@ record BenchParameters(
 
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
-        return new BenchParameters(Set.of("ingest", "memory", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3),
+        return new BenchParameters(Set.of("ingest", "memory", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3), 1,
                 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 1, List.of());
     }
 
@@ -75,6 +77,7 @@ record BenchParameters(
         m.put("duplicateShare", duplicateShare);
         m.put("invalidShare", invalidShare);
         m.put("maxPollRecords", maxPollRecords);
+        m.put("ingestRounds", ingestRounds);
         m.put("latencyRatePerSecond", latencyRate);
         m.put("latencySeconds", latencySeconds);
         m.put("latencyWarmupSeconds", latencyWarmupSeconds);
