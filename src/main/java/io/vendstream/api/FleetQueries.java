@@ -46,11 +46,12 @@ public final class FleetQueries {
     }
 
     /** {@code /api/machines}: per machine, its state, today's sales and the products running low. */
-    public Map<String, Object> machines(@Headers Map<String, Object> headers) {
+    public SerializedAnswer machines(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         String location = params.location();
         String machineId = params.machineId();
-        return answers.get(Arrays.asList("machines", location, machineId), () -> machines(location, machineId));
+        return answers.get(Arrays.asList("machines", location, machineId),
+                () -> new SerializedAnswer(machines(location, machineId)));
     }
 
     private Map<String, Object> machines(String location, String machineId) {
@@ -98,11 +99,11 @@ public final class FleetQueries {
     }
 
     /** {@code /api/stock}: current stock per machine and product. */
-    public Map<String, Object> stock(@Headers Map<String, Object> headers) {
+    public SerializedAnswer stock(@Headers Map<String, Object> headers) {
         Params params = new Params(headers, zone);
         String location = params.location();
         String machineId = params.machineId();
-        return answers.get(Arrays.asList("stock", location, machineId), () -> stock(location, machineId));
+        return answers.get(Arrays.asList("stock", location, machineId), () -> new SerializedAnswer(stock(location, machineId)));
     }
 
     private Map<String, Object> stock(String location, String machineId) {

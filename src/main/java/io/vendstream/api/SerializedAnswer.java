@@ -2,6 +2,7 @@ package io.vendstream.api;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -12,22 +13,22 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 
 /**
- * An answer written as JSON once, when it is computed, however many requests it then serves: the
- * route's Jackson marshal step copies the text as it is. For the large answers (a whole fleet's
- * pick list, the visit plan) serialising the same maps again for every client was most of the cost
- * of a cached request.
+ * An answer written as JSON (UTF-8 bytes) once, when it is computed, however many requests it then
+ * serves: {@link AnswerWriter} sends the bytes as they are. For the large answers (a whole fleet's
+ * pick list, the visit plan, current stock) writing the same maps again for every client, and even
+ * copying the text through a JSON generator, was most of the cost of a cached request.
  */
 public final class SerializedAnswer implements JsonSerializable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Object> value;
-    private final String json;
+    private final byte[] json;
 
     SerializedAnswer(Map<String, Object> value) {
         this.value = value;
         try {
-            this.json = JSON.writeValueAsString(value);
+            this.json = JSON.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -38,9 +39,14 @@ public final class SerializedAnswer implements JsonSerializable {
         return value;
     }
 
+    /** The answer as JSON, UTF-8; shared, so callers must not change it. */
+    byte[] bytes() {
+        return json;
+    }
+
     @Override
     public void serialize(JsonGenerator gen, SerializerProvider serializers) throws IOException {
-        gen.writeRawValue(json);
+        gen.writeRawValue(toString());
     }
 
     @Override
@@ -50,6 +56,6 @@ public final class SerializedAnswer implements JsonSerializable {
 
     @Override
     public String toString() {
-        return json;
+        return new String(json, StandardCharsets.UTF_8);
     }
 }

@@ -20,6 +20,7 @@ record BenchParameters(
         double invalidShare,
         int maxPollRecords,
         Duration drainTimeout,
+        int ingestRounds,
         int latencyRate,
         int latencySeconds,
         int latencyWarmupSeconds,
@@ -30,6 +31,8 @@ record BenchParameters(
         int apiMaxRequestsPerEndpoint,
         List<String> appJvmOptions,
         String timezone,
+        int apiRounds,
+        List<String> apiPaths,
         long growthSales,
         int growthEvents) {
 
@@ -42,7 +45,8 @@ record BenchParameters(
                 Double.parseDouble(System.getProperty("bench.invalid-share", "0.01")),
                 Integer.getInteger("bench.max-poll-records", 2000),
                 Duration.ofMinutes(Integer.getInteger("bench.drain-timeout-minutes", 30)),
-                Integer.getInteger("bench.latency.rate", 2000),
+                Integer.getInteger("bench.ingest.rounds", 3),
+                Integer.getInteger("bench.latency.rate", 5000),
                 Integer.getInteger("bench.latency.seconds", 60),
                 Integer.getInteger("bench.latency.warmup-seconds", 20),
                 Long.getLong("bench.api.sales", 10_000_000L),
@@ -53,6 +57,9 @@ record BenchParameters(
                 Arrays.stream(System.getProperty("bench.app.jvm-options", "").split(" "))
                         .filter(s -> !s.isBlank()).toList(),
                 System.getProperty("bench.timezone", "Asia/Jakarta"),
+                Integer.getInteger("bench.api.rounds", 1),
+                Arrays.stream(System.getProperty("bench.api.paths", "").split(","))
+                        .map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 Long.getLong("bench.growth.sales", 10_000_000L),
                 Integer.getInteger("bench.growth.events", Integer.getInteger("bench.events", 1_000_000)));
     }
@@ -60,7 +67,7 @@ record BenchParameters(
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
         return new BenchParameters(Set.of("ingest", "memory", "latency", "api", "growth"), 5_000, 0.01, 0.01, 2000,
-                Duration.ofMinutes(3), 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 3_000, 5_000);
+                Duration.ofMinutes(3), 1, 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 1, List.of(), 3_000, 5_000);
     }
 
     boolean runs(String scenario) {
@@ -74,6 +81,7 @@ record BenchParameters(
         m.put("duplicateShare", duplicateShare);
         m.put("invalidShare", invalidShare);
         m.put("maxPollRecords", maxPollRecords);
+        m.put("ingestRounds", ingestRounds);
         m.put("latencyRatePerSecond", latencyRate);
         m.put("latencySeconds", latencySeconds);
         m.put("latencyWarmupSeconds", latencyWarmupSeconds);
@@ -84,6 +92,8 @@ record BenchParameters(
         m.put("apiMaxRequestsPerEndpoint", apiMaxRequestsPerEndpoint);
         m.put("appJvmOptions", appJvmOptions);
         m.put("timezone", timezone);
+        m.put("apiRounds", apiRounds);
+        m.put("apiPaths", apiPaths);
         m.put("growthSales", growthSales);
         m.put("growthEvents", growthEvents);
         return m;

@@ -15,7 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
- * Runs the benchmark scenarios in order (ingest with its raw baseline, growth, memory, latency, API)
+ * Runs the benchmark scenarios in order (ingest against its best hand-written equivalent and a
+ * minimal pipeline, growth, memory, latency, API)
  * against one broker and one database, then prints a table and writes every figure, the machine,
  * the versions and the parameters to {@code target/bench/benchmark-<run>.json}.
  */

@@ -31,18 +31,25 @@ public final class DirectIngest {
             for (byte[] payload : poll) {
                 records.add(new SourceRecord(topic, 0, nextOffset++, null, payload, null));
             }
-            IngestBatch batch = new IngestBatch(records);
-            List<EventValidator.Result> results = records.parallelStream().map(r -> validator.validate(r.value())).toList();
-            for (int i = 0; i < records.size(); i++) {
-                EventValidator.Result result = results.get(i);
-                if (result.isValid()) {
-                    batch.accept(records.get(i), result.event());
-                } else {
-                    batch.refuse(records.get(i), result.rejection());
-                }
-            }
+            IngestBatch batch = batch(records, validator, true);
             outcomes.add(store.store(batch));
         }
         return outcomes;
+    }
+
+    /** A poll validated the way {@code PollReader} does it, in parallel or on the calling thread only. */
+    public static IngestBatch batch(List<SourceRecord> records, EventValidator validator, boolean parallel) {
+        IngestBatch batch = new IngestBatch(records);
+        List<EventValidator.Result> results = (parallel ? records.parallelStream() : records.stream())
+                .map(r -> validator.validate(r.value())).toList();
+        for (int i = 0; i < records.size(); i++) {
+            EventValidator.Result result = results.get(i);
+            if (result.isValid()) {
+                batch.accept(records.get(i), result.event());
+            } else {
+                batch.refuse(records.get(i), result.rejection());
+            }
+        }
+        return batch;
     }
 }
