@@ -40,7 +40,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * rests on the primary keys and the update counts of the batch (1 = new, 0 = duplicate).
  *
  * <p>It leaves out what the product adds for exactly-once under rebalances and crashes (the
- * per-partition fence and counters, the processed_events repository) and the latency histogram.
+ * per-partition fence and counters, the source partition and offset on each row, the check that an
+ * eventId stored as one type is not stored as the other) and the latency histogram.
  */
 final class RawBaseline {
 
