@@ -36,7 +36,7 @@ update restocks r
 drop table processed_events;
 
 -- What was stored, by eventId, as the table used to list it: for the reconciliation checks and
--- whoever reads processed_events. Ingest does not read it; it claims through the tables below.
+-- whoever reads processed_events. Ingest does not read it: it claims through the two tables.
 -- (The old table's stored_at is the rows' ingested_at.)
 create view processed_events (event_id, event_type, source_partition, source_offset) as
     select event_id, 'sale'::text, source_partition, source_offset from sales
