@@ -13,15 +13,14 @@ with settings as (
 events as (
     -- events with the same occurredAt keep the order the machine reported them in: one machine's
     -- events share a partition (keyed by machine id), so their offsets are that order
-    select e.*, p.source_offset
-      from (select machine_id, product, location, event_id, 'sale' as kind, quantity, stock_after, occurred_at
-              from sales, settings
-             where occurred_at > now() - make_interval(hours => settings.hours)
-            union all
-            select machine_id, product, location, event_id, 'restock', quantity, stock_after, occurred_at
-              from restocks, settings
-             where occurred_at > now() - make_interval(hours => settings.hours)) e
-      left join processed_events p on p.event_id = e.event_id
+    -- (null for rows stored before the event tables recorded it; event_id orders those)
+    select machine_id, product, location, event_id, 'sale' as kind, quantity, stock_after, occurred_at, source_offset
+      from sales, settings
+     where occurred_at > now() - make_interval(hours => settings.hours)
+    union all
+    select machine_id, product, location, event_id, 'restock', quantity, stock_after, occurred_at, source_offset
+      from restocks, settings
+     where occurred_at > now() - make_interval(hours => settings.hours)
 ),
 chained as (
     select e.*,

@@ -31,19 +31,34 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * <ol>
  * <li>lock the source partitions' rows in {@code ingest_partitions} and drop records below their
  * fence (already handled by an earlier delivery, here or on another instance);</li>
- * <li>claim each eventId in {@code processed_events} ({@code ON CONFLICT DO NOTHING RETURNING}):
- * the ids returned are new, the others are counted as duplicates;</li>
- * <li>insert the new sales and restocks, and fold them into current stock, machines and the rollups
- * (aggregated per batch first, so no upsert touches a row twice);</li>
+ * <li>claim each eventId by inserting the candidate sales and restocks themselves, with their source
+ * partition and offset ({@code ON CONFLICT (event_id) DO NOTHING RETURNING}, both tables in one
+ * statement): the primary keys of {@code sales} and {@code restocks} are the idempotent repository,
+ * the ids returned are new, the others are counted as duplicates. A candidate whose eventId is
+ * already stored as the other type is not inserted (a check against the other table), so it is a
+ * duplicate too;</li>
+ * <li>fold the new sales and restocks into current stock, machines and the rollups (aggregated per
+ * batch first, so no upsert touches a row twice);</li>
  * <li>record rejections in {@code rejected_events} (unique per source record);</li>
  * <li>advance the fences and the reconciliation counters.</li>
  * </ol>
- * Rows are sent as arrays through {@code unnest}, in key order so that concurrent instances lock
- * rows in the same order. Steps 3 and 5 are a single statement of data-modifying CTEs (PostgreSQL
- * runs each to completion), so a batch of valid events costs four round trips in all: fences,
- * claim, writes, commit (a poll with rejections adds two, a partition never seen before two more).
- * At a steady trickle of events the batch's fixed cost is what the end-to-end latency is
- * made of, and one round trip per table made it several times longer.
+ * Rows are sent as arrays through {@code unnest}, in key order (sales by eventId, then restocks by
+ * eventId) so that concurrent instances lock rows in the same order. Steps 3 and 5 are a single
+ * statement of data-modifying CTEs (PostgreSQL runs each to completion), so a batch of valid events
+ * costs four round trips in all: fences, claim, writes, commit (a poll with rejections adds two, a
+ * partition never seen before two more). At a steady trickle of events the batch's fixed cost is
+ * what the end-to-end latency is made of, and one round trip per table made it several times longer.
+ *
+ * <p>What the claim serialises: an eventId of one type, whatever the partitions and instances (the
+ * second insert waits on the primary key for the first transaction and then finds its row); and an
+ * eventId of either type on one partition (the fence row's lock). What it does not: two instances
+ * storing the same eventId at the same moment as a sale on one partition and as a restock on
+ * another. Neither transaction sees the other's uncommitted row, so both are stored. Events are
+ * keyed by machine, so this takes a producer that reuses one id across types and machines: a
+ * malformed producer, not a retry. ({@code processed_events} was one table for both types and did
+ * serialise it; it is now a view of the two tables.) Closing it would take a lock on the sales side
+ * too, per eventId (thousands of lock-table entries per batch) or per bucket of ids (every batch
+ * with a restock waits for every batch in flight), so it is left open.
  */
 public final class EventStore {
 
@@ -107,11 +122,8 @@ public final class EventStore {
             }
         }
         List<VendingEvent> sales = fresh.stream().filter(VendingEvent::isSale).toList();
-        List<VendingEvent> restocks = fresh.stream().filter(e -> !e.isSale()).toList();
         insertRejections(c, refused);
         Writes writes = new Writes();
-        insertSales(writes, sales);
-        insertRestocks(writes, restocks);
         upsertMachines(writes, fresh);
         upsertStock(writes, fresh);
         upsertSalesHourly(writes, sales);
@@ -195,23 +207,67 @@ public final class EventStore {
                 cols, "text", "int4", "int8", "int8", "int8", "int8", "int8");
     }
 
-    // --- the idempotent repository -------------------------------------------------------------
+    // --- the idempotent repository: the event tables' primary keys ---------------------------
 
+    /**
+     * Inserts the candidates into {@code sales} and {@code restocks} in one statement and returns
+     * the eventIds inserted: the events stored by this batch.
+     */
     private static Set<UUID> claim(Connection c, Collection<Accepted> candidates) throws SQLException {
         Set<UUID> claimed = new HashSet<>();
         if (candidates.isEmpty()) {
             return claimed;
         }
         List<Accepted> sorted = candidates.stream().sorted(java.util.Comparator.comparing(a -> a.event().eventId())).toList();
-        Columns cols = new Columns(sorted.size());
-        for (Accepted a : sorted) {
-            cols.add(a.event().eventId(), a.event().isSale() ? "sale" : "restock", a.source().partition(), a.source().offset());
+        List<Accepted> sales = sorted.stream().filter(a -> a.event().isSale()).toList();
+        List<Accepted> restocks = sorted.stream().filter(a -> !a.event().isSale()).toList();
+        List<String> ctes = new ArrayList<>();
+        List<String> returned = new ArrayList<>();
+        if (!sales.isEmpty()) {
+            ctes.add("claimed_sales as (insert into sales (event_id, machine_id, location, product, category, unit_price, "
+                    + "currency, quantity, amount, payment_method, stock_after, occurred_at, source_partition, source_offset) "
+                    + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], "
+                    + "?::int[], ?::numeric[], ?::text[], ?::int[], ?::timestamptz[], ?::int[], ?::bigint[]) "
+                    + "as i (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
+                    + "payment_method, stock_after, occurred_at, source_partition, source_offset) "
+                    + "where not exists (select 1 from restocks r where r.event_id = i.event_id) "
+                    + "on conflict (event_id) do nothing returning event_id)");
+            returned.add("select event_id from claimed_sales");
+        }
+        if (!restocks.isEmpty()) {
+            ctes.add("claimed_restocks as (insert into restocks (event_id, machine_id, location, product, category, quantity, "
+                    + "stock_after, occurred_at, source_partition, source_offset) "
+                    + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], "
+                    + "?::timestamptz[], ?::int[], ?::bigint[]) "
+                    + "as i (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at, "
+                    + "source_partition, source_offset) "
+                    + "where not exists (select 1 from sales s where s.event_id = i.event_id) "
+                    + "on conflict (event_id) do nothing returning event_id)");
+            returned.add("select event_id from claimed_restocks");
         }
         try (PreparedStatement st = c.prepareStatement(
-                "insert into processed_events (event_id, event_type, source_partition, source_offset) "
-                        + "select * from unnest(?::uuid[], ?::text[], ?::int[], ?::bigint[]) "
-                        + "on conflict (event_id) do nothing returning event_id")) {
-            cols.bind(c, st, 1, "text", "text", "int4", "int8");
+                "with " + String.join(", ", ctes) + " " + String.join(" union all ", returned))) {
+            int next = 1;
+            if (!sales.isEmpty()) {
+                Columns cols = new Columns(sales.size());
+                for (Accepted a : sales) {
+                    VendingEvent e = a.event();
+                    cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.unitPrice(), e.currency(),
+                            e.quantity(), e.amount(), e.paymentMethod(), e.stockAfter(), e.occurredAt(),
+                            a.source().partition(), a.source().offset());
+                }
+                next = cols.bind(c, st, next, "text", "text", "text", "text", "text", "text", "text", "int4", "text", "text",
+                        "int4", "text", "int4", "int8");
+            }
+            if (!restocks.isEmpty()) {
+                Columns cols = new Columns(restocks.size());
+                for (Accepted a : restocks) {
+                    VendingEvent e = a.event();
+                    cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.quantity(), e.stockAfter(),
+                            e.occurredAt(), a.source().partition(), a.source().offset());
+                }
+                cols.bind(c, st, next, "text", "text", "text", "text", "text", "int4", "int4", "text", "int4", "int8");
+            }
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     claimed.add(rs.getObject(1, UUID.class));
@@ -219,41 +275,6 @@ public final class EventStore {
             }
         }
         return claimed;
-    }
-
-    // --- raw events ----------------------------------------------------------------------------
-
-    private static void insertSales(Writes writes, List<VendingEvent> sales) {
-        if (sales.isEmpty()) {
-            return;
-        }
-        Columns cols = new Columns(sales.size());
-        for (VendingEvent e : sales) {
-            cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.unitPrice(), e.currency(),
-                    e.quantity(), e.amount(), e.paymentMethod(), e.stockAfter(), e.occurredAt());
-        }
-        writes.add("write_sales",
-                "insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, "
-                        + "amount, payment_method, stock_after, occurred_at) select * from unnest(?::uuid[], ?::text[], "
-                        + "?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::int[], ?::numeric[], ?::text[], "
-                        + "?::int[], ?::timestamptz[])",
-                cols, "text", "text", "text", "text", "text", "text", "text", "int4", "text", "text", "int4", "text");
-    }
-
-    private static void insertRestocks(Writes writes, List<VendingEvent> restocks) {
-        if (restocks.isEmpty()) {
-            return;
-        }
-        Columns cols = new Columns(restocks.size());
-        for (VendingEvent e : restocks) {
-            cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.quantity(), e.stockAfter(),
-                    e.occurredAt());
-        }
-        writes.add("write_restocks",
-                "insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, "
-                        + "occurred_at) select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], "
-                        + "?::int[], ?::int[], ?::timestamptz[])",
-                cols, "text", "text", "text", "text", "text", "int4", "int4", "text");
     }
 
     // --- current state -------------------------------------------------------------------------

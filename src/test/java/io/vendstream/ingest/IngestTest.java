@@ -132,6 +132,58 @@ class IngestTest {
         assertThat(ledger.queryLong("select coalesce(sum(units), 0) from sales_hourly where machine_id = 'LIB-01'")).isEqualTo(2);
     }
 
+    @Test
+    void should_count_an_event_id_stored_as_one_type_as_a_duplicate_when_it_comes_again_as_the_other() {
+        Ledger.Counters before = ledger.counters();
+        Map<String, Object> sale = Events.sale("MED-01", "Pocari", 1, "8000", 7);
+        Map<String, Object> restock = Events.restock("MED-02", "Pocari", 10, 10);
+        kafka.send(ns.topic(), 0, "MED-01", Events.json(sale));
+        kafka.send(ns.topic(), 1, "MED-02", Events.json(restock));
+        awaitConsumed(before.consumed() + 2);
+
+        // a restock reusing the stored sale's eventId, and a sale reusing the stored restock's, on the
+        // same partition and on another one
+        Map<String, Object> restockAsSale = Events.restock("MED-01", "Pocari", 10, 10);
+        restockAsSale.put("eventId", sale.get("eventId"));
+        Map<String, Object> saleAsRestock = Events.sale("MED-02", "Pocari", 1, "8000", 9);
+        saleAsRestock.put("eventId", restock.get("eventId"));
+        kafka.send(ns.topic(), 0, "MED-01", Events.json(restockAsSale));
+        kafka.send(ns.topic(), 2, "MED-01", Events.json(restockAsSale));
+        kafka.send(ns.topic(), 1, "MED-02", Events.json(saleAsRestock));
+        kafka.send(ns.topic(), 2, "MED-02", Events.json(saleAsRestock));
+        awaitConsumed(before.consumed() + 6);
+
+        Ledger.Counters after = ledger.counters();
+        assertThat(after.stored() - before.stored()).isEqualTo(2);
+        assertThat(after.duplicates() - before.duplicates()).isEqualTo(4);
+        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", sale.get("eventId"))).isEqualTo(1);
+        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid", sale.get("eventId"))).isZero();
+        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid", restock.get("eventId"))).isEqualTo(1);
+        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", restock.get("eventId"))).isZero();
+        assertThat(ledger.queryLong("select count(*) from processed_events where event_id in (?::uuid, ?::uuid)",
+                sale.get("eventId"), restock.get("eventId"))).isEqualTo(2);
+        // the duplicates moved nothing: stock is what the first two events left
+        assertThat(ledger.queryLong("select quantity from stock where machine_id = 'MED-01' and product = 'Pocari'")).isEqualTo(7);
+        assertThat(ledger.queryLong("select quantity from stock where machine_id = 'MED-02' and product = 'Pocari'")).isEqualTo(10);
+        assertThat(ledger.queryLong("select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = 'MED-02'")).isZero();
+    }
+
+    @Test
+    void should_record_where_each_stored_event_came_from() {
+        long before = ledger.consumed();
+        Map<String, Object> sale = Events.sale("MED-03", "Aqua 600ml", 1, "5000", 4);
+        Map<String, Object> restock = Events.restock("MED-03", "Aqua 600ml", 8, 12);
+        RecordMetadata saleAt = kafka.send(ns.topic(), 1, "MED-03", Events.json(sale));
+        RecordMetadata restockAt = kafka.send(ns.topic(), 1, "MED-03", Events.json(restock));
+        awaitConsumed(before + 2);
+        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid and source_partition = 1 "
+                + "and source_offset = ?", sale.get("eventId"), saleAt.offset())).isEqualTo(1);
+        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid and source_partition = 1 "
+                + "and source_offset = ?", restock.get("eventId"), restockAt.offset())).isEqualTo(1);
+        assertThat(ledger.queryLong("select count(*) from processed_events where event_id = ?::uuid and event_type = 'restock' "
+                + "and source_offset = ?", restock.get("eventId"), restockAt.offset())).isEqualTo(1);
+    }
+
     static Stream<Arguments> badEvents() {
         Map<String, Object> missing = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
         missing.remove("machineId");
