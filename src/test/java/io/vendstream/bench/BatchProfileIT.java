@@ -85,7 +85,11 @@ class BatchProfileIT {
                 List<SourceRecord> poll = batches.get(b);
                 long t0 = System.nanoTime();
                 for (SourceRecord r : poll) {
-                    mapper.readTree(r.value());
+                    try {
+                        mapper.readTree(r.value());
+                    } catch (java.io.IOException broken) {
+                        // the stream's truncated records: the validator refuses them too
+                    }
                 }
                 long t1 = System.nanoTime();
                 IngestBatch batch = DirectIngest.batch(poll, validator, false);

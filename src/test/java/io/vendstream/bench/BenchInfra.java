@@ -53,6 +53,12 @@ record BenchInfra(String bootstrapServers, String jdbcUrl, String user, String p
      * {@code target/bench/app-<name>.log}.
      */
     PackagedApp startApp(String name, String schema, String topic, String group, boolean api, List<String> jvmOptions) {
+        return startApp(name, schema, topic, group, api, jvmOptions, Map.of());
+    }
+
+    /** As {@link #startApp(String, String, String, String, boolean, List)}, with more settings ({@code VENDSTREAM_*}). */
+    PackagedApp startApp(String name, String schema, String topic, String group, boolean api, List<String> jvmOptions,
+                         Map<String, String> settings) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("VENDSTREAM_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
         env.put("VENDSTREAM_KAFKA_TOPIC", topic);
@@ -64,6 +70,7 @@ record BenchInfra(String bootstrapServers, String jdbcUrl, String user, String p
         env.put("VENDSTREAM_DB_SCHEMA", schema);
         env.put("VENDSTREAM_DATA_DIR", PackagedApp.PROJECT.resolve("target/bench/data-" + name).toString());
         env.put("VENDSTREAM_API_ENABLED", String.valueOf(api));
+        env.putAll(settings);
         return startBenchApp(name, env, jvmOptions);
     }
 

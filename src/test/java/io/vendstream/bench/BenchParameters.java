@@ -32,11 +32,13 @@ record BenchParameters(
         List<String> appJvmOptions,
         String timezone,
         int apiRounds,
-        List<String> apiPaths) {
+        List<String> apiPaths,
+        long growthSales,
+        int growthEvents) {
 
     static BenchParameters fromSystemProperties() {
         return new BenchParameters(
-                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,api").split(","))
+                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,api,growth").split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()),
                 Integer.getInteger("bench.events", 1_000_000),
                 Double.parseDouble(System.getProperty("bench.duplicate-share", "0.01")),
@@ -57,13 +59,15 @@ record BenchParameters(
                 System.getProperty("bench.timezone", "Asia/Jakarta"),
                 Integer.getInteger("bench.api.rounds", 1),
                 Arrays.stream(System.getProperty("bench.api.paths", "").split(","))
-                        .map(String::trim).filter(s -> !s.isEmpty()).toList());
+                        .map(String::trim).filter(s -> !s.isEmpty()).toList(),
+                Long.getLong("bench.growth.sales", 10_000_000L),
+                Integer.getInteger("bench.growth.events", Integer.getInteger("bench.events", 1_000_000)));
     }
 
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
-        return new BenchParameters(Set.of("ingest", "memory", "latency", "api"), 5_000, 0.01, 0.01, 2000, Duration.ofMinutes(3), 1,
-                200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 1, List.of());
+        return new BenchParameters(Set.of("ingest", "memory", "latency", "api", "growth"), 5_000, 0.01, 0.01, 2000,
+                Duration.ofMinutes(3), 1, 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 1, List.of(), 3_000, 5_000);
     }
 
     boolean runs(String scenario) {
@@ -90,6 +94,8 @@ record BenchParameters(
         m.put("timezone", timezone);
         m.put("apiRounds", apiRounds);
         m.put("apiPaths", apiPaths);
+        m.put("growthSales", growthSales);
+        m.put("growthEvents", growthEvents);
         return m;
     }
 }

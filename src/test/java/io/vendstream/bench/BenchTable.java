@@ -11,6 +11,7 @@ final class BenchTable {
     static final double TARGET_LATENCY_P99_MS = 100;
     static final double TARGET_API_P99_MS = 50;
     static final double TARGET_RSS_MIB = 768;
+    static final double TARGET_GROWTH_RATIO = 0.9;
 
     private BenchTable() {
     }
@@ -68,6 +69,11 @@ final class BenchTable {
                     yes(ingest.get("sameStoredSet")));
             line(b, "  minimal pipeline = application where they overlap (sale ids, amounts, units, hourly rollup), "
                     + "every round: %s", yes(ingest.get("minimalOverlapSame")));
+        }
+
+        Map<String, Object> growth = (Map<String, Object>) r.get("growth");
+        if (growth != null) {
+            growth(b, growth);
         }
 
         Map<String, Object> memory = (Map<String, Object>) r.get("memory");
@@ -134,6 +140,60 @@ final class BenchTable {
             }
         }
         return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void growth(StringBuilder b, Map<String, Object> g) {
+        Map<String, Object> seed = (Map<String, Object>) g.get("seed");
+        Map<String, Object> sizes = (Map<String, Object>) g.get("sizesBeforeDrain");
+        Map<String, Object> empty = (Map<String, Object>) g.get("empty");
+        Map<String, Object> grown = (Map<String, Object>) g.get("grown");
+        line(b, "");
+        line(b, "GROWTH  %s sales of history (%s days, with their idempotency keys) seeded (COPY %s s, keys %s s, "
+                        + "indexes %s s, rollups %s s, vacuum %s s), then %s records drained", g.get("seededSales"),
+                seed.get("historyDays"), seed.get("copySeconds"), seed.get("claimSeconds"), seed.get("indexSeconds"),
+                seed.get("rollupSeconds"), seed.get("vacuumAnalyzeSeconds"), grown.get("events"));
+        line(b, "  before the drain: sales %s MiB + indexes %s MiB, processed_events %s MiB + index %s MiB; shared_buffers %s",
+                mib(sizes.get("salesTable")), mib(sizes.get("salesIndexes")), mib(sizes.get("processed_eventsTable")),
+                mib(sizes.get("processed_eventsIndexes")), g.get("sharedBuffers"));
+        line(b, "  %-30s %9s %8s %9s %11s %9s %11s %11s %6s", "", "events/s", "drain s", "WAL MiB", "WAL B/event",
+                "FPI", "idx hits", "idx reads", "ckpts");
+        growthRow(b, "empty, " + empty.get("source"), empty);
+        growthRow(b, "grown, " + g.get("seededSales") + " sales", grown);
+        if (empty.get("rounds") != null) {
+            line(b, "  empty: the ingest scenario's median application rate over %s round(s), counters of its round %s",
+                    empty.get("rounds"), empty.get("countersRound"));
+        }
+        double ratio = ((Number) g.get("ratio")).doubleValue();
+        line(b, "  grown / empty = %.2f   (target >= %.1f) %s", ratio, TARGET_GROWTH_RATIO,
+                verdict(ratio >= TARGET_GROWTH_RATIO));
+        line(b, "  stored seeded + expected sales (%s of %s) and their idempotency keys: %s", g.get("storedSales"),
+                g.get("expectedSales"), Boolean.TRUE.equals(g.get("storedAsExpected")) ? "yes" : "NO");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void growthRow(StringBuilder b, String label, Map<String, Object> d) {
+        Map<String, Object> c = (Map<String, Object>) d.get("counters");
+        if (c == null) {
+            c = Map.of();
+        }
+        line(b, "  %-30s %9s %8s %9s %11s %9s %11s %11s %6s", label, d.get("eventsPerSecond"), d.get("drainSeconds"),
+                mib(c.get("walBytes")), dash(d.get("walBytesPerEvent")), dash(c.get("walFullPageImages")),
+                sum(c.get("salesIndexHit"), c.get("processedEventsIndexHit")),
+                sum(c.get("salesIndexRead"), c.get("processedEventsIndexRead")), dash(c.get("checkpoints")));
+    }
+
+    private static String mib(Object bytes) {
+        return bytes == null ? "-" : String.valueOf(Math.round(((Number) bytes).doubleValue() / (1 << 20)));
+    }
+
+    private static String dash(Object v) {
+        return v == null ? "-" : String.valueOf(v);
+    }
+
+    private static String sum(Object a, Object b) {
+        return a == null && b == null ? "-"
+                : String.valueOf((a == null ? 0 : ((Number) a).longValue()) + (b == null ? 0 : ((Number) b).longValue()));
     }
 
     private static void ingestLine(StringBuilder b, String who, Map<String, Object> m, Object rejected) {

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * Runs the benchmark scenarios in order (ingest against its best hand-written equivalent and a
- * minimal pipeline, memory, latency, API)
+ * minimal pipeline, growth, memory, latency, API)
  * against one broker and one database, then prints a table and writes every figure, the machine,
  * the versions and the parameters to {@code target/bench/benchmark-<run>.json}.
  */
@@ -47,6 +47,9 @@ final class Benchmark {
         if (p.runs("ingest")) {
             ingest = new IngestScenario(infra, p).run(runId);
             report.put("ingest", ingest.figures());
+        }
+        if (p.runs("growth")) {
+            report.put("growth", new GrowthScenario(infra, p).run(runId, ingest));
         }
         if (p.runs("memory")) {
             report.put("memory", new MemoryScenario(p).run(runId));

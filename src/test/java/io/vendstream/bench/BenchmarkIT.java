@@ -21,6 +21,11 @@ class BenchmarkIT {
         if (run.ingest() != null) {
             BenchmarkSmokeIT.assertSameStoredSet(run.ingest());
         }
+        Object growth = run.report().get("growth");
+        if (growth != null) {
+            assertThat(((java.util.Map<?, ?>) growth).get("storedAsExpected")).as("growth: seeded + expected sales and keys: "
+                    + growth).isEqualTo(true);
+        }
         assertThat(run.json()).exists();
     }
 }

@@ -11,7 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The benchmark at smoke size, in every build, so it cannot rot: a few thousand events through the
  * packaged application and through the best hand-written equivalent must leave exactly the same
  * stored set, the minimal pipeline the same sales and hourly rollup where it overlaps, the
- * latency run must see every sale it published, and every API endpoint must answer under load.
+ * latency run must see every sale it published, every API endpoint must answer under load, and
+ * a schema seeded with history must hold exactly its seeded sales plus the stream's after a drain.
  * It asserts correctness, not speed.
  */
 class BenchmarkSmokeIT {
@@ -40,6 +41,22 @@ class BenchmarkSmokeIT {
         assertThat(skipped).as("skipped paths").allMatch(s -> s.contains("404"));
         endpoints.forEach((path, figures) -> assertThat(((Map<String, Object>) ((Map<String, Object>) figures)
                 .get("statuses")).keySet()).as("statuses of " + path).containsOnly("200"));
+        // the growth scenario: the seeded history plus exactly what the generator says the stream adds
+        Map<String, Object> growth = (Map<String, Object>) run.report().get("growth");
+        long streamSales = ((Number) ((Map<String, Object>) growth.get("expected")).get("sales")).longValue();
+        assertThat(((Number) growth.get("seededSales")).longValue()).as("sales seeded for the growth scenario")
+                .isEqualTo(smoke.growthSales());
+        assertThat(((Number) growth.get("storedSales")).longValue()).as("seeded + expected sales after the growth drain: "
+                + growth).isEqualTo(smoke.growthSales() + streamSales);
+        assertThat(growth.get("storedAsExpected")).as("growth: sales, idempotency keys and restocks as expected: " + growth)
+                .isEqualTo(true);
+        // same events as the ingest scenario: the empty-table figures are its median application rate and counters
+        Map<String, Object> empty = (Map<String, Object>) growth.get("empty");
+        assertThat(empty.get("source")).as("where the growth scenario's empty-table figures come from").isEqualTo("ingest scenario");
+        assertThat(((Number) empty.get("eventsPerSecond")).longValue()).as("empty-table rate = median application rate")
+                .isEqualTo(run.ingest().appEventsPerSecond())
+                .isEqualTo(((Number) ((Map<String, Object>) run.ingest().figures().get("eventsPerSecond")).get("app")).longValue());
+        assertThat(empty.get("counters")).as("WAL and buffer counters of the ingest scenario's application drain").isNotNull();
         assertThat(run.json()).exists().content().contains("\"eventsPerSecond\"", "\"p99Ms\"", "\"peakRssMib\"");
     }
 

@@ -40,10 +40,54 @@ final class IngestScenario {
     record Round(int number, Map<String, Object> figures, Map<String, String> app, Map<String, String> handWritten,
                  StoredSet.Overlap minimalOverlap, long appSales, long handWrittenSales, MinimalPipeline.Result minimal,
                  double appToHandWritten, double appToMinimal) {
+
+        /** The application's rate in this round. */
+        double appEventsPerSecond() {
+            return ((Number) appFigures().get("eventsPerSecond")).doubleValue();
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<String, Object> appFigures() {
+            return (Map<String, Object>) figures.get("app");
+        }
     }
 
     /** What the scenario measured, plus every round's fingerprints for the correctness checks. */
     record Outcome(Map<String, Object> figures, List<Round> rounds, CampusEvents.Expected expected) {
+
+        /**
+         * The application's rate into empty tables (the growth scenario compares with it): the median
+         * of its rate over the rounds, the figure the report gives as {@code eventsPerSecond.app}.
+         */
+        long appEventsPerSecond() {
+            return Math.round(median(rounds, Round::appEventsPerSecond));
+        }
+
+        /** The median over the rounds of the application's drain time (the span its rate is timed over). */
+        double appDrainSeconds() {
+            return Percentiles.round(median(rounds, r -> ((Number) r.appFigures().get("drainSeconds")).doubleValue()));
+        }
+
+        /**
+         * WAL and buffer counters of the application's drain ({@link DrainCounters}), or null. They are
+         * taken around the application's drain in every round (each round's figures keep its own); this
+         * is the median round's, the round whose application rate is the median ({@link #medianRound()}),
+         * so the counters belong to the drain whose rate is reported.
+         */
+        @SuppressWarnings("unchecked")
+        Map<String, Object> appDrainCounters() {
+            return (Map<String, Object>) medianRound().appFigures().get("drainCounters");
+        }
+
+        /**
+         * The round whose application rate is the median over the rounds; for an even count, the
+         * slower of the middle two (the reported median rate is then the mean of the middle two).
+         */
+        Round medianRound() {
+            List<Round> byRate = rounds.stream()
+                    .sorted(java.util.Comparator.comparingDouble(Round::appEventsPerSecond)).toList();
+            return byRate.get((byRate.size() - 1) / 2);
+        }
     }
 
     private final BenchInfra infra;
@@ -83,7 +127,10 @@ final class IngestScenario {
         figures.put("minimalOverlapSame", rounds.stream().allMatch(r -> r.minimalOverlap().same()));
         figures.put("fingerprint", rounds.get(0).app());
         figures.put("perRound", rounds.stream().map(Round::figures).toList());
-        return new Outcome(figures, rounds, events.expected());
+        Outcome outcome = new Outcome(figures, rounds, events.expected());
+        // whose WAL and buffer counters the growth scenario reports beside the median rate
+        figures.put("medianAppRound", outcome.medianRound().number());
+        return outcome;
     }
 
     /** The application, the best hand-written equivalent and the minimal pipeline drain the topic in turn. */
@@ -97,6 +144,7 @@ final class IngestScenario {
         figures.put("round", n);
 
         Map<String, Object> app = new LinkedHashMap<>();
+        DrainCounters appCounters = DrainCounters.start(infra, appSchema);
         try (PackagedApp process = infra.startApp("ingest-r" + n, appSchema, topic, group + "-app", true, p.appJvmOptions())) {
             await("the application to drain " + p.events() + " records").atMost(p.drainTimeout())
                     .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
@@ -110,6 +158,8 @@ final class IngestScenario {
             app.put("peakRssMib", Percentiles.round(process.peakRssMib()));
             app.put("sampledMaxRssMib", Percentiles.round(process.sampledMaxRssMib()));
         }
+        // the counters cover the application's drain only: the hand-written and minimal drains come after
+        app.put("drainCounters", appCounters.stop());
         double appSpan = transactionSpan(appSchema, "select ingested_at t from sales union all select ingested_at from restocks");
         app.put("drainSeconds", Percentiles.round(appSpan));
         app.put("eventsPerSecond", Math.round(p.events() / appSpan));

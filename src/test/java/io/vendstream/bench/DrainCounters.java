@@ -1,0 +1,121 @@
+package io.vendstream.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What PostgreSQL did during one drain: the WAL it wrote ({@code pg_current_wal_lsn()} before and
+ * after, so exact), the full-page images and records among it and the checkpoints that ran
+ * ({@code pg_stat_wal}, {@code pg_stat_checkpointer}: cluster-wide, and the benchmark runs one thing
+ * at a time), and the buffer hits and reads of {@code sales} and {@code processed_events} of the
+ * drained schema ({@code pg_statio_user_tables}, heap and indexes apart). A read is a block that was
+ * not in {@code shared_buffers}: it came from the page cache or the disk.
+ */
+final class DrainCounters {
+
+    static final List<String> TABLES = List.of("sales", "processed_events");
+
+    private final BenchInfra infra;
+    private final String schema;
+    private final Map<String, Long> start;
+
+    private DrainCounters(BenchInfra infra, String schema, Map<String, Long> start) {
+        this.infra = infra;
+        this.schema = schema;
+        this.start = start;
+    }
+
+    /** Reads the counters now, before the drain of {@code schema} starts. */
+    static DrainCounters start(BenchInfra infra, String schema) throws SQLException {
+        return new DrainCounters(infra, schema, read(infra, schema));
+    }
+
+    /**
+     * The differences since {@link #start}, once the application has stopped: the statistics of
+     * its sessions reach the shared counters when they end, so the reading waits until two in a
+     * row agree (at most a few seconds).
+     */
+    Map<String, Object> stop() throws SQLException, InterruptedException {
+        Map<String, Long> end = read(infra, schema);
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(500);
+            Map<String, Long> again = read(infra, schema);
+            if (again.equals(end)) {
+                break;
+            }
+            end = again;
+        }
+        Map<String, Object> diff = new LinkedHashMap<>();
+        // both positions are pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'): their difference is the WAL written
+        diff.put("walBytes", end.get("lsn") - start.get("lsn"));
+        for (String key : end.keySet()) {
+            if (!key.equals("lsn")) {
+                // a table the application's own migration created during the drain started at 0
+                diff.put(key, end.get(key) - start.getOrDefault(key, 0L));
+            }
+        }
+        return diff;
+    }
+
+    private static Map<String, Long> read(BenchInfra infra, String schema) throws SQLException {
+        Map<String, Long> m = new LinkedHashMap<>();
+        try (Connection c = infra.connect(schema); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+                rs.next();
+                m.put("lsn", rs.getLong(1));
+            }
+            optional(st, "select wal_records, wal_fpi from pg_stat_wal", rs -> {
+                m.put("walRecords", rs.getLong(1));
+                m.put("walFullPageImages", rs.getLong(2));
+            });
+            // PostgreSQL 17 moved the checkpoint counters to their own view
+            if (!optional(st, "select num_timed + num_requested from pg_stat_checkpointer",
+                    rs -> m.put("checkpoints", rs.getLong(1)))) {
+                optional(st, "select checkpoints_timed + checkpoints_req from pg_stat_bgwriter",
+                        rs -> m.put("checkpoints", rs.getLong(1)));
+            }
+            try (PreparedStatement ps = c.prepareStatement("select relname, coalesce(heap_blks_hit, 0), "
+                    + "coalesce(heap_blks_read, 0), coalesce(idx_blks_hit, 0), coalesce(idx_blks_read, 0) "
+                    + "from pg_statio_user_tables where schemaname = ? and relname = any (?)")) {
+                ps.setString(1, schema);
+                ps.setArray(2, c.createArrayOf("text", TABLES.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String t = camel(rs.getString(1));
+                        m.put(t + "HeapHit", rs.getLong(2));
+                        m.put(t + "HeapRead", rs.getLong(3));
+                        m.put(t + "IndexHit", rs.getLong(4));
+                        m.put(t + "IndexRead", rs.getLong(5));
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    private interface Row {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs a query a server version may not have; false when it failed. */
+    private static boolean optional(Statement st, String sql, Row row) {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            if (rs.next()) {
+                row.read(rs);
+            }
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static String camel(String table) {
+        return table.equals("processed_events") ? "processedEvents" : table;
+    }
+}
