@@ -72,7 +72,7 @@ final class LatencyScenario {
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
                     ProducerConfig.ACKS_CONFIG, "all",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                    ProducerConfig.LINGER_MS_CONFIG, "0"),
+                    ProducerConfig.LINGER_MS_CONFIG, "1"),
                     new ByteArraySerializer(), new ByteArraySerializer())) {
                 // health UP does not mean the consumer has joined its group: one sale must make it through first
                 CampusEvents.Draft probe = events.nextValid(Instant.now());
