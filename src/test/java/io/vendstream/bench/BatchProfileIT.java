@@ -39,8 +39,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Where one batch's time goes: the benchmark's campus stream, cut into polls of
  * {@code bench.max-poll-records}, validated and stored by the product's own {@link EventValidator}
  * and {@link EventStore} on one thread against the benchmark database, with every statement timed
- * on its way to PostgreSQL (round trip included) and the batch's write statement of the last poll
- * run as {@code EXPLAIN (ANALYZE, BUFFERS, WAL)}, so PostgreSQL says which table and index cost what.
+ * on its way to PostgreSQL (round trip included), and both statements of the last poll that do the
+ * batch's work, the claim (the inserts into {@code sales} and {@code restocks}, whose primary keys
+ * are the idempotent repository) and the writes (rollups, stock, machines, fences), also run as
+ * {@code EXPLAIN (ANALYZE, BUFFERS, WAL)}, so PostgreSQL says which table and index cost what.
  * Validation is timed twice: the whole validator, and Jackson's parse alone.
  * {@code ./mvnw -Pbench verify -Dit.test=BatchProfileIT [-Dbench.profile.polls=100]}; the report goes
  * to stdout and {@code target/bench/batch-profile-<run>.txt}.
@@ -101,7 +103,7 @@ class BatchProfileIT {
                     validateNanos += t2 - t1;
                 }
                 timed.counting(counted);
-                timed.explainWrites(b == polls - 1);
+                timed.explainStatements(b == polls - 1);
                 long s0 = System.nanoTime();
                 store.store(batch);
                 if (counted) {
@@ -122,7 +124,8 @@ class BatchProfileIT {
                 double mean = java.util.Arrays.stream(v).sum() / countedPolls;
                 report.append(row(step, mean, new Percentiles(v).at(50), mean * 1000 / pollSize));
             });
-            report.append("\nEXPLAIN (ANALYZE, BUFFERS, WAL) of the last poll's write statement:\n").append(timed.plan());
+            report.append("\nEXPLAIN (ANALYZE, BUFFERS, WAL) of the last poll's statements, each run in a savepoint "
+                    + "rolled back before the statement itself ran (not timed above):\n").append(timed.plan());
             try (Statement st = real.createStatement();
                  ResultSet rs = st.executeQuery("select count(*) from sales")) {
                 rs.next();
@@ -143,8 +146,16 @@ class BatchProfileIT {
                 Double.isNaN(p50) ? "" : String.format(java.util.Locale.ROOT, "%.2f", p50), perRecordMicros);
     }
 
-    /** What a statement does, from its text. */
-    private static String label(String sql) {
+    static final String CLAIM = "claim = insert sales/restocks";
+    static final String WRITES = "writes (rollups, stock, fences)";
+
+    /**
+     * What a statement does, from its text. The claim and the writes are both one statement of
+     * CTEs: the claim's are {@code claimed_sales} and {@code claimed_restocks} (EventStore.claim),
+     * the writes' are named after what they write ({@code write_machines}, {@code stock_input}, ...,
+     * {@code write_fences}).
+     */
+    static String label(String sql) {
         String s = sql.trim().toLowerCase(java.util.Locale.ROOT);
         if (s.startsWith("select partition")) {
             return "lock fences (select for update)";
@@ -152,8 +163,8 @@ class BatchProfileIT {
         if (s.startsWith("insert into ingest_partitions")) {
             return "new partitions";
         }
-        if (s.startsWith("insert into processed_events")) {
-            return "claim event ids (processed_events)";
+        if (s.startsWith("with claimed_")) {
+            return CLAIM;
         }
         if (s.startsWith("insert into rejected_events")) {
             return "dead-letter rows";
@@ -162,15 +173,16 @@ class BatchProfileIT {
             return "dead-letter counts";
         }
         if (s.startsWith("with ")) {
-            return "writes (sales, rollups, stock, fences)";
+            return WRITES;
         }
         return s.length() > 34 ? s.substring(0, 34) : s;
     }
 
     /**
      * One connection, handed out again and again (never closed by the store), whose statements
-     * are timed per label; the chosen write statement runs as EXPLAIN ANALYZE with the same
-     * parameters, which stores its rows as the statement itself would.
+     * are timed per label. While explaining, the claim and the writes first run as EXPLAIN ANALYZE
+     * with the same parameters in a savepoint that is then rolled back, and then run themselves
+     * (timed alone), so the store gets the claim's ids and stores what it would have.
      */
     private static final class TimingDataSource implements DataSource {
         private final Connection real;
@@ -188,7 +200,7 @@ class BatchProfileIT {
             counting = on;
         }
 
-        void explainWrites(boolean on) {
+        void explainStatements(boolean on) {
             explain = on;
         }
 
@@ -233,13 +245,11 @@ class BatchProfileIT {
                     binds.add(new Object[] {name, args[0], args[1]});
                 }
                 if (name.startsWith("execute")) {
-                    long t = System.nanoTime();
-                    Object result;
-                    if (explain && label.startsWith("writes") && name.equals("execute")) {
-                        result = explainInstead(sql, binds);
-                    } else {
-                        result = invoke(st, method, args);
+                    if (explain && (label.equals(CLAIM) || label.equals(WRITES)) && args == null) {
+                        explainFirst(label, sql, binds);
                     }
+                    long t = System.nanoTime();
+                    Object result = invoke(st, method, args);
                     record(label, t);
                     return result;
                 }
@@ -249,7 +259,10 @@ class BatchProfileIT {
                     new Class<?>[] {PreparedStatement.class}, h);
         }
 
-        private boolean explainInstead(String sql, List<Object[]> binds) throws SQLException {
+        /** Runs the statement as EXPLAIN ANALYZE in a savepoint rolled back after, and appends its plan under its label. */
+        private void explainFirst(String label, String sql, List<Object[]> binds) throws SQLException {
+            plan.append("\n-- ").append(label).append('\n');
+            java.sql.Savepoint before = real.setSavepoint();
             try (PreparedStatement ex = real.prepareStatement("explain (analyze, buffers, wal, timing) " + sql)) {
                 for (Object[] b : binds) {
                     int index = (Integer) b[1];
@@ -266,8 +279,10 @@ class BatchProfileIT {
                         plan.append(rs.getString(1)).append('\n');
                     }
                 }
+            } finally {
+                real.rollback(before);
             }
-            return true;
+            real.releaseSavepoint(before);
         }
 
         private static Object invoke(Object target, Method method, Object[] args) throws Throwable {

@@ -149,17 +149,16 @@ final class BenchTable {
         Map<String, Object> empty = (Map<String, Object>) g.get("empty");
         Map<String, Object> grown = (Map<String, Object>) g.get("grown");
         line(b, "");
-        line(b, "GROWTH  %s sales of history (%s days, with their idempotency keys) seeded (COPY %s s, keys %s s, "
-                        + "indexes %s s, rollups %s s, vacuum %s s), then %s records drained", g.get("seededSales"),
-                seed.get("historyDays"), seed.get("copySeconds"), seed.get("claimSeconds"), seed.get("indexSeconds"),
+        line(b, "GROWTH  %s sales of history (%s days, each claimed: source partition and offset on the row) seeded "
+                        + "(COPY %s s, indexes %s s, rollups %s s, vacuum %s s), then %s records drained", g.get("seededSales"),
+                seed.get("historyDays"), seed.get("copySeconds"), seed.get("indexSeconds"),
                 seed.get("rollupSeconds"), seed.get("vacuumAnalyzeSeconds"), grown.get("events"));
-        line(b, "  before the drain: sales %s MiB + indexes %s MiB, processed_events %s MiB + index %s MiB; shared_buffers %s",
-                mib(sizes.get("salesTable")), mib(sizes.get("salesIndexes")), mib(sizes.get("processed_eventsTable")),
-                mib(sizes.get("processed_eventsIndexes")), g.get("sharedBuffers"));
+        sizesLine(b, "before the drain", sizes, g.get("sharedBuffers"));
         line(b, "  %-30s %9s %8s %9s %11s %9s %11s %11s %6s", "", "events/s", "drain s", "WAL MiB", "WAL B/event",
                 "FPI", "idx hits", "idx reads", "ckpts");
         growthRow(b, "empty, " + empty.get("source"), empty);
         growthRow(b, "grown, " + g.get("seededSales") + " sales", grown);
+        sizesLine(b, "after the drain", (Map<String, Object>) g.get("sizesAfterDrain"), g.get("sharedBuffers"));
         if (empty.get("rounds") != null) {
             line(b, "  empty: the ingest scenario's median application rate over %s round(s), counters of its round %s",
                     empty.get("rounds"), empty.get("countersRound"));
@@ -167,8 +166,22 @@ final class BenchTable {
         double ratio = ((Number) g.get("ratio")).doubleValue();
         line(b, "  grown / empty = %.2f   (target >= %.1f) %s", ratio, TARGET_GROWTH_RATIO,
                 verdict(ratio >= TARGET_GROWTH_RATIO));
-        line(b, "  stored seeded + expected sales (%s of %s) and their idempotency keys: %s", g.get("storedSales"),
+        line(b, "  stored seeded + expected sales (%s of %s), the stream's restocks, and their idempotency keys "
+                        + "(processed_events, the view of both): %s", g.get("storedSales"),
                 g.get("expectedSales"), Boolean.TRUE.equals(g.get("storedAsExpected")) ? "yes" : "NO");
+    }
+
+    /** The event tables' sizes: heap + all indexes, and the random-UUID primary key of sales among them. */
+    @SuppressWarnings("unchecked")
+    private static void sizesLine(StringBuilder b, String when, Map<String, Object> sizes, Object sharedBuffers) {
+        if (sizes == null) {
+            return;
+        }
+        Map<String, Object> indexes = (Map<String, Object>) sizes.getOrDefault("indexes", Map.of());
+        line(b, "  %s: sales %s MiB + indexes %s MiB (sales_pkey %s MiB), restocks %s MiB + indexes %s MiB; "
+                        + "shared_buffers %s", when, mib(sizes.get("salesTable")), mib(sizes.get("salesIndexes")),
+                mib(indexes.get("sales_pkey")), mib(sizes.get("restocksTable")), mib(sizes.get("restocksIndexes")),
+                sharedBuffers);
     }
 
     @SuppressWarnings("unchecked")
@@ -179,8 +192,8 @@ final class BenchTable {
         }
         line(b, "  %-30s %9s %8s %9s %11s %9s %11s %11s %6s", label, d.get("eventsPerSecond"), d.get("drainSeconds"),
                 mib(c.get("walBytes")), dash(d.get("walBytesPerEvent")), dash(c.get("walFullPageImages")),
-                sum(c.get("salesIndexHit"), c.get("processedEventsIndexHit")),
-                sum(c.get("salesIndexRead"), c.get("processedEventsIndexRead")), dash(c.get("checkpoints")));
+                sum(c.get("salesIndexHit"), c.get("restocksIndexHit")),
+                sum(c.get("salesIndexRead"), c.get("restocksIndexRead")), dash(c.get("checkpoints")));
     }
 
     private static String mib(Object bytes) {

@@ -20,8 +20,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * Ingest once the tables hold years of history: does it slow down? A fresh schema (the product's
  * own migrations) is seeded with {@code bench.growth.sales} historical sales and everything years of
- * ingest leave beside them ({@link SalesSeeder} with {@link SalesSeeder.History#claims()}): one
- * {@code processed_events} key per sale, rollups, machines and stock, all dated in the three years
+ * ingest leave beside them ({@link SalesSeeder} with {@link SalesSeeder.History#claims()}): each
+ * sale claimed as ingest claims it (its primary key is the claim of its eventId, its source partition
+ * and offset on a history topic are on the row, that topic's fences in {@code ingest_partitions}),
+ * rollups, machines and stock, all dated in the three years
  * before the drained stream (which covers the last three days), then vacuumed, analyzed and
  * checkpointed so the drain does not pay for the seed. Then the ingest scenario's campus stream
  * (same generator and seed, {@code bench.growth.events} records) is published to a fresh topic
@@ -30,8 +32,8 @@ import static org.awaitility.Awaitility.await;
  * with the empty-table rate of the same run: the ingest scenario's (the median application rate
  * over its rounds, with the WAL and buffer counters of its median round) when it ran with as many
  * events, else a drain of the same topic into an empty schema here first. WAL, full-page images,
- * checkpoints and buffer hits and reads of both drains, with the table and index sizes and
- * {@code shared_buffers}, explain the difference.
+ * checkpoints and buffer hits and reads of both drains, with the sizes of {@code sales} and
+ * {@code restocks} (heap and each index) and {@code shared_buffers}, explain the difference.
  */
 final class GrowthScenario {
 
@@ -66,7 +68,6 @@ final class GrowthScenario {
         seed.put("historyEnd", historyEnd.toString());
         seed.put("historyTopic", historyTopic);
         seed.put("copySeconds", Percentiles.round(seconds[0]));
-        seed.put("claimSeconds", Percentiles.round(seconds[3]));
         seed.put("indexSeconds", Percentiles.round(seconds[1]));
         seed.put("rollupSeconds", Percentiles.round(seconds[2]));
         long t0 = System.nanoTime();
@@ -75,17 +76,28 @@ final class GrowthScenario {
         seed.put("checkpoint", checkpoint());
         OffsetDateTime seededAt;
         long seededSales;
+        long seededWithSource;
         long seededClaims;
         try (Connection c = infra.connect(id); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("select clock_timestamp()")) {
                 rs.next();
                 seededAt = rs.getObject(1, OffsetDateTime.class);
             }
-            seededSales = StoredSet.count(c, "sales");
+            try (ResultSet rs = st.executeQuery("select count(*), count(source_offset) from sales")) {
+                rs.next();
+                seededSales = rs.getLong(1);
+                seededWithSource = rs.getLong(2);
+            }
+            // the idempotency keys as the product lists them: the view of the sales and restocks stored
             seededClaims = StoredSet.count(c, "processed_events");
         }
+        long[] historyTally = partitions(id, historyTopic);
         seed.put("storedSales", seededSales);
+        seed.put("storedWithSourceOffset", seededWithSource);
         seed.put("storedClaims", seededClaims);
+        // consumed and next offsets of the history topic: as many as there are seeded sales, offsets from 0 up
+        seed.put("historyConsumed", historyTally[0]);
+        seed.put("historyNextOffsets", historyTally[4]);
         figures.put("seed", seed);
         figures.put("sizesBeforeDrain", sizes(id));
         figures.put("sharedBuffers", setting("shared_buffers"));
@@ -152,6 +164,7 @@ final class GrowthScenario {
         figures.put("storedClaims", storedClaims);
         figures.put("storedRestocks", storedRestocks);
         figures.put("storedAsExpected", seededSales == p.growthSales() && seededClaims == seededSales
+                && seededWithSource == seededSales && historyTally[0] == seededSales && historyTally[4] == seededSales
                 && storedSales == seededSales + expected.sales
                 && storedClaims == seededClaims + expected.sales + expected.restocks
                 && storedRestocks == expected.restocks);
@@ -198,15 +211,18 @@ final class GrowthScenario {
         return bytes == null ? null : Math.round(((Number) bytes).doubleValue() / Math.max(1, events));
     }
 
-    /** consumed, stored, duplicates, rejected of the drained topic (the seeded history's topic is another). */
+    /**
+     * consumed, stored, duplicates, rejected and the sum of the next offsets of {@code topic}'s
+     * partitions (the drained topic, or the seeded history's, which is another).
+     */
     private long[] partitions(String schema, String topic) throws SQLException {
         try (Connection c = infra.connect(schema); PreparedStatement st = c.prepareStatement(
                 "select coalesce(sum(consumed), 0), coalesce(sum(stored), 0), coalesce(sum(duplicates), 0), "
-                        + "coalesce(sum(rejected), 0) from ingest_partitions where topic = ?")) {
+                        + "coalesce(sum(rejected), 0), coalesce(sum(next_offset), 0) from ingest_partitions where topic = ?")) {
             st.setString(1, topic);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)};
             }
         }
     }
@@ -225,7 +241,11 @@ final class GrowthScenario {
         }
     }
 
-    /** Table and index sizes in bytes of sales and processed_events, and each of their indexes. */
+    /**
+     * Sizes in bytes of the event tables, {@code sales} and {@code restocks} (heap, all indexes, and
+     * each index), whose primary keys are the idempotent repository ({@code processed_events} is a
+     * view of them and has no storage of its own).
+     */
     private Map<String, Object> sizes(String schema) throws SQLException {
         Map<String, Object> m = new LinkedHashMap<>();
         try (Connection c = infra.connect(schema)) {

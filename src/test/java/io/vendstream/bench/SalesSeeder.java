@@ -25,16 +25,20 @@ import org.postgresql.PGConnection;
 
 /**
  * Seeds a schema with a long sales history as fast as PostgreSQL takes it: the sales rows by
- * {@code COPY} (two streams, indexes dropped first and rebuilt after, as any bulk load does),
+ * {@code COPY} (two streams, or with claims one per source partition; indexes dropped first and
+ * rebuilt after, as any bulk load does),
  * then the rollups and current state computed from those rows with {@code insert ... select ...
  * group by}, in the campus time zone, so that the API reads tables consistent with the sales.
- * With {@link History#claims()} every sale also gets its idempotency key in {@code processed_events},
- * as the application would have stored it, so the history is what years of real ingest leave behind.
+ * With {@link History#claims()} every sale is also claimed as the application would have stored it
+ * (its primary key is the claim of its eventId; its source partition and offset are on the row), so
+ * the history is what years of real ingest leave behind.
  */
 final class SalesSeeder {
 
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
     private static final int DAYS = 180;
+    /** Source partitions the product creates for a topic; a machine's events go to one of them by its key. */
+    private static final int PARTITIONS = 3;
 
     private final BenchInfra infra;
     private final String schema;
@@ -42,9 +46,10 @@ final class SalesSeeder {
 
     /**
      * Where the seeded sales lie in time: campus days from {@code days} before {@code end} up to
-     * {@code end}; with {@code claims}, each sale also gets its {@code processed_events} row (same
-     * event id, source partition and offset on the seeding topic) and an {@code ingested_at} a moment
-     * after its {@code occurred_at}, as ingest would have left them.
+     * {@code end}; with {@code claims}, each sale also gets its {@code source_partition} and
+     * {@code source_offset} on the seeding topic and an {@code ingested_at} a moment after its
+     * {@code occurred_at}, as ingest would have left them (the sale's primary key is its claim, and
+     * the {@code processed_events} view lists it), with the topic's fences and counters.
      */
     record History(Instant end, int days, boolean claims) {
 
@@ -67,12 +72,20 @@ final class SalesSeeder {
 
     /**
      * Seeds {@code sales} rows dated as {@code history} says; returns the seconds taken per phase:
-     * COPY, indexes, rollups, and the idempotency keys (0 without claims).
+     * COPY (with claims, the source partitions and offsets go in with the rows), indexes, rollups.
      */
     List<double[]> seed(long sales, String topic, History history) throws Exception {
         List<double[]> phases = new ArrayList<>();
         long t0 = System.nanoTime();
         List<String> indexes = new ArrayList<>();
+        CampusEvents fleet = new CampusEvents(0, 0, 0);
+        String[] machineIds = new String[CampusEvents.MACHINES];
+        String[] locations = new String[CampusEvents.MACHINES];
+        for (int m = 0; m < machineIds.length; m++) {
+            machineIds[m] = fleet.machineId(m);
+            locations[m] = fleet.location(m);
+        }
+        int[] partitionOf;
         try (Connection c = infra.connect(schema)) {
             try (PreparedStatement st = c.prepareStatement("select indexname, indexdef from pg_indexes "
                     + "where schemaname = ? and tablename = 'sales' and indexname <> 'sales_pkey'")) {
@@ -88,19 +101,41 @@ final class SalesSeeder {
             }
             try (Statement st = c.createStatement()) {
                 st.execute("alter table sales drop constraint sales_pkey");
-                if (history.claims()) {
-                    st.execute("alter table processed_events drop constraint processed_events_pkey");
+            }
+            partitionOf = history.claims() ? partitions(c, machineIds) : null;
+        }
+        // without claims: two streams over the whole fleet, rows in no particular order. With claims: one
+        // stream per source partition, over the machines whose key maps to it, each writing its rows in the
+        // order they were ingested, so the stream's row number is the offset on that partition
+        List<Rows> streams = new ArrayList<>();
+        if (partitionOf == null) {
+            int[] all = java.util.stream.IntStream.range(0, machineIds.length).toArray();
+            for (int s = 0; s < 2; s++) {
+                long rows = sales / 2 + (s == 0 ? sales % 2 : 0);
+                streams.add(new Rows(rows, 1000 + s, history, machineIds, locations, all, -1));
+            }
+        } else {
+            long before = 0;
+            int machinesBefore = 0;
+            for (int partition = 0; partition < PARTITIONS; partition++) {
+                int p = partition;
+                int[] machines = java.util.stream.IntStream.range(0, machineIds.length)
+                        .filter(m -> partitionOf[m] == p).toArray();
+                // each partition's share of the sales is its share of the fleet (every machine sells alike)
+                machinesBefore += machines.length;
+                long upTo = sales * machinesBefore / machineIds.length;
+                if (upTo > before) {
+                    streams.add(new Rows(upTo - before, 1000 + partition, history, machineIds, locations, machines,
+                            partition));
                 }
+                before = upTo;
             }
         }
-        int streams = 2;
-        ExecutorService pool = Executors.newFixedThreadPool(streams);
+        ExecutorService pool = Executors.newFixedThreadPool(streams.size());
         try {
             List<Future<Long>> copies = new ArrayList<>();
-            for (int s = 0; s < streams; s++) {
-                long rows = sales / streams + (s == 0 ? sales % streams : 0);
-                long seed = 1000 + s;
-                copies.add(pool.submit(() -> copy(rows, seed, history)));
+            for (Rows rows : streams) {
+                copies.add(pool.submit(() -> copy(rows, history)));
             }
             for (Future<Long> f : copies) {
                 f.get();
@@ -109,20 +144,11 @@ final class SalesSeeder {
             pool.shutdown();
         }
         long t1 = System.nanoTime();
-        if (history.claims()) {
-            try (Connection c = infra.connect(schema)) {
-                claims(c);
-            }
-        }
-        long tClaims = System.nanoTime();
         try (Connection c = infra.connect(schema); Statement st = c.createStatement()) {
             st.execute("set maintenance_work_mem = '256MB'");
             st.execute("alter table sales add primary key (event_id)");
             for (String index : indexes) {
                 st.execute(index);
-            }
-            if (history.claims()) {
-                st.execute("alter table processed_events add primary key (event_id)");
             }
         }
         long t2 = System.nanoTime();
@@ -130,31 +156,35 @@ final class SalesSeeder {
             rollups(c, topic, sales, history);
         }
         long t3 = System.nanoTime();
-        phases.add(new double[] {(t1 - t0) / 1e9, (t2 - tClaims) / 1e9, (t3 - t2) / 1e9, (tClaims - t1) / 1e9});
+        phases.add(new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9});
         return phases;
     }
 
-    private long copy(long rows, long seed, History history) throws SQLException, IOException {
+    /**
+     * The source partition of each machine's events, as the seed has always mapped a machine's key
+     * ({@code abs(hashtext(machine_id)) % 3}, computed by PostgreSQL).
+     */
+    private static int[] partitions(Connection c, String[] machineIds) throws SQLException {
+        int[] partitionOf = new int[machineIds.length];
+        try (PreparedStatement st = c.prepareStatement("select i, abs(hashtext(m)) % " + PARTITIONS
+                + " from unnest(?::text[]) with ordinality as t (m, i)")) {
+            st.setArray(1, c.createArrayOf("text", machineIds));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    partitionOf[rs.getInt(1) - 1] = rs.getInt(2);
+                }
+            }
+        }
+        return partitionOf;
+    }
+
+    private long copy(Rows rows, History history) throws SQLException, IOException {
         try (Connection c = infra.connect(schema)) {
             return c.unwrap(PGConnection.class).getCopyAPI().copyIn(
                     "copy sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
-                            + "payment_method, stock_after, occurred_at" + (history.claims() ? ", ingested_at" : "")
-                            + ") from stdin",
-                    new Rows(rows, seed, history), 1 << 16);
-        }
-    }
-
-    /**
-     * One idempotency key per stored sale, as ingest claims them: same event id, type 'sale', the
-     * partition its machine's key maps to (3 partitions, as the product creates them) and offsets in
-     * the order the sales were ingested, stored when the sale was.
-     */
-    private static void claims(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("set work_mem = '256MB'");
-            st.executeUpdate("insert into processed_events (event_id, event_type, source_partition, source_offset, stored_at) "
-                    + "select event_id, 'sale', partition, row_number() over (partition by partition order by ingested_at) - 1, "
-                    + "ingested_at from (select event_id, ingested_at, abs(hashtext(machine_id)) % 3 as partition from sales) s");
+                            + "payment_method, stock_after, occurred_at"
+                            + (history.claims() ? ", ingested_at, source_partition, source_offset" : "") + ") from stdin",
+                    rows, 1 << 16);
         }
     }
 
@@ -214,10 +244,10 @@ final class SalesSeeder {
                     + "source_partition, reason, count(*) from rejected_events group by 1, 2, 3");
         }
         if (history.claims()) {
-            // the fences and counters where the claims' offsets leave them
+            // the fences and counters where the stored offsets leave them
             try (PreparedStatement st = c.prepareStatement("insert into ingest_partitions (topic, partition, next_offset, "
                     + "consumed, stored, duplicates, rejected) select ?, source_partition, max(source_offset) + 1, count(*), "
-                    + "count(*), 0, 0 from processed_events group by source_partition")) {
+                    + "count(*), 0, 0 from sales group by source_partition")) {
                 st.setString(1, topic);
                 st.executeUpdate();
             }
@@ -241,30 +271,68 @@ final class SalesSeeder {
         }
     }
 
-    /** Sales rows in COPY text format, generated as PostgreSQL reads them. */
+    /**
+     * Sales rows in COPY text format, generated as PostgreSQL reads them, of the given machines.
+     * Without claims, in no particular order. With claims, in the order they were ingested, each
+     * with its source partition and offset (its row number: a stream is one partition); their
+     * times are drawn first, packed one {@code long} a sale (ingested_at in microseconds since two
+     * days before the history's first, then the ingest delay in milliseconds, 12 bits) and sorted;
+     * the rest of each row is drawn as it is written.
+     */
     private static final class Rows extends InputStream {
+        private static final int DELAY_BITS = 12;
+
         private final SplittableRandom random;
         private final long rows;
         private final long nowSeconds;
         private final int days;
-        private final boolean ingestedAt;
-        private final String[] machineIds = new String[CampusEvents.MACHINES];
-        private final String[] locations = new String[CampusEvents.MACHINES];
+        private final String[] machineIds;
+        private final String[] locations;
+        private final int[] machines;
+        private final int partition;
+        private final long baseMicros;
+        private final SplittableRandom times;
+        private long[] ingestOrder;
         private long produced;
         private byte[] chunk = new byte[0];
         private int position;
 
-        Rows(long rows, long seed, History history) {
+        Rows(long rows, long seed, History history, String[] machineIds, String[] locations, int[] machines,
+                int partition) {
             this.rows = rows;
             this.nowSeconds = history.end().truncatedTo(ChronoUnit.SECONDS).getEpochSecond();
             this.days = history.days();
-            this.ingestedAt = history.claims();
             this.random = new SplittableRandom(seed);
-            CampusEvents fleet = new CampusEvents(seed, 0, 0);
-            for (int m = 0; m < machineIds.length; m++) {
-                machineIds[m] = fleet.machineId(m);
-                locations[m] = fleet.location(m);
+            this.machineIds = machineIds;
+            this.locations = locations;
+            this.machines = machines;
+            this.partition = partition;
+            this.baseMicros = (nowSeconds - (days + 2) * 86_400L) * 1_000_000L;
+            this.times = history.claims() ? random.split() : null;
+        }
+
+        /** The stream's sales as (ingested_at, delay) keys, sorted: the order ingest stored them in. */
+        private long[] ingestOrder(SplittableRandom times) {
+            if (rows > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(rows + " sales on one partition: seed fewer");
             }
+            long[] keys = new long[(int) rows];
+            for (int i = 0; i < keys.length; i++) {
+                long occurredMicros = occurredAt(times) * 1_000_000L + times.nextInt(1_000_000);
+                // stored a moment after it happened, as ingest keeps up with the fleet
+                int delayMs = 1000 + times.nextInt(3000);
+                keys[i] = (occurredMicros + delayMs * 1000L - baseMicros) << DELAY_BITS | delayMs;
+            }
+            java.util.Arrays.sort(keys);
+            return keys;
+        }
+
+        /** A sale's second: busy between 07:00 and 21:00 campus time (UTC+7), quiet at night. */
+        private long occurredAt(SplittableRandom r) {
+            long day = r.nextInt(days);
+            int hour = r.nextInt(4) == 0 ? r.nextInt(24) : 7 + r.nextInt(14);
+            long at = nowSeconds - day * 86_400 - ((nowSeconds + 7 * 3600) % 86_400) + hour * 3600L + r.nextInt(3600);
+            return at > nowSeconds ? at - 86_400 : at;
         }
 
         @Override
@@ -288,39 +356,50 @@ final class SalesSeeder {
             if (produced >= rows) {
                 return false;
             }
+            if (times != null && ingestOrder == null) {
+                // drawn and sorted on the COPY's own thread, as it starts reading
+                ingestOrder = ingestOrder(times);
+            }
             StringBuilder s = new StringBuilder(256 * 1024);
             for (int i = 0; i < 1000 && produced < rows; i++, produced++) {
-                int m = random.nextInt(machineIds.length);
+                int m = machines[random.nextInt(machines.length)];
                 CampusEvents.Product p = CampusEvents.PRODUCTS[random.nextInt(CampusEvents.PRODUCTS.length)];
                 int quantity = random.nextInt(10) == 0 ? 2 : 1;
-                // busy between 07:00 and 21:00 campus time (UTC+7), quiet at night
-                long day = random.nextInt(days);
-                int hour = random.nextInt(4) == 0 ? random.nextInt(24) : 7 + random.nextInt(14);
-                long at = nowSeconds - day * 86_400 - ((nowSeconds + 7 * 3600) % 86_400) + hour * 3600L
-                        + random.nextInt(3600);
-                if (at > nowSeconds) {
-                    at -= 86_400;
-                }
+                // without claims, the time is drawn here (before the id, as the seed always drew it)
+                long at = ingestOrder == null ? occurredAt(random) : 0;
                 s.append(new UUID(random.nextLong() & 0xffffffffffff0fffL | 0x4000L,
-                                random.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L)).append('\t')
-                        .append(machineIds[m]).append('\t').append(locations[m]).append('\t')
-                        .append(p.name()).append('\t').append(p.category()).append('\t')
-                        .append(p.price().toPlainString()).append("\tIDR\t").append(quantity).append('\t')
-                        .append(p.price().multiply(java.math.BigDecimal.valueOf(quantity)).toPlainString()).append('\t')
-                        .append(CampusEvents.PAYMENTS[random.nextInt(CampusEvents.PAYMENTS.length)]).append('\t')
-                        .append(random.nextInt(12)).append('\t')
-                        .append(TIMESTAMP.format(LocalDateTime.ofEpochSecond(at, random.nextInt(1_000_000) * 1000,
-                                ZoneOffset.UTC))).append("+00");
-                if (ingestedAt) {
-                    // stored a moment after it happened, as ingest keeps up with the fleet
-                    s.append('\t').append(TIMESTAMP.format(LocalDateTime.ofEpochSecond(at + 1 + random.nextInt(3),
-                            random.nextInt(1_000_000) * 1000, ZoneOffset.UTC))).append("+00");
+                        random.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L));
+                columns(s, m, p, quantity);
+                if (ingestOrder == null) {
+                    s.append(TIMESTAMP.format(LocalDateTime.ofEpochSecond(at, random.nextInt(1_000_000) * 1000,
+                            ZoneOffset.UTC))).append("+00");
+                } else {
+                    long key = ingestOrder[(int) produced];
+                    long ingestedMicros = baseMicros + (key >>> DELAY_BITS);
+                    long occurredMicros = ingestedMicros - (key & ((1 << DELAY_BITS) - 1)) * 1000L;
+                    timestamp(s, occurredMicros).append('\t');
+                    timestamp(s, ingestedMicros).append('\t').append(partition).append('\t').append(produced);
                 }
                 s.append('\n');
             }
             chunk = s.toString().getBytes(StandardCharsets.UTF_8);
             position = 0;
             return true;
+        }
+
+        /** The columns from machine_id to stock_after, each preceded by its tab, and the tab before occurred_at. */
+        private void columns(StringBuilder s, int m, CampusEvents.Product p, int quantity) {
+            s.append('\t').append(machineIds[m]).append('\t').append(locations[m]).append('\t')
+                    .append(p.name()).append('\t').append(p.category()).append('\t')
+                    .append(p.price().toPlainString()).append("\tIDR\t").append(quantity).append('\t')
+                    .append(p.price().multiply(java.math.BigDecimal.valueOf(quantity)).toPlainString()).append('\t')
+                    .append(CampusEvents.PAYMENTS[random.nextInt(CampusEvents.PAYMENTS.length)]).append('\t')
+                    .append(random.nextInt(12)).append('\t');
+        }
+
+        private static StringBuilder timestamp(StringBuilder s, long micros) {
+            return s.append(TIMESTAMP.format(LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                    (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC))).append("+00");
         }
     }
 }
