@@ -7,23 +7,40 @@
 -- location hovering at the threshold is not notified again and again. While no machine at all has
 -- reported for vendstream.alerts.machine-silent.min-minutes (ingest catching up, the campus network
 -- down) no location is judged: its revenue is not in yet.
+-- Revenue comes from the hourly rollup (sales_hourly, hours of the campus time zone), so the cost
+-- of an evaluation does not grow with the number of sales in the window: the hours wholly inside a
+-- window count in full, the hour the window starts in for the part of it inside the window, and
+-- the hour it ends in (now, or now a week ago) for the part before the end; within those two hours
+-- sales are taken as spread evenly, except this week's current hour, which holds exactly the sales
+-- so far.
 with settings as (
     select cast(:#${properties:vendstream.alerts.revenue-drop.window-hours} as integer) as hours,
            cast(:#${properties:vendstream.alerts.revenue-drop.drop-fraction} as numeric) as drop_fraction,
            cast(:#${properties:vendstream.alerts.revenue-drop.recovery-fraction} as numeric) as recovery_fraction,
            cast(:#${properties:vendstream.alerts.revenue-drop.min-baseline} as numeric) as min_baseline,
-           cast(:#${properties:vendstream.alerts.machine-silent.min-minutes} as integer) as fresh_minutes
+           cast(:#${properties:vendstream.alerts.machine-silent.min-minutes} as integer) as fresh_minutes,
+           cast(:#${properties:vendstream.timezone} as text) as zone
+),
+clock as (
+    -- the current hour, and the share of it gone by
+    select date_trunc('hour', now(), st.zone) as this_hour,
+           extract(epoch from now() - date_trunc('hour', now(), st.zone)) / 3600 as elapsed
+      from settings st
 ),
 weeks as (
     select w as weeks_back,
-           now() - make_interval(days => 7 * w) - make_interval(hours => st.hours) as from_at,
-           now() - make_interval(days => 7 * w) as to_at
-      from settings st, generate_series(0, 4) as w
+           c.this_hour - make_interval(days => 7 * w) - make_interval(hours => st.hours) as start_hour,
+           c.this_hour - make_interval(days => 7 * w) as end_hour,
+           c.elapsed
+      from settings st, clock c, generate_series(0, 4) as w
 ),
 takings as (
     select l.location, w.weeks_back,
-           coalesce((select sum(s.amount) from sales s
-                      where s.location = l.location and s.occurred_at >= w.from_at and s.occurred_at < w.to_at), 0) as revenue
+           coalesce((select sum(h.revenue * case when h.hour = w.start_hour then 1 - w.elapsed
+                                                 when h.hour = w.end_hour and w.weeks_back > 0 then w.elapsed
+                                                 else 1 end)
+                       from sales_hourly h
+                      where h.location = l.location and h.hour >= w.start_hour and h.hour <= w.end_hour), 0) as revenue
       from (select distinct location from machines) l
      cross join weeks w
 ),

@@ -10,17 +10,30 @@
 with settings as (
     select cast(:#${properties:vendstream.alerts.stock-mismatch.window-hours} as integer) as hours
 ),
+last_restocks as (
+    -- a restock sets the level afresh, so nothing before a slot's last restock can hold the rule:
+    -- the chain is read from there on (or from the window's start), not through the whole window
+    select machine_id, product, max(occurred_at) as restocked_at
+      from restocks, settings
+     where occurred_at > now() - make_interval(hours => settings.hours)
+     group by machine_id, product
+),
 events as (
     -- events with the same occurredAt keep the order the machine reported them in: one machine's
     -- events share a partition (keyed by machine id), so their offsets are that order
     -- (null for rows stored before the event tables recorded it; event_id orders those)
-    select machine_id, product, location, event_id, 'sale' as kind, quantity, stock_after, occurred_at, source_offset
-      from sales, settings
-     where occurred_at > now() - make_interval(hours => settings.hours)
+    select s.machine_id, s.product, s.location, s.event_id, 'sale' as kind, s.quantity, s.stock_after, s.occurred_at,
+           s.source_offset
+      from sales s
+     cross join settings
+      left join last_restocks r on r.machine_id = s.machine_id and r.product = s.product
+     where s.occurred_at > now() - make_interval(hours => settings.hours)
+       and (r.restocked_at is null or s.occurred_at >= r.restocked_at)
     union all
-    select machine_id, product, location, event_id, 'restock', quantity, stock_after, occurred_at, source_offset
-      from restocks, settings
-     where occurred_at > now() - make_interval(hours => settings.hours)
+    select t.machine_id, t.product, t.location, t.event_id, 'restock', t.quantity, t.stock_after, t.occurred_at,
+           t.source_offset
+      from restocks t
+      join last_restocks r on r.machine_id = t.machine_id and r.product = t.product and t.occurred_at = r.restocked_at
 ),
 chained as (
     select e.*,

@@ -223,19 +223,25 @@ class AlertRulesTest {
     @Test
     void should_raise_a_revenue_drop_once_and_keep_it_open_until_revenue_recovers_past_the_hysteresis() throws Exception {
         Instant now = Instant.now();
+        // the rule reads the hourly rollup, which ingest keeps beside the sales it stores
+        String zone = app.context().resolvePropertyPlaceholders("{{vendstream.timezone}}");
         db.machine("drop-1", "Drop Hall", now);
         for (int week = 1; week <= 4; week++) {
             db.sale("drop-1", "Drop Hall", "Lunch", "cash", 100_000, null, now.minus(7L * week, ChronoUnit.DAYS).minus(1, ChronoUnit.HOURS));
+            db.rollUpHours("drop-1", zone);
         }
         // 20 % of the usual: below half
         db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(30, ChronoUnit.MINUTES));
+        db.rollUpHours("drop-1", zone);
         awaitTransitionsAt("Drop Hall", "opened");
         // 60 %: no longer a drop, but not recovered either (70 %): the alert stays open
         db.sale("drop-1", "Drop Hall", "Lunch", "cash", 40_000, null, now.minus(20, ChronoUnit.MINUTES));
+        db.rollUpHours("drop-1", zone);
         awaitFurtherEvaluations("evaluate-alert-rule-revenue-drop", 4);
         assertThat(transitionsAt("Drop Hall")).containsExactly("opened");
         // 80 %: recovered
         db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(10, ChronoUnit.MINUTES));
+        db.rollUpHours("drop-1", zone);
         awaitTransitionsAt("Drop Hall", "opened", "resolved");
     }
 

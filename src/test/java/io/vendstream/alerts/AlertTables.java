@@ -67,6 +67,14 @@ final class AlertTables {
                 UUID.randomUUID(), machineId, location, product, new BigDecimal(price), new BigDecimal(price), method, stockAfter, at(at));
     }
 
+    /** The hourly rollup of a machine's sales, as ingest keeps it (hours of the campus time zone). */
+    void rollUpHours(String machineId, String zone) throws SQLException {
+        exec("insert into sales_hourly as r (hour, machine_id, location, sales_count, units, revenue) "
+                + "select date_trunc('hour', occurred_at, ?), machine_id, min(location), count(*), sum(quantity), sum(amount) "
+                + "from sales where machine_id = ? group by 1, 2 on conflict (hour, machine_id) do update set "
+                + "sales_count = excluded.sales_count, units = excluded.units, revenue = excluded.revenue", zone, machineId);
+    }
+
     void restock(String machineId, String location, String product, int quantity, int stockAfter, Instant at) throws SQLException {
         exec("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at) "
                 + "values (?, ?, ?, ?, 'snack', ?, ?, ?)", UUID.randomUUID(), machineId, location, product, quantity, stockAfter, at(at));
