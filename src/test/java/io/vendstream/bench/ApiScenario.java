@@ -161,7 +161,11 @@ final class ApiScenario {
             double[] values = rounds.stream().mapToDouble(r -> ((Number) r.get(figure)).doubleValue()).sorted().toArray();
             double median = values.length % 2 == 1 ? values[values.length / 2]
                     : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
-            m.put(figure, figure.endsWith("Ms") ? Percentiles.round(median) : Math.round(median));
+            if (figure.endsWith("Ms")) {
+                m.put(figure, Percentiles.round(median));
+            } else {
+                m.put(figure, Math.round(median));
+            }
         }
         m.put("p99MsPerRound", rounds.stream().map(r -> r.get("p99Ms")).toList());
         Map<String, Long> statuses = new java.util.TreeMap<>();
