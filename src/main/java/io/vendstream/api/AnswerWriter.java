@@ -1,7 +1,6 @@
 package io.vendstream.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -13,11 +12,9 @@ import org.apache.camel.Message;
  */
 public final class AnswerWriter {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public byte[] write(@Body Object answer, Exchange exchange) throws JsonProcessingException {
         Message message = exchange.getMessage();
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        return answer instanceof SerializedAnswer serialized ? serialized.bytes() : JSON.writeValueAsBytes(answer);
+        return answer instanceof SerializedAnswer serialized ? serialized.bytes() : SerializedAnswer.JSON.writeValueAsBytes(answer);
     }
 }

@@ -20,7 +20,8 @@ import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
  */
 public final class SerializedAnswer implements JsonSerializable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The one writer of API answers (this class and {@link AnswerWriter}). */
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Object> value;
     private final byte[] json;

@@ -12,6 +12,12 @@ import java.util.Map;
 import io.vendstream.runtime.Infrastructure;
 import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -105,5 +111,26 @@ record BenchInfra(String bootstrapServers, String jdbcUrl, String user, String p
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
+    }
+
+    /** A plain consumer of a baseline: from the earliest offset, no auto-commit, polls of at most {@code maxPollRecords}. */
+    KafkaConsumer<byte[], byte[]> consumer(String group, int maxPollRecords) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords)),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Commits the offsets past a poll, every partition of it in one synchronous request. */
+    static void commitPast(KafkaConsumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new java.util.HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            var polled = records.records(tp);
+            offsets.put(tp, new OffsetAndMetadata(polled.get(polled.size() - 1).offset() + 1));
+        }
+        consumer.commitSync(offsets);
     }
 }

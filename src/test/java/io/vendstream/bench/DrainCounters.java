@@ -5,9 +5,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * What PostgreSQL did during one drain: the WAL it wrote ({@code pg_current_wal_lsn()} before and
@@ -44,16 +50,19 @@ final class DrainCounters {
      * its sessions reach the shared counters when they end, so the reading waits until two in a
      * row agree (at most a few seconds).
      */
-    Map<String, Object> stop() throws SQLException, InterruptedException {
-        Map<String, Long> end = read(infra, schema);
-        for (int i = 0; i < 10; i++) {
-            Thread.sleep(500);
-            Map<String, Long> again = read(infra, schema);
-            if (again.equals(end)) {
-                break;
-            }
-            end = again;
+    Map<String, Object> stop() throws SQLException {
+        AtomicReference<Map<String, Long>> last = new AtomicReference<>(read(infra, schema));
+        try {
+            await("two readings of the statistics in a row to agree")
+                    .pollDelay(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> {
+                        Map<String, Long> again = read(infra, schema);
+                        return again.equals(last.getAndSet(again));
+                    });
+        } catch (ConditionTimeoutException stillMoving) {
+            // as before: after a few seconds the latest reading stands
         }
+        Map<String, Long> end = last.get();
         Map<String, Object> diff = new LinkedHashMap<>();
         // both positions are pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'): their difference is the WAL written
         diff.put("walBytes", end.get("lsn") - start.get("lsn"));

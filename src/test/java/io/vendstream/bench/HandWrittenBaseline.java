@@ -24,16 +24,12 @@ import java.util.UUID;
 import io.vendstream.ingest.EventValidator;
 import io.vendstream.ingest.Rejection;
 import io.vendstream.ingest.VendingEvent;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -156,13 +152,7 @@ final class HandWrittenBaseline {
         long stored = 0;
         long duplicates = 0;
         long rejected = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords)),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try (KafkaConsumer<byte[], byte[]> consumer = infra.consumer(group, maxPollRecords);
              KafkaProducer<byte[], byte[]> dlq = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
                      ProducerConfig.ACKS_CONFIG, "all",
@@ -213,12 +203,7 @@ final class HandWrittenBaseline {
                 insertRejections(c, list, results, refused);
                 c.commit();
 
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                for (TopicPartition tp : records.partitions()) {
-                    List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
-                    offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
-                }
-                consumer.commitSync(offsets);
+                BenchInfra.commitPast(consumer, records);
                 consumed += list.size();
                 stored += fresh.size();
                 duplicates += valid - fresh.size();

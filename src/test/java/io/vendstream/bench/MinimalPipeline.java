@@ -10,7 +10,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +18,9 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The least an ingest of this stream can do, as a floor for the product's rate: a plain
@@ -102,13 +97,7 @@ final class MinimalPipeline {
         long duplicates = 0;
         long restocks = 0;
         long unparsed = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords)),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try (KafkaConsumer<byte[], byte[]> consumer = infra.consumer(group, maxPollRecords);
              Connection c = infra.connect(schema);
              PreparedStatement store = c.prepareStatement(STORE)) {
             c.setAutoCommit(false);
@@ -159,12 +148,7 @@ final class MinimalPipeline {
                 }
                 c.commit();
 
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                for (TopicPartition tp : records.partitions()) {
-                    List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
-                    offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
-                }
-                consumer.commitSync(offsets);
+                BenchInfra.commitPast(consumer, records);
                 consumed += records.count();
             }
         }
