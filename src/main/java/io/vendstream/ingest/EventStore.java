@@ -19,6 +19,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
@@ -27,7 +32,9 @@ import io.vendstream.ingest.IngestBatch.Accepted;
 import io.vendstream.ingest.IngestBatch.Refused;
 
 /**
- * Stores one poll in one PostgreSQL transaction, so that each valid event takes effect exactly once:
+ * Stores one poll in one PostgreSQL transaction (a large poll from several partitions in one
+ * transaction per group of partitions, run at the same time), so that each valid event takes effect
+ * exactly once:
  * <ol>
  * <li>lock the source partitions' rows in {@code ingest_partitions} and drop records below their
  * fence (already handled by an earlier delivery, here or on another instance);</li>
@@ -43,7 +50,9 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * <li>advance the fences and the reconciliation counters.</li>
  * </ol>
  * Rows are sent as arrays through {@code unnest}, in key order (sales by eventId, then restocks by
- * eventId) so that concurrent instances lock rows in the same order. Steps 3 and 5 are a single
+ * eventId) so that concurrent instances, consumers and writers lock rows in the same order. (The
+ * writers of one poll have disjoint partitions, so disjoint fences, and, with events keyed by
+ * machine, disjoint stock and rollup rows; they share only the current minute's latency rows.) Steps 3 and 5 are a single
  * statement of data-modifying CTEs (PostgreSQL runs each to completion), so a batch of valid events
  * costs four round trips in all: fences, claim, writes, commit (a poll with rejections adds two, a
  * partition never seen before two more). At a steady trickle of events the batch's fixed cost is
@@ -67,17 +76,104 @@ public final class EventStore {
 
     private final DataSource dataSource;
     private final ZoneId zone;
+    private final int writers;
+    private final int parallelFrom;
+    private final ExecutorService writerThreads;
 
+    /** One transaction per poll, whatever its size. */
     public EventStore(DataSource dataSource, String timezone) {
+        this(dataSource, timezone, 1, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A poll of at least {@code parallelFrom} records to handle, from several source partitions,
+     * is stored as up to {@code writers} transactions at once, each of whole partitions (the
+     * calling thread stores one of them); a smaller poll is one transaction.
+     */
+    public EventStore(DataSource dataSource, String timezone, int writers, int parallelFrom) {
         this.dataSource = dataSource;
         this.zone = ZoneId.of(timezone);
+        this.writers = Math.max(1, writers);
+        this.parallelFrom = parallelFrom;
+        AtomicInteger threads = new AtomicInteger();
+        this.writerThreads = this.writers == 1 ? null : Executors.newFixedThreadPool(this.writers - 1, task -> {
+            Thread t = new Thread(task, "vendstream-ingest-writer-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Stops the writer threads (a bean's destroy method). */
+    public void close() {
+        if (writerThreads != null) {
+            writerThreads.shutdown();
+        }
     }
 
     /** What one store did, for logs and tests. */
     public record Outcome(int consumed, int stored, int duplicates, int rejected) {
+        Outcome plus(Outcome o) {
+            return new Outcome(consumed + o.consumed, stored + o.stored, duplicates + o.duplicates, rejected + o.rejected);
+        }
     }
 
+    /**
+     * Stores the poll: as one transaction, or, when it is large and spans partitions, as one
+     * transaction per part (see {@link IngestBatch#byPartition}) run at the same time. Returns once
+     * every part has committed or failed; if one failed, that failure is thrown and the whole poll
+     * is retried, in which the parts already committed are below their fences and change nothing.
+     */
     public Outcome store(IngestBatch batch) throws SQLException {
+        List<IngestBatch> parts = writerThreads != null && batch.getFreshCount() >= parallelFrom
+                ? batch.byPartition(writers) : List.of(batch);
+        if (parts.size() == 1) {
+            return storeOne(batch);
+        }
+        List<Future<Outcome>> others = new ArrayList<>(parts.size() - 1);
+        for (IngestBatch part : parts.subList(1, parts.size())) {
+            others.add(writerThreads.submit(() -> storeOne(part)));
+        }
+        Outcome total = new Outcome(0, 0, 0, 0);
+        Exception failure = null;
+        try {
+            total = storeOne(parts.get(0));
+        } catch (SQLException | RuntimeException e) {
+            failure = e;
+        }
+        boolean interrupted = false;
+        for (Future<Outcome> other : others) {
+            try {
+                while (true) {
+                    try {
+                        total = total.plus(other.get());
+                        break;
+                    } catch (InterruptedException e) {
+                        // a part in flight finishes (commits or rolls back) before the poll is given up
+                        interrupted = true;
+                    }
+                }
+            } catch (ExecutionException e) {
+                Exception cause = e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure instanceof SQLException e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw failure instanceof RuntimeException e ? e : new IllegalStateException(failure);
+        }
+        return total;
+    }
+
+    private Outcome storeOne(IngestBatch batch) throws SQLException {
         if (batch.getFreshCount() == 0) {
             return new Outcome(0, 0, 0, 0);
         }

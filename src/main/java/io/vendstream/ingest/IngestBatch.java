@@ -2,7 +2,11 @@ package io.vendstream.ingest;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The records of one Kafka poll on their way to the database: those not handled before, each
@@ -53,6 +57,49 @@ public final class IngestBatch {
 
     public int getFreshCount() {
         return accepted.size() + refused.size();
+    }
+
+    /**
+     * This batch as at most {@code maxParts} batches of whole source partitions, balanced by their
+     * records to handle (the largest partition first, each to the lightest part), or itself when it
+     * comes from one partition. Each part keeps its partitions' records in offset order, so each
+     * can be stored in a transaction of its own: the fences are per partition.
+     */
+    public List<IngestBatch> byPartition(int maxParts) {
+        Map<Integer, Integer> fresh = new TreeMap<>();
+        polled.forEach(r -> fresh.putIfAbsent(r.partition(), 0));
+        accepted.forEach(a -> fresh.merge(a.source().partition(), 1, Integer::sum));
+        refused.forEach(r -> fresh.merge(r.source().partition(), 1, Integer::sum));
+        int parts = Math.min(maxParts, fresh.size());
+        if (parts <= 1) {
+            return List.of(this);
+        }
+        int[] load = new int[parts];
+        Map<Integer, Integer> partOf = new HashMap<>();
+        fresh.entrySet().stream()
+                .sorted(Map.Entry.<Integer, Integer>comparingByValue(Comparator.reverseOrder()))
+                .forEach(e -> {
+                    int lightest = 0;
+                    for (int i = 1; i < parts; i++) {
+                        if (load[i] < load[lightest]) {
+                            lightest = i;
+                        }
+                    }
+                    load[lightest] += e.getValue();
+                    partOf.put(e.getKey(), lightest);
+                });
+        List<List<SourceRecord>> polledParts = new ArrayList<>();
+        for (int i = 0; i < parts; i++) {
+            polledParts.add(new ArrayList<>());
+        }
+        polled.forEach(r -> polledParts.get(partOf.get(r.partition())).add(r));
+        List<IngestBatch> batches = new ArrayList<>(parts);
+        for (int i = 0; i < parts; i++) {
+            batches.add(new IngestBatch(polledParts.get(i)));
+        }
+        accepted.forEach(a -> batches.get(partOf.get(a.source().partition())).accepted.add(a));
+        refused.forEach(r -> batches.get(partOf.get(r.source().partition())).refused.add(r));
+        return batches;
     }
 
     @Override
