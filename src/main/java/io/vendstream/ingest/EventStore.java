@@ -127,16 +127,18 @@ public final class EventStore {
         List<IngestBatch> parts = writerThreads != null && batch.getFreshCount() >= parallelFrom
                 ? batch.byPartition(writers) : List.of(batch);
         if (parts.size() == 1) {
-            return storeOne(batch);
+            return storeOne(batch, 0);
         }
         List<Future<Outcome>> others = new ArrayList<>(parts.size() - 1);
-        for (IngestBatch part : parts.subList(1, parts.size())) {
-            others.add(writerThreads.submit(() -> storeOne(part)));
+        for (int i = 1; i < parts.size(); i++) {
+            IngestBatch part = parts.get(i);
+            int writer = i;
+            others.add(writerThreads.submit(() -> storeOne(part, writer)));
         }
         Outcome total = new Outcome(0, 0, 0, 0);
         Exception failure = null;
         try {
-            total = storeOne(parts.get(0));
+            total = storeOne(parts.get(0), 0);
         } catch (SQLException | RuntimeException e) {
             failure = e;
         }
@@ -173,7 +175,7 @@ public final class EventStore {
         return total;
     }
 
-    private Outcome storeOne(IngestBatch batch) throws SQLException {
+    private Outcome storeOne(IngestBatch batch, int writer) throws SQLException {
         if (batch.getFreshCount() == 0) {
             return new Outcome(0, 0, 0, 0);
         }
@@ -181,7 +183,7 @@ public final class EventStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Outcome outcome = store(c, topic, batch);
+                Outcome outcome = store(c, topic, batch, writer);
                 c.commit();
                 return outcome;
             } catch (SQLException | RuntimeException e) {
@@ -191,7 +193,7 @@ public final class EventStore {
         }
     }
 
-    private Outcome store(Connection c, String topic, IngestBatch batch) throws SQLException {
+    private Outcome store(Connection c, String topic, IngestBatch batch, int writer) throws SQLException {
         Map<Integer, Long> fences = lockFences(c, topic, batch);
         List<Accepted> accepted = batch.accepted().stream().filter(a -> isFresh(a.source(), fences)).toList();
         List<Refused> refused = batch.refused().stream().filter(r -> isFresh(r.source(), fences)).toList();
@@ -225,7 +227,7 @@ public final class EventStore {
         upsertSalesHourly(writes, sales);
         upsertSalesDailyProduct(writes, sales);
         upsertSalesDailyPayment(writes, sales);
-        upsertLatency(writes, fresh);
+        upsertLatency(writes, fresh, writer);
         advanceFences(writes, topic, tallies);
         writes.execute(c);
         int consumed = accepted.size() + refused.size();
@@ -560,7 +562,11 @@ public final class EventStore {
                 cols, "text", "text", "text", "text", "int8", "text");
     }
 
-    private static void upsertLatency(Writes writes, List<VendingEvent> events) {
+    /**
+     * Each writer of a poll adds to rows of its own ({@code writer}), so writers storing at the same
+     * time do not wait for each other's commit on the current minute's buckets; readers sum them.
+     */
+    private static void upsertLatency(Writes writes, List<VendingEvent> events, int writer) {
         if (events.isEmpty()) {
             return;
         }
@@ -571,12 +577,12 @@ public final class EventStore {
             counts.merge(bucket(Math.max(0, now.toEpochMilli() - e.occurredAt().toEpochMilli())), 1L, Long::sum);
         }
         Columns cols = new Columns(counts.size());
-        counts.forEach((le, n) -> cols.add(minute, le, n));
+        counts.forEach((le, n) -> cols.add(minute, le, writer, n));
         writes.add("write_latency",
-                "insert into latency_minute as l (minute, le_ms, count) "
-                        + "select * from unnest(?::timestamptz[], ?::int[], ?::bigint[]) "
-                        + "on conflict (minute, le_ms) do update set count = l.count + excluded.count",
-                cols, "text", "int4", "int8");
+                "insert into latency_minute as l (minute, le_ms, writer, count) "
+                        + "select * from unnest(?::timestamptz[], ?::int[], ?::int[], ?::bigint[]) "
+                        + "on conflict (minute, le_ms, writer) do update set count = l.count + excluded.count",
+                cols, "text", "int4", "int4", "int8");
     }
 
     static int bucket(long latencyMs) {

@@ -243,7 +243,7 @@ final class DemoFleet {
             run(c, "update machines set last_seen = ?, last_sale_at = ? where machine_id = ?", utc(now), utc(now), machine.id());
             run(c, "update ingest_partitions set consumed = consumed + 1, stored = stored + 1, next_offset = next_offset + 1 "
                     + "where topic = ? and partition = ?", ns.topic(), n % 3);
-            run(c, "insert into latency_minute (minute, le_ms, count) values (?, 50, 1) on conflict (minute, le_ms) "
+            run(c, "insert into latency_minute (minute, le_ms, count) values (?, 50, 1) on conflict (minute, le_ms, writer) "
                     + "do update set count = latency_minute.count + 1", utc(now.truncatedTo(ChronoUnit.MINUTES)));
             c.commit();
         }
