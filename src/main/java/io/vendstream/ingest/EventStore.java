@@ -60,9 +60,10 @@ import io.vendstream.ingest.IngestBatch.Refused;
  *
  * <p>What the claim serialises: an eventId of one type, whatever the partitions and instances (the
  * second insert waits on the primary key for the first transaction and then finds its row); and an
- * eventId of either type on one partition (the fence row's lock). What it does not: two instances
- * storing the same eventId at the same moment as a sale on one partition and as a restock on
- * another. Neither transaction sees the other's uncommitted row, so both are stored. Events are
+ * eventId of either type on one partition (the fence row's lock), and of either type within one
+ * poll (a poll with one eventId from two partitions is not split among writers). What it does not:
+ * two instances (or consumers) storing the same eventId at the same moment as a sale on one
+ * partition and as a restock on another. Neither transaction sees the other's uncommitted row, so both are stored. Events are
  * keyed by machine, so this takes a producer that reuses one id across types and machines: a
  * malformed producer, not a retry. ({@code processed_events} was one table for both types and did
  * serialise it; it is now a view of the two tables.) Closing it would take a lock on the sales side

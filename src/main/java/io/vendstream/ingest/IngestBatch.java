@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The records of one Kafka poll on their way to the database: those not handled before, each
@@ -63,9 +64,19 @@ public final class IngestBatch {
      * This batch as at most {@code maxParts} batches of whole source partitions, balanced by their
      * records to handle (the largest partition first, each to the lightest part), or itself when it
      * comes from one partition. Each part keeps its partitions' records in offset order, so each
-     * can be stored in a transaction of its own: the fences are per partition.
+     * can be stored in a transaction of its own: the fences are per partition. A poll in which one
+     * eventId comes from two partitions stays whole, so that its one transaction decides which of
+     * them is stored (as it does for a sale and a restock with one eventId, which transactions
+     * running at the same time could both store).
      */
     public List<IngestBatch> byPartition(int maxParts) {
+        Map<UUID, Integer> partitionOfEvent = new HashMap<>();
+        for (Accepted a : accepted) {
+            Integer other = partitionOfEvent.putIfAbsent(a.event().eventId(), a.source().partition());
+            if (other != null && other != a.source().partition()) {
+                return List.of(this);
+            }
+        }
         Map<Integer, Integer> fresh = new TreeMap<>();
         polled.forEach(r -> fresh.putIfAbsent(r.partition(), 0));
         accepted.forEach(a -> fresh.merge(a.source().partition(), 1, Integer::sum));

@@ -47,12 +47,13 @@ class ParallelStoreTest {
 
     private static final List<EventStore> stores = new ArrayList<>();
     private static List<List<SourceRecord>> polls;
+    private static List<WireEvent> day;
 
     @BeforeAll
     static void simulate_a_day_of_the_fleet_as_polls_across_partitions() {
         FleetSimulator sim = new FleetSimulator(FleetFile.builtIn(), new Random(20261201L), CAMPUS);
         ZonedDateTime from = ZonedDateTime.now(CAMPUS).minusDays(2).withHour(6).withMinute(0);
-        List<WireEvent> day = sim.history(from, from.plusHours(36));
+        day = sim.history(from, from.plusHours(36));
         record Keyed(String machine, byte[] payload) {
         }
         List<Keyed> stream = new ArrayList<>(day.stream().map(e -> new Keyed(e.machineId(), EventJson.toBytes(e))).toList());
@@ -64,7 +65,7 @@ class ParallelStoreTest {
         Map<Integer, Long> nextOffset = new LinkedHashMap<>();
         List<SourceRecord> records = new ArrayList<>();
         for (Keyed k : stream) {
-            int partition = Math.floorMod(k.machine().hashCode(), PARTITIONS);
+            int partition = partition(k.machine());
             long offset = nextOffset.merge(partition, 1L, Long::sum) - 1;
             records.add(new SourceRecord("vending.events", partition, offset, k.machine().getBytes(), k.payload(), null));
         }
@@ -116,6 +117,33 @@ class ParallelStoreTest {
         assertThat(contents(failing.target)).isEqualTo(contents(serial));
         assertThat(count(failing.target, "select sum(consumed) from ingest_partitions"))
                 .isEqualTo(polls.stream().mapToLong(List::size).sum());
+    }
+
+    @Test
+    void should_store_a_poll_whose_event_id_comes_from_two_partitions_as_one_transaction() throws Exception {
+        WireEvent sale = day.stream().filter(WireEvent::isSale).findFirst().orElseThrow();
+        WireEvent restock = day.stream()
+                .filter(e -> !e.isSale() && partition(e.machineId()) != partition(sale.machineId())).findFirst().orElseThrow();
+        byte[] sameId = EventJson.toJson(restock).replace(restock.eventId(), sale.eventId()).getBytes();
+        List<SourceRecord> poll = List.of(
+                new SourceRecord("vending.events", partition(sale.machineId()), 0, null, EventJson.toBytes(sale), null),
+                new SourceRecord("vending.events", partition(restock.machineId()), 0, null, sameId, null));
+        List<SourceRecord> distinct = List.of(poll.get(0),
+                new SourceRecord("vending.events", partition(restock.machineId()), 0, null, EventJson.toBytes(restock), null));
+        EventValidator validator = new EventValidator();
+        assertThat(DirectIngest.batch(distinct, validator, false).byPartition(3)).as("distinct ids, two partitions").hasSize(2);
+
+        IngestBatch batch = DirectIngest.batch(poll, validator, false);
+        assertThat(batch.byPartition(3)).as("one eventId from two partitions").hasSize(1);
+        DataSource db = schema("same_id");
+        store(db, 3).store(batch);
+        assertThat(count(db, "select count(*) from processed_events")).isEqualTo(1);
+        assertThat(count(db, "select sum(stored) from ingest_partitions")).isEqualTo(1);
+        assertThat(count(db, "select sum(duplicates) from ingest_partitions")).isEqualTo(1);
+    }
+
+    private static int partition(String machineId) {
+        return Math.floorMod(machineId.hashCode(), PARTITIONS);
     }
 
     private static EventStore store(DataSource dataSource, int writers) {
