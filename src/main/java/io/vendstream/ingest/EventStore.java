@@ -131,16 +131,17 @@ public final class EventStore {
             return storeOne(batch, 0);
         }
         List<Future<Outcome>> others = new ArrayList<>(parts.size() - 1);
-        for (int i = 1; i < parts.size(); i++) {
-            IngestBatch part = parts.get(i);
-            int writer = i;
-            others.add(writerThreads.submit(() -> storeOne(part, writer)));
-        }
         Outcome total = new Outcome(0, 0, 0, 0);
-        Exception failure = null;
+        Throwable failure = null;
         try {
+            for (int i = 1; i < parts.size(); i++) {
+                IngestBatch part = parts.get(i);
+                int writer = i;
+                others.add(writerThreads.submit(() -> storeOne(part, writer)));
+            }
             total = storeOne(parts.get(0), 0);
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) {
+            // whatever happened here, the parts already handed on are waited for below
             failure = e;
         }
         boolean interrupted = false;
@@ -156,7 +157,7 @@ public final class EventStore {
                     }
                 }
             } catch (ExecutionException e) {
-                Exception cause = e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                Throwable cause = e.getCause();
                 if (failure == null) {
                     failure = cause;
                 } else {
@@ -170,8 +171,14 @@ public final class EventStore {
         if (failure instanceof SQLException e) {
             throw e;
         }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
         if (failure != null) {
-            throw failure instanceof RuntimeException e ? e : new IllegalStateException(failure);
+            throw new IllegalStateException(failure);
         }
         return total;
     }

@@ -64,16 +64,20 @@ public final class IngestBatch {
      * This batch as at most {@code maxParts} batches of whole source partitions, balanced by their
      * records to handle (the largest partition first, each to the lightest part), or itself when it
      * comes from one partition. Each part keeps its partitions' records in offset order, so each
-     * can be stored in a transaction of its own: the fences are per partition. A poll in which one
-     * eventId comes from two partitions stays whole, so that its one transaction decides which of
-     * them is stored (as it does for a sale and a restock with one eventId, which transactions
-     * running at the same time could both store).
+     * can be stored in a transaction of its own: the fences are per partition, and with events
+     * keyed by machine so are the stock and rollup rows. A poll in which one eventId or one machine
+     * comes from two partitions stays whole: its one transaction decides which of a sale and a
+     * restock with one eventId is stored (transactions running at the same time could store both),
+     * and applies a machine's events to its stock in their order.
      */
     public List<IngestBatch> byPartition(int maxParts) {
         Map<UUID, Integer> partitionOfEvent = new HashMap<>();
+        Map<String, Integer> partitionOfMachine = new HashMap<>();
         for (Accepted a : accepted) {
-            Integer other = partitionOfEvent.putIfAbsent(a.event().eventId(), a.source().partition());
-            if (other != null && other != a.source().partition()) {
+            int partition = a.source().partition();
+            Integer event = partitionOfEvent.putIfAbsent(a.event().eventId(), partition);
+            Integer machine = partitionOfMachine.putIfAbsent(a.event().machineId(), partition);
+            if ((event != null && event != partition) || (machine != null && machine != partition)) {
                 return List.of(this);
             }
         }

@@ -120,7 +120,7 @@ class ParallelStoreTest {
     }
 
     @Test
-    void should_store_a_poll_whose_event_id_comes_from_two_partitions_as_one_transaction() throws Exception {
+    void should_store_a_poll_whose_event_id_or_machine_comes_from_two_partitions_as_one_transaction() throws Exception {
         WireEvent sale = day.stream().filter(WireEvent::isSale).findFirst().orElseThrow();
         WireEvent restock = day.stream()
                 .filter(e -> !e.isSale() && partition(e.machineId()) != partition(sale.machineId())).findFirst().orElseThrow();
@@ -132,6 +132,13 @@ class ParallelStoreTest {
                 new SourceRecord("vending.events", partition(restock.machineId()), 0, null, EventJson.toBytes(restock), null));
         EventValidator validator = new EventValidator();
         assertThat(DirectIngest.batch(distinct, validator, false).byPartition(3)).as("distinct ids, two partitions").hasSize(2);
+
+        WireEvent sameMachine = day.stream()
+                .filter(e -> e.machineId().equals(sale.machineId()) && !e.eventId().equals(sale.eventId())).findFirst().orElseThrow();
+        List<SourceRecord> oneMachine = List.of(poll.get(0), new SourceRecord("vending.events",
+                (partition(sale.machineId()) + 1) % PARTITIONS, 0, null, EventJson.toBytes(sameMachine), null));
+        assertThat(DirectIngest.batch(oneMachine, validator, false).byPartition(3)).as("one machine from two partitions")
+                .hasSize(1);
 
         IngestBatch batch = DirectIngest.batch(poll, validator, false);
         assertThat(batch.byPartition(3)).as("one eventId from two partitions").hasSize(1);
