@@ -31,7 +31,6 @@ import io.vendstream.simulator.FleetSimulator;
 import io.vendstream.simulator.WireEvent;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -73,13 +72,7 @@ class ForecastBacktestTest {
     @BeforeAll
     static void simulate_four_weeks_forecast_and_simulate_the_next_day() throws Exception {
         Namespace ns = TestInfrastructure.get().namespace("backtest");
-        String url = TestInfrastructure.get().jdbcUrl();
-        Flyway.configure().dataSource(url, TestInfrastructure.USER, TestInfrastructure.PASSWORD).schemas(ns.schema())
-                .createSchemas(true).locations("classpath:db/migration").load().migrate();
-        db = new PGSimpleDataSource();
-        db.setUrl(ns.jdbcUrl());
-        db.setUser(TestInfrastructure.USER);
-        db.setPassword(TestInfrastructure.PASSWORD);
+        db = ns.migratedDataSource();
 
         Fleet campus = FleetFile.builtIn();
         // one round a day at 05:00, a minute per machine, no visits on demand: slots do run out

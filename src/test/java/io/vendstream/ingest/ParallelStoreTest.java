@@ -22,13 +22,10 @@ import io.vendstream.simulator.EventJson;
 import io.vendstream.simulator.FleetFile;
 import io.vendstream.simulator.FleetSimulator;
 import io.vendstream.simulator.WireEvent;
-import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -87,13 +84,10 @@ class ParallelStoreTest {
         DataSource parallel = schema("parallel");
         EventStore one = store(serial, 1);
         EventStore three = store(parallel, 3);
-        EventValidator validator = new EventValidator();
-        for (List<SourceRecord> poll : polls) {
-            one.store(DirectIngest.batch(poll, validator, false));
-            IngestBatch batch = DirectIngest.batch(poll, validator, false);
+        storeEveryPoll(one, batch -> {
             assertThat(batch.byPartition(3)).as("parts of a poll").hasSizeGreaterThan(1);
             three.store(batch);
-        }
+        });
         assertThat(contents(parallel)).isEqualTo(contents(serial));
         assertThat(count(parallel, "select count(*) from rejected_events")).isEqualTo(2);
         assertThat(count(parallel, "select sum(duplicates) from ingest_partitions")).isEqualTo(1);
@@ -105,15 +99,12 @@ class ParallelStoreTest {
         FailingOnce failing = new FailingOnce(schema("failing"));
         EventStore one = store(serial, 1);
         EventStore three = store(failing, 3);
-        EventValidator validator = new EventValidator();
-        for (List<SourceRecord> poll : polls) {
-            one.store(DirectIngest.batch(poll, validator, false));
-            IngestBatch batch = DirectIngest.batch(poll, validator, false);
+        storeEveryPoll(one, batch -> {
             failing.armed.set(true);
             assertThatThrownBy(() -> three.store(batch)).isInstanceOf(SQLException.class).hasMessageContaining("injected");
             // the other parts committed; the retry of the whole poll finds them below their fences
             three.store(batch);
-        }
+        });
         assertThat(contents(failing.target)).isEqualTo(contents(serial));
         assertThat(count(failing.target, "select sum(consumed) from ingest_partitions"))
                 .isEqualTo(polls.stream().mapToLong(List::size).sum());
@@ -149,6 +140,19 @@ class ParallelStoreTest {
         assertThat(count(db, "select sum(duplicates) from ingest_partitions")).isEqualTo(1);
     }
 
+    private interface PollStore {
+        void store(IngestBatch batch) throws Exception;
+    }
+
+    /** Each poll stored by {@code reference} (one transaction per poll) and, validated afresh, by {@code other}. */
+    private static void storeEveryPoll(EventStore reference, PollStore other) throws Exception {
+        EventValidator validator = new EventValidator();
+        for (List<SourceRecord> poll : polls) {
+            reference.store(DirectIngest.batch(poll, validator, false));
+            other.store(DirectIngest.batch(poll, validator, false));
+        }
+    }
+
     private static int partition(String machineId) {
         return Math.floorMod(machineId.hashCode(), PARTITIONS);
     }
@@ -160,14 +164,7 @@ class ParallelStoreTest {
     }
 
     private static DataSource schema(String name) {
-        Namespace ns = TestInfrastructure.get().namespace("parallel_" + name);
-        Flyway.configure().dataSource(TestInfrastructure.get().jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD)
-                .schemas(ns.schema()).createSchemas(true).locations("classpath:db/migration").load().migrate();
-        PGSimpleDataSource db = new PGSimpleDataSource();
-        db.setUrl(ns.jdbcUrl());
-        db.setUser(TestInfrastructure.USER);
-        db.setPassword(TestInfrastructure.PASSWORD);
-        return db;
+        return TestInfrastructure.get().namespace("parallel_" + name).migratedDataSource();
     }
 
     /** Every stored table as text, in key order, without the times of ingest itself. */

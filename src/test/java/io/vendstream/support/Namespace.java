@@ -3,6 +3,9 @@ package io.vendstream.support;
 import java.nio.file.Path;
 import java.util.Properties;
 
+import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
+
 /**
  * What one test owns on the shared infrastructure: its topics, its consumer group and its
  * database schema, all derived from one id, and the application properties that point there.
@@ -28,6 +31,20 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
     /** JDBC URL whose connections work in this namespace's schema. */
     public String jdbcUrl() {
         return infrastructure.jdbcUrl() + "?currentSchema=" + schema();
+    }
+
+    /**
+     * This namespace's schema, migrated by the product's Flyway scripts, for tests that drive the
+     * ingest beans directly, without an application around them.
+     */
+    public PGSimpleDataSource migratedDataSource() {
+        Flyway.configure().dataSource(infrastructure.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD)
+                .schemas(schema()).createSchemas(true).locations("classpath:db/migration").load().migrate();
+        PGSimpleDataSource db = new PGSimpleDataSource();
+        db.setUrl(jdbcUrl());
+        db.setUser(TestInfrastructure.USER);
+        db.setPassword(TestInfrastructure.PASSWORD);
+        return db;
     }
 
     /**
