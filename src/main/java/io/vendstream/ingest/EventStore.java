@@ -51,8 +51,8 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * </ol>
  * Rows are sent as arrays through {@code unnest}, in key order (sales by eventId, then restocks by
  * eventId) so that concurrent instances, consumers and writers lock rows in the same order. (The
- * writers of one poll have disjoint partitions, so disjoint fences, and, with events keyed by
- * machine, disjoint stock and rollup rows; they share only the current minute's latency rows.) Steps 3 and 5 are a single
+ * writers of one poll have disjoint partitions, so disjoint fences, and disjoint machines, so
+ * disjoint stock and rollup rows, and latency rows of their own.) Steps 3 and 5 are a single
  * statement of data-modifying CTEs (PostgreSQL runs each to completion), so a batch of valid events
  * costs four round trips in all: fences, claim, writes, commit (a poll with rejections adds two, a
  * partition never seen before two more). At a steady trickle of events the batch's fixed cost is
@@ -63,8 +63,8 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * eventId of either type on one partition (the fence row's lock), and of either type within one
  * poll (a poll with one eventId from two partitions is not split among writers). What it does not:
  * two instances (or consumers) storing the same eventId at the same moment as a sale on one
- * partition and as a restock on another. Neither transaction sees the other's uncommitted row, so both are stored. Events are
- * keyed by machine, so this takes a producer that reuses one id across types and machines: a
+ * partition and as a restock on another. Neither transaction sees the other's uncommitted row, so
+ * both are stored. Events are keyed by machine, so this takes a producer that reuses one id across types and machines: a
  * malformed producer, not a retry. ({@code processed_events} was one table for both types and did
  * serialise it; it is now a view of the two tables.) Closing it would take a lock on the sales side
  * too, per eventId (thousands of lock-table entries per batch) or per bucket of ids (every batch
