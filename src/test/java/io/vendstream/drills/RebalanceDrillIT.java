@@ -30,6 +30,9 @@ import static org.awaitility.Awaitility.await;
 @Tag("drill")
 class RebalanceDrillIT {
 
+    /** The Kafka consumer's heartbeat interval (Camel's default; the ingest route does not set it). */
+    private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(3);
+
     @Test
     void should_count_nothing_twice_when_a_second_instance_joins_and_leaves_under_load() throws Exception {
         DrillRig rig = DrillRig.onSharedInfrastructure("rebalance");
@@ -51,6 +54,10 @@ class RebalanceDrillIT {
             try (PackagedApp b = rig.start("b")) {
                 await("b asks to join the group").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                         .until(() -> b.output().contains("(Re-)joining group"));
+                // a learns of the rebalance from its next heartbeat (every 3 s, from its own thread while
+                // its batch waits); let go of the lock only after that, or a would drain the whole burst
+                // in the seconds before it hears, and b would find no backlog
+                Thread.sleep(HEARTBEAT_INTERVAL.multipliedBy(2).toMillis());
                 lock.commit();
                 await("b joins the group and gets partitions").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(100))
                         .ignoreExceptions()
