@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -50,13 +51,18 @@ public final class Infrastructure extends MainListenerSupport {
     private String kafkaDescription;
     private String databaseDescription;
     private Path dataDir;
+    private DataDirectoryLock dataDirLock;
 
     @Override
     public void beforeConfigure(BaseMainSupport main) {
         Settings s = new Settings(main.getCamelContext());
         dataDir = Path.of(s.text("vendstream.data-dir")).toAbsolutePath().normalize();
-        requireFreeHttpPort(s);
+        // first of all, so a second start on a running instance's directory touches nothing
+        if (runsEmbeddedServers(s)) {
+            dataDirLock = DataDirectoryLock.acquire(dataDir);
+        }
         try {
+            requireFreeHttpPort(s);
             startDatabase(s);
             startKafka(s);
         } catch (RuntimeException e) {
@@ -68,6 +74,15 @@ public final class Infrastructure extends MainListenerSupport {
             main.getCamelContext().getRegistry().bind("postgresSupervisor", supervisor);
         }
         main.getCamelContext().getPropertiesComponent().addOverrideProperty("vendstream.kafka.brokers", kafkaBootstrap);
+    }
+
+    /**
+     * Whether this instance runs PostgreSQL or Kafka in its data directory. Only then does it lock
+     * the directory: in external mode the servers guard their own data, and instances may share
+     * the directory's import folder (the file route's read lock keeps them off each other's files).
+     */
+    private static boolean runsEmbeddedServers(Settings s) {
+        return s.text("vendstream.db.url").isBlank() || s.text("vendstream.kafka.bootstrap-servers").isBlank();
     }
 
     /**
@@ -99,7 +114,7 @@ public final class Infrastructure extends MainListenerSupport {
         String schema = s.text("vendstream.db.schema");
         if (url.isBlank()) {
             int port = s.integer("vendstream.db.embedded.port");
-            postgres = new ManagedPostgres(dataDir, port, user, password).start();
+            postgres = new ManagedPostgres(dataDirLock, port, user, password).start();
             supervisor = PostgresSupervisor.watch(postgres, new PostgresSupervisor.Policy(
                     Duration.ofMillis(s.integer("vendstream.db.embedded.supervise-interval-ms")),
                     s.integer("vendstream.db.embedded.restart.max-attempts"),
@@ -235,6 +250,10 @@ public final class Infrastructure extends MainListenerSupport {
         MainHttpServer server = main.getCamelContext().hasService(MainHttpServer.class);
         String host = server != null ? server.getConfiguration().getBindHost() : s.text("camel.server.host");
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
+        if (dataDirLock != null) {
+            dataDirLock.describeOwner(s.flag("camel.server.enabled")
+                    ? Optional.of("http://" + shown + ":" + port + "/") : Optional.empty());
+        }
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
@@ -262,6 +281,10 @@ public final class Infrastructure extends MainListenerSupport {
         if (postgres != null) {
             postgres.close();
             postgres = null;
+        }
+        if (dataDirLock != null) {
+            dataDirLock.close(); // last: the directory is ours until PostgreSQL has stopped
+            dataDirLock = null;
         }
     }
 

@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server is durable (fsync and synchronous commit stay on) and listens on 127.0.0.1 only,
  * with password authentication. A server left running by a previous JVM that was killed is
- * found through its {@code postmaster.pid} and stopped before this one starts.
+ * found through its {@code postmaster.pid} and stopped before this one starts, but only by a start
+ * that holds the data directory's {@link DataDirectoryLock} (so its owner is dead) and only when
+ * the process really is a server on this cluster; without the lock such a server is refused, never
+ * stopped, because it may belong to a live instance.
  */
 public final class ManagedPostgres implements AutoCloseable {
 
@@ -57,6 +60,7 @@ public final class ManagedPostgres implements AutoCloseable {
     private final String user;
     private final String password;
     private final List<String> runAs;
+    private final DataDirectoryLock owner;
     private boolean running;
 
     /**
@@ -66,6 +70,19 @@ public final class ManagedPostgres implements AutoCloseable {
      * @param password its password
      */
     public ManagedPostgres(Path dataDir, int port, String user, String password) {
+        this(dataDir, null, port, user, password);
+    }
+
+    /**
+     * A server on the data directory {@code owner} locks: the one kind of start allowed to stop a
+     * server a dead instance left running there.
+     */
+    public ManagedPostgres(DataDirectoryLock owner, int port, String user, String password) {
+        this(owner.directory(), owner, port, user, password);
+    }
+
+    private ManagedPostgres(Path dataDir, DataDirectoryLock owner, int port, String user, String password) {
+        this.owner = owner;
         this.root = dataDir.toAbsolutePath().normalize();
         this.runAs = isRoot() ? unprivilegedPrefix() : List.of();
         this.binaries = binariesDirectory(root, !runAs.isEmpty());
@@ -223,16 +240,47 @@ public final class ManagedPostgres implements AutoCloseable {
     }
 
     private void stopLeftoverServer() throws IOException {
-        if (!Files.exists(cluster.resolve("postmaster.pid"))) {
+        OptionalLong pid = postmasterPid();
+        if (pid.isEmpty() || !runsOnThisCluster(pid.getAsLong())) {
+            // no pid file, or a stale one (its process is gone or is now something else): PostgreSQL
+            // itself ignores a pid file whose process is gone; one whose pid was reused would make
+            // it refuse to start, so the owner of the directory removes it
+            if (pid.isPresent() && ownsDirectory() && ProcessHandle.of(pid.getAsLong()).isPresent()) {
+                LOG.warn("Removing a stale postmaster.pid from {}: its pid {} is not a PostgreSQL server on this cluster",
+                        cluster, pid.getAsLong());
+                Files.deleteIfExists(cluster.resolve("postmaster.pid"));
+            }
             return;
         }
-        // status exits 0 when a server is running on this cluster, 3 when the pid file is stale
-        int status = runForExit(Duration.ofSeconds(20), command(binaries.resolve("bin/pg_ctl").toString(),
-                "-D", cluster.toString(), "status"));
-        if (status == 0) {
-            LOG.warn("A PostgreSQL server from an earlier run that did not shut down is still running on {}; "
-                    + "stopping it before starting again", cluster);
-            pgCtl(Duration.ofSeconds(60), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "45", "stop");
+        if (!ownsDirectory()) {
+            throw new StartupException("A PostgreSQL server (pid " + pid.getAsLong() + ") is running on " + cluster
+                    + ". It may belong to a running instance, so it is left alone: stop that instance first.");
+        }
+        // we hold the directory's lock, so the instance that started this server is dead
+        LOG.warn("A PostgreSQL server (pid {}) from an earlier run that did not shut down is still running on {}; "
+                + "stopping it before starting again", pid.getAsLong(), cluster);
+        pgCtl(Duration.ofSeconds(60), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "45", "stop");
+    }
+
+    private boolean ownsDirectory() {
+        return owner != null && owner.owns(root);
+    }
+
+    /**
+     * Whether {@code pid} is a server on this cluster: the postmaster's working directory is its
+     * data directory. Where {@code /proc} cannot tell, {@code pg_ctl status} decides (it only
+     * checks that the pid is alive).
+     */
+    private boolean runsOnThisCluster(long pid) throws IOException {
+        if (ProcessHandle.of(pid).isEmpty()) {
+            return false;
+        }
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "cwd")).equals(cluster.toRealPath());
+        } catch (IOException | UnsupportedOperationException e) {
+            // status exits 0 when a server is running on this cluster, 3 when the pid file is stale
+            return runForExit(Duration.ofSeconds(20), command(binaries.resolve("bin/pg_ctl").toString(),
+                    "-D", cluster.toString(), "status")) == 0;
         }
     }
 

@@ -71,18 +71,39 @@ class ManagedPostgresTest {
     @Test
     void should_stop_a_server_left_running_by_a_killed_application_and_start_again_on_the_same_data() throws Exception {
         int port = TestInfrastructure.freePort();
-        // never closed: like an application killed with kill -9, it leaves its server running
-        ManagedPostgres abandoned = new ManagedPostgres(DATA, port, USER, PASSWORD).start();
-        long leftover = postmasterPid(abandoned);
-        execute(abandoned, "create table if not exists leftover (note text)", "insert into leftover values ('from the killed run')");
+        try (DataDirectoryLock owner = DataDirectoryLock.acquire(DATA)) {
+            // never closed: like an application killed with kill -9, it leaves its server running;
+            // the lock passes to the next start as the kernel would hand it over once the owner died
+            ManagedPostgres abandoned = new ManagedPostgres(owner, port, USER, PASSWORD).start();
+            long leftover = postmasterPid(abandoned);
+            execute(abandoned, "create table if not exists leftover (note text)", "insert into leftover values ('from the killed run')");
 
-        ManagedPostgres next = new ManagedPostgres(DATA, port, USER, PASSWORD).start();
+            ManagedPostgres next = new ManagedPostgres(owner, port, USER, PASSWORD).start();
+            try {
+                assertThat(isRunning(leftover)).as("the leftover server is still running").isFalse();
+                assertThat(postmasterPid(next)).isNotEqualTo(leftover);
+                assertThat(query(next, "select note from leftover")).containsExactly("from the killed run");
+            } finally {
+                next.close();
+            }
+        }
+    }
+
+    @Test
+    void should_leave_a_running_server_alone_when_the_start_does_not_own_the_data_directory() throws Exception {
+        ManagedPostgres running = new ManagedPostgres(DATA, TestInfrastructure.freePort(), USER, PASSWORD).start();
         try {
-            assertThat(isRunning(leftover)).as("the leftover server is still running").isFalse();
-            assertThat(postmasterPid(next)).isNotEqualTo(leftover);
-            assertThat(query(next, "select note from leftover")).containsExactly("from the killed run");
+            long pid = postmasterPid(running);
+            ManagedPostgres second = new ManagedPostgres(DATA, TestInfrastructure.freePort(), USER, PASSWORD);
+
+            StartupException error = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class, second::start);
+
+            assertThat(error.getMessage()).contains("pid " + pid, "left alone");
+            assertThat(isRunning(pid)).as("the running server").isTrue();
+            assertThat(postmasterPid(running)).isEqualTo(pid);
+            assertThat(query(running, "select 'still serving'")).containsExactly("still serving");
         } finally {
-            next.close();
+            running.close();
         }
     }
 
