@@ -458,6 +458,42 @@
     ])));
   }
 
+  // ---------------------------------------------------------------------------- machine audits
+  // DEX reads arrive at restock visits, not by the second: polled on their own, like the imports;
+  // one row per machine, its latest interval between two reads
+  async function pollAudits() {
+    try {
+      renderAudits(await getJson('/api/reconciliation', { limit: 500 }));
+    } catch (e) {
+      // shown again on the next poll
+    } finally {
+      setTimeout(pollAudits, Math.max(10000, state.config.pollIntervalMs * 5));
+    }
+  }
+
+  function renderAudits(data) {
+    const latest = new Map();
+    for (const i of data.intervals) {
+      if (!latest.has(i.machineId)) latest.set(i.machineId, i);
+    }
+    const t = data.totals;
+    text('audits-totals', t.intervals === 0 ? '' : count.format(t.intervals) + ' intervals: '
+      + count.format(t.dex.paidVends || 0) + ' vends counted by the machines, ' + count.format(t.stream.paidVends || 0)
+      + ' streamed, ' + count.format(t.missingVends) + ' missing (' + moneyExact.format(t.missingValue) + ')');
+    const rows = [...latest.values()].sort((a, b) => b.missingVends - a.missingVends || a.machineId.localeCompare(b.machineId))
+      .map((i) => row([
+        { text: i.machineId },
+        { text: ago(i.to), title: i.from + ' – ' + i.to + (i.counterReset ? ' (counters reset)' : '') },
+        { text: i.dex.paidVends === null ? '–' : count.format(i.dex.paidVends), className: 'num' },
+        { text: count.format(i.stream.paidVends || 0), className: 'num' },
+        { text: count.format(i.missingVends), className: 'num' + (i.missingVends > 0 ? ' bad' : '') },
+        { text: moneyExact.format(i.cashDifference), className: 'num' + (Number(i.cashDifference) !== 0 ? ' bad' : '') },
+        { text: moneyExact.format(i.cashlessDifference), className: 'num' + (Number(i.cashlessDifference) !== 0 ? ' bad' : '') },
+        { text: i.cashToBox === null ? '–' : moneyExact.format(i.cashToBox), className: 'num' },
+      ]));
+    fillTable('audits', 'audits-empty', rows);
+  }
+
   // ---------------------------------------------------------------------------- start
   async function start() {
     try {
@@ -484,6 +520,7 @@
     Chart.defaults.color = '#5b6770';
     poll();
     pollImports();
+    pollAudits();
   }
 
   // ------------------------------------------------------------------- restock view link

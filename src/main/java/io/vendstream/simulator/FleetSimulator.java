@@ -1,6 +1,7 @@
 package io.vendstream.simulator;
 
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import io.vendstream.simulator.Fleet.Machine;
 import io.vendstream.simulator.Fleet.Product;
@@ -38,6 +40,23 @@ public final class FleetSimulator {
     private final double[] paymentWeights;
     private final int[] quantities;
     private final double[] quantityWeights;
+    private final Map<String, AuditBooks> books = new LinkedHashMap<>();
+    private final List<AuditRead> audits = new ArrayList<>();
+    private boolean keepAudits;
+    private double lossFraction;
+    private Consumer<WireEvent> onLost = e -> { };
+
+    /** A DEX audit read the crew took at a visit: the machine's books as the file states them. */
+    public record AuditRead(String machineId, ZonedDateTime at, String dex) {
+
+        private static final java.time.format.DateTimeFormatter STAMP =
+                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+
+        /** {@code <machineId>__<read time, UTC>.dex}: a name that says whose read it is (route import-dex-files). */
+        public String fileName() {
+            return machineId + "__" + STAMP.format(at.withZoneSameInstant(java.time.ZoneOffset.UTC)) + ".dex";
+        }
+    }
 
     public FleetSimulator(Fleet fleet, Random random, ZoneId zone) {
         this.fleet = fleet;
@@ -58,7 +77,33 @@ public final class FleetSimulator {
                 levels[i] = (int) Math.round(fill * fleet.capacity(products.get(i)));
             }
             stock.put(m.id(), levels);
+            books.put(m.id(), new AuditBooks(m.id(), products));
         }
+    }
+
+    /** Whether each restock visit also takes a DEX audit read of the machine, for {@link #takeAudits()}. */
+    public void keepAudits(boolean keep) {
+        this.keepAudits = keep;
+    }
+
+    /** The audit reads taken since the last call, oldest first. */
+    public List<AuditRead> takeAudits() {
+        List<AuditRead> taken = List.copyOf(audits);
+        audits.clear();
+        return taken;
+    }
+
+    /**
+     * Loses this fraction of sale events on the way (a flaky telemetry link): the machine sells and
+     * counts the sale in its books, but the event is handed to {@code onLost} instead of being
+     * published, so audit reconciliation has something real to find.
+     */
+    public void loseEvents(double fraction, Consumer<WireEvent> onLost) {
+        if (fraction < 0 || fraction >= 1) {
+            throw new IllegalArgumentException("vendstream.simulator.event-loss-fraction must be from 0 up to 1, not " + fraction);
+        }
+        this.lossFraction = fraction;
+        this.onLost = onLost;
     }
 
     public Fleet fleet() {
@@ -159,17 +204,28 @@ public final class FleetSimulator {
         WireEvent sale = new WireEvent(WireEvent.newEventId(random), WireEvent.SALE, machine.id(),
                 machine.location().name(), product.name(), product.category(), product.price(), "IDR", quantity,
                 paymentMethods[pick(paymentWeights)], levels[chosen], WireEvent.timestamp(time));
-        if (emptySlots(levels) >= fleet.restock().emptySlotsTrigger()) {
-            List<WireEvent> events = new ArrayList<>();
+        books.get(machine.id()).sold(chosen, quantity, product.price(), sale.paymentMethod());
+        List<WireEvent> events = new ArrayList<>();
+        if (lossFraction > 0 && random.nextDouble() < lossFraction) {
+            onLost.accept(sale);
+        } else {
             events.add(sale);
-            events.addAll(restock(machine, time));
-            return events;
         }
-        return List.of(sale);
+        if (emptySlots(levels) >= fleet.restock().emptySlotsTrigger()) {
+            events.addAll(restock(machine, time));
+        }
+        return events;
     }
 
     /** Fills every slot of the machine to capacity; one restock event per product that needed it. */
     public List<WireEvent> restock(Machine machine, ZonedDateTime time) {
+        if (keepAudits) {
+            // the file states whole seconds: stamped at the end of the visit's second, so the sale
+            // that triggered the visit falls inside the interval the read closes
+            LocalDateTime at = time.withZoneSameInstant(zone).toLocalDateTime();
+            LocalDateTime whole = at.getNano() == 0 ? at : at.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+            audits.add(new AuditRead(machine.id(), whole.atZone(zone), books.get(machine.id()).read(whole)));
+        }
         int[] levels = stock.get(machine.id());
         List<WireEvent> events = new ArrayList<>();
         for (int i = 0; i < levels.length; i++) {

@@ -36,6 +36,7 @@ public final class VendingSimulator {
     private double carry;
     private boolean burstStarted;
     private int burstRemaining;
+    private long lostEvents;
 
     public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock) {
         this.source = source;
@@ -69,6 +70,32 @@ public final class VendingSimulator {
 
     public SimulatorSettings settings() {
         return settings;
+    }
+
+    /**
+     * {@code vendstream.simulator.dex-audits}: whether each restock visit also takes a DEX audit
+     * read of the machine (route simulate-dex-audits writes them to the DEX drop directory).
+     */
+    public synchronized void setDexAudits(boolean dexAudits) {
+        source.fleet().keepAudits(dexAudits);
+    }
+
+    /**
+     * {@code vendstream.simulator.event-loss-fraction}: the share of sales whose event never
+     * arrives (the machine counts them in its books); {@link #lostEvents()} counts them.
+     */
+    public synchronized void setEventLossFraction(double fraction) {
+        source.fleet().loseEvents(fraction, lost -> lostEvents++);
+    }
+
+    /** Sales whose event was lost on the way, since start. */
+    public synchronized long lostEvents() {
+        return lostEvents;
+    }
+
+    /** The DEX audit reads taken at restock visits since the last call, oldest first. */
+    public synchronized List<FleetSimulator.AuditRead> takeAudits() {
+        return source.fleet().takeAudits();
     }
 
     public FleetSimulator fleet() {

@@ -1,16 +1,23 @@
 package io.vendstream.alerts;
 
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import io.vendstream.dex.DexWriter;
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
@@ -243,6 +250,39 @@ class AlertRulesTest {
         db.sale("drop-1", "Drop Hall", "Lunch", "cash", 20_000, null, now.minus(10, ChronoUnit.MINUTES));
         db.rollUpHours("drop-1", zone);
         awaitTransitionsAt("Drop Hall", "opened", "resolved");
+    }
+
+    @Test
+    void should_raise_a_telemetry_gap_when_the_machines_books_count_vends_the_stream_never_delivered() throws Exception {
+        ZonedDateTime now = ZonedDateTime.now(CAMPUS).withNano(0);
+        db.machine("gap-1", "Gap Hall", now.toInstant());
+        // the stream delivered 2 sales between the first two reads; the machine counted 6
+        db.sale("gap-1", "Gap Hall", "Chips", "cash", 8_000, null, now.minusHours(2).toInstant());
+        db.sale("gap-1", "Gap Hall", "Chips", "qris", 8_000, null, now.minusHours(1).toInstant());
+        assertThat(uploadDex("gap-1", dexRead(now.minusHours(3), 10, 0))).isEqualTo(200);
+        assertThat(uploadDex("gap-1", dexRead(now.minusMinutes(30), 16, 6))).isEqualTo(200);
+        awaitTransitions("telemetry-gap", "gap-1", "opened");
+        assertThat(summaries("telemetry-gap", "gap-1")).singleElement().asString().contains("gap-1 counted 4 vends");
+        // the next read's interval agrees with the stream: the gap is closed
+        db.sale("gap-1", "Gap Hall", "Chips", "cash", 8_000, null, now.minusMinutes(10).toInstant());
+        assertThat(uploadDex("gap-1", dexRead(now.minusMinutes(5), 17, 1))).isEqualTo(200);
+        awaitTransitions("telemetry-gap", "gap-1", "opened", "resolved");
+    }
+
+    /** A sound DEX read of one selection (Chips at 8,000), as a machine's controller writes it. */
+    private static String dexRead(ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
+        BigDecimal price = new BigDecimal("8000.00");
+        DexWriter.Sales init = new DexWriter.Sales(vendsSinceInit, price.multiply(BigDecimal.valueOf(vendsSinceInit)));
+        DexWriter.Sales reset = new DexWriter.Sales(vendsSinceReset, price.multiply(BigDecimal.valueOf(vendsSinceReset)));
+        return DexWriter.write(DexWriter.consistentAudit("SN-GAP-1", at.toLocalDateTime(),
+                List.of(new DexWriter.Selection("10", "Chips", price, init, reset)), init, reset,
+                DexWriter.Sales.NONE, DexWriter.Sales.NONE, 1));
+    }
+
+    private static int uploadDex(String machineId, String dex) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/dex?machineId=" + machineId))
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(dex)).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
     // ------------------------------------------------------------------------------ waiting

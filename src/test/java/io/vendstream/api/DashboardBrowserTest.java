@@ -6,6 +6,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,6 +59,15 @@ class DashboardBrowserTest {
         app = VendstreamApp.start(props);
         fleet = new DemoFleet(ns, ZoneId.of(props.getProperty("vendstream.timezone", "Asia/Jakarta")));
         fleet.seed();
+        for (Map.Entry<String, List<String>> machine : fleet.auditReads().entrySet()) {
+            for (String dex : machine.getValue()) {
+                var uploaded = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(app.baseUrl() + "/api/dex?machineId=" + machine.getKey()))
+                        .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString(dex)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(uploaded.statusCode()).as("upload of a read of %s: %s", machine.getKey(), uploaded.body()).isEqualTo(200);
+            }
+        }
         // sales keep arriving at the Engineering machines only, so other locations stay still
         traffic = Executors.newSingleThreadScheduledExecutor();
         int[] next = {0};
@@ -237,7 +247,8 @@ class DashboardBrowserTest {
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
                 "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/stock/low?limit=3", "/api/alerts?state=open",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
-                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports",
+                "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports", "/api/dex/reads?limit=2",
+                "/api/reconciliation?limit=2",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + path)).build(),
@@ -251,6 +262,19 @@ class DashboardBrowserTest {
         if (Boolean.getBoolean("vendstream.docs.update")) {
             ApiExamples.write(contract.contract(), answers);
         }
+    }
+
+    // ------------------------------------------------------------------------------ machine audits panel
+
+    @Test
+    void should_show_each_machines_latest_audit_interval_with_the_vends_the_stream_is_missing() {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(column("audits", 1)).containsExactly("med-01", "med-02"));
+        List<String> missing = column("audits", 5);
+        assertThat(missing).containsExactly("2", "0");
+        assertThat(column("audits", 6).get(0)).as("cash difference of med-01").contains("10.000");
+        assertThat(text("audits-totals")).contains("2 intervals", "2 missing");
+        assertThat(browser.findElement(By.cssSelector("#audits-panel a.panel-link")).getAttribute("href"))
+                .endsWith("/api/reconciliation?format=csv");
     }
 
     // ------------------------------------------------------------------------------ alerts panel

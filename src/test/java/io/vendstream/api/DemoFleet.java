@@ -13,10 +13,14 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.vendstream.dex.DexWriter;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 
@@ -209,6 +213,78 @@ final class DemoFleet {
             rejected.executeBatch();
             latency.executeBatch();
         }
+    }
+
+    /**
+     * Two DEX audit reads of med-01 and of med-02, a day apart two days ago, with the sales the
+     * stream delivered between them stored raw: med-02's books agree with the stream, med-01 counted
+     * two cash sales of Aqua 600ml that never arrived. The caller uploads them (POST /api/dex).
+     */
+    Map<String, List<String>> auditReads() throws SQLException {
+        ZonedDateTime first = LocalDate.now(zone).minusDays(2).atTime(6, 0).atZone(zone);
+        ZonedDateTime second = first.plusDays(1);
+        Map<String, List<String>> reads = new LinkedHashMap<>();
+        for (String machineId : List.of("med-01", "med-02")) {
+            Machine machine = MACHINES.stream().filter(m -> m.id().equals(machineId)).findFirst().orElseThrow();
+            long[] vends = new long[PRODUCTS.size()];
+            long cashVends = 0;
+            long cashValue = 0;
+            long cashlessVends = 0;
+            long cashlessValue = 0;
+            try (Connection c = connect()) {
+                for (int k = 0; k < 12; k++) {
+                    int p = k % 4;
+                    String payment = PAYMENTS[k % PAYMENTS.length];
+                    run(c, "insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
+                                    + "payment_method, stock_after, occurred_at) values (?, ?, ?, ?, ?, ?, 'IDR', 1, ?, ?, null, ?)",
+                            UUID.randomUUID(), machineId, machine.location(), PRODUCTS.get(p), CATEGORIES[p], BigDecimal.valueOf(PRICES[p]),
+                            BigDecimal.valueOf(PRICES[p]), payment, utc(first.plusHours(2 + k).toInstant()));
+                    vends[p]++;
+                    if (payment.equals("cash")) {
+                        cashVends++;
+                        cashValue += PRICES[p];
+                    } else {
+                        cashlessVends++;
+                        cashlessValue += PRICES[p];
+                    }
+                }
+            }
+            if (machineId.equals("med-01")) {
+                vends[0] += 2;
+                cashVends += 2;
+                cashValue += 2L * PRICES[0];
+            }
+            List<DexWriter.Selection> before = new ArrayList<>();
+            List<DexWriter.Selection> after = new ArrayList<>();
+            for (int p = 0; p < PRODUCTS.size(); p++) {
+                BigDecimal price = BigDecimal.valueOf(PRICES[p]);
+                DexWriter.Sales base = new DexWriter.Sales(100 + p, price.multiply(BigDecimal.valueOf(100 + p)));
+                DexWriter.Sales interval = new DexWriter.Sales(vends[p], price.multiply(BigDecimal.valueOf(vends[p])));
+                before.add(new DexWriter.Selection(String.valueOf(10 + p), PRODUCTS.get(p), price, base, base));
+                after.add(new DexWriter.Selection(String.valueOf(10 + p), PRODUCTS.get(p), price,
+                        new DexWriter.Sales(base.vends() + vends[p], base.value().add(interval.value())), interval));
+            }
+            DexWriter.Sales cashBase = new DexWriter.Sales(600, BigDecimal.valueOf(4_000_000));
+            DexWriter.Sales cashlessBase = new DexWriter.Sales(445, BigDecimal.valueOf(3_185_000));
+            DexWriter.Sales cash = new DexWriter.Sales(cashVends, BigDecimal.valueOf(cashValue));
+            DexWriter.Sales cashless = new DexWriter.Sales(cashlessVends, BigDecimal.valueOf(cashlessValue));
+            String serial = "SN-" + machineId.toUpperCase(java.util.Locale.ROOT);
+            reads.put(machineId, List.of(
+                    audit(serial, first, before, cashBase, cashBase, cashlessBase, cashlessBase, 41),
+                    audit(serial, second, after, new DexWriter.Sales(cashBase.vends() + cashVends, cashBase.value().add(cash.value())),
+                            cash, new DexWriter.Sales(cashlessBase.vends() + cashlessVends, cashlessBase.value().add(cashless.value())),
+                            cashless, 42)));
+        }
+        return reads;
+    }
+
+    /** A sound read in rupiah (ISO 4217 360, two decimals): VA1 is CA2 + DA2. */
+    private static String audit(String serial, ZonedDateTime at, List<DexWriter.Selection> selections, DexWriter.Sales cashInit,
+                                DexWriter.Sales cashReset, DexWriter.Sales cashlessInit, DexWriter.Sales cashlessReset, long reads) {
+        DexWriter.Sales paidInit = new DexWriter.Sales(cashInit.vends() + cashlessInit.vends(), cashInit.value().add(cashlessInit.value()));
+        DexWriter.Sales paidReset = new DexWriter.Sales(cashReset.vends() + cashlessReset.vends(), cashReset.value().add(cashlessReset.value()));
+        return DexWriter.write(new DexWriter.Audit(serial, "VST-SIM", serial, 2, "360", "IDR", at.toLocalDateTime(), paidInit, paidReset,
+                cashInit, cashReset, cashlessInit, cashlessReset, selections, reads));
     }
 
     /** One sale on this machine, stored as the ingest route would store it: one transaction. */

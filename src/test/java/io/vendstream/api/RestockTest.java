@@ -351,7 +351,7 @@ class RestockTest {
                         + "TOTAL,,Snack Bar,,,,,6\r\n"
                         + "TOTAL,,Tea,,,,,16\r\n"
                         + "TOTAL,,Water,,,,,10\r\n");
-        assertThat(RestockQueries.Csv.row("a,b", "say \"hi\"", "=cmd()", -1)).isEqualTo("\"a,b\",\"say \"\"hi\"\"\",'=cmd(),-1\r\n");
+        assertThat(Csv.row("a,b", "say \"hi\"", "=cmd()", -1)).isEqualTo("\"a,b\",\"say \"\"hi\"\"\",'=cmd(),-1\r\n");
     }
 
     // ------------------------------------------------------------------------ stock-out history

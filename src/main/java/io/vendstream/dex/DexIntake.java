@@ -1,0 +1,190 @@
+package io.vendstream.dex;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import io.vendstream.api.BadParameterException;
+import io.vendstream.api.NotFoundException;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where audit reads come in: a file dropped into the DEX directory (route import-dex-files) and
+ * {@code POST /api/dex}. Each read is kept byte for byte and parsed; the same bytes twice are one
+ * read. The machine is the {@code machineId} the sender names (which binds the read's serial to
+ * it for later reads), else the machine the serial is bound to; a read of an unbound serial is
+ * held as {@code UNKNOWN_MACHINE} until {@code POST /api/dex/reads/{id}/bind} names its machine.
+ * A file that cannot be read is kept too, with its reason, line and segment.
+ *
+ * <p>A database that is down is not the file's fault: the SQL error propagates, the file route
+ * leaves the file where it is and retries it, the API answers 503.
+ */
+public final class DexIntake {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DexIntake.class);
+    private static final Pattern MACHINE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** The user the HTTP access gate authenticated (io.vendstream.api.AccessGate). */
+    private static final String USER_HEADER = "VendstreamUser";
+
+    private final AuditStore store;
+    private final DexParser parser = DexParser.strict();
+    private final int maxBytes;
+
+    public DexIntake(DataSource dataSource, String timezone, int maxBytes) {
+        this.store = new AuditStore(dataSource, ZoneId.of(timezone));
+        this.maxBytes = maxBytes;
+    }
+
+    /** Route import-dex-files: the body is the file. Answers the outcome, which the route logs. */
+    public Map<String, Object> importFile(Exchange exchange) throws SQLException {
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        String name = exchange.getMessage().getHeader(Exchange.FILE_NAME_ONLY, String.class);
+        Optional<String> machineId = machineIdFromName(name);
+        return receive(body == null ? new byte[0] : body, "file", name, machineId, "file drop");
+    }
+
+    /**
+     * {@code POST /api/dex?machineId=}: the body is the read. Answers the read's outcome ({@code duplicate}
+     * for bytes stored before); 400 naming the reason, line and segment for a file that cannot be
+     * read (it is kept).
+     */
+    public Map<String, Object> upload(Exchange exchange) throws SQLException {
+        Object rawMachine = exchange.getMessage().getHeader("machineId");
+        Optional<String> machineId = Optional.ofNullable(rawMachine).map(Object::toString).map(String::trim).filter(s -> !s.isEmpty());
+        if (machineId.isPresent() && !MACHINE_ID.matcher(machineId.get()).matches()) {
+            throw new BadParameterException("machineId", "'machineId' must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        if (body == null || body.length == 0) {
+            throw new BadParameterException("body", "the body must be the DEX file's content (Content-Type text/plain)");
+        }
+        if (body.length > maxBytes) {
+            throw new BadParameterException("body", "the read is " + body.length + " bytes; the limit is " + maxBytes
+                    + " bytes (vendstream.dex.max-bytes)");
+        }
+        Map<String, Object> outcome = receive(body, "http", null, machineId, caller(exchange));
+        if ("rejected".equals(outcome.get("status"))) {
+            throw new BadParameterException("body", "the DEX read cannot be read: " + outcome.get("reason") + " at line "
+                    + outcome.get("line") + " (" + outcome.get("segment") + "): " + outcome.get("detail")
+                    + "; it is kept as read " + outcome.get("readId"));
+        }
+        return outcome;
+    }
+
+    /** {@code POST /api/dex/reads/{id}/bind?machineId=}: names the machine of a held read's serial. */
+    public Map<String, Object> bind(Exchange exchange) throws SQLException {
+        long readId = readId(exchange.getMessage().getHeader("id"));
+        Object rawMachine = exchange.getMessage().getHeader("machineId");
+        String machineId = rawMachine == null ? "" : rawMachine.toString().trim();
+        if (!MACHINE_ID.matcher(machineId).matches()) {
+            throw new BadParameterException("machineId", "'machineId' is required: 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        int processed;
+        try {
+            processed = store.bindHeld(readId, machineId, caller(exchange));
+        } catch (IllegalArgumentException e) {
+            throw new NotFoundException("id", "there is no DEX read " + readId);
+        } catch (IllegalStateException e) {
+            throw new BadParameterException("id", e.getMessage());
+        }
+        LOG.info("DEX reads held for an unknown machine bound to {} by {}: {} processed", machineId, caller(exchange), processed);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("readId", readId);
+        answer.put("machineId", machineId);
+        answer.put("processed", processed);
+        return answer;
+    }
+
+    /** Stores one read as it arrived and answers what became of it. */
+    Map<String, Object> receive(byte[] raw, String source, String fileName, Optional<String> namedMachine, String by)
+            throws SQLException {
+        AuditStore.Received in = new AuditStore.Received(raw, sha256(raw), source, fileName, by);
+        Optional<AuditStore.Stored> known = store.find(in.sha256());
+        if (known.isPresent()) {
+            return outcome(known.get(), null);
+        }
+        DexRead read;
+        try {
+            read = parser.parse(raw);
+        } catch (DexFormatException e) {
+            LOG.warn("DEX read {} from {} rejected: {}", fileName == null ? "(upload)" : fileName, by, e.getMessage());
+            return outcome(store.storeRejected(in, e), e);
+        }
+        Optional<String> machineId = namedMachine;
+        if (machineId.isEmpty() && read.machineSerial().isPresent()) {
+            machineId = store.boundMachine(read.machineSerial().get());
+        }
+        AuditStore.Stored stored = store.storeParsed(in, read, machineId, namedMachine.isPresent());
+        if (!stored.duplicate() && machineId.isEmpty()) {
+            LOG.warn("DEX read {} of serial {} held: no machine is bound to that serial; bind it with POST /api/dex/reads/{}/bind",
+                    stored.readId(), read.machineSerial().orElse("(none)"), stored.readId());
+        }
+        Map<String, Object> answer = outcome(stored, null);
+        answer.put("serial", read.machineSerial().orElse(null));
+        answer.put("readAt", read.readTime().map(Object::toString).orElse(null));
+        answer.put("paidVends", read.paidVends().isPresent() ? read.paidVends().getAsLong() : null);
+        answer.put("paidValue", read.paidValue().orElse(null));
+        answer.put("findings", read.findings().stream().map(f -> f.kind().name()).distinct().toList());
+        return answer;
+    }
+
+    private static Map<String, Object> outcome(AuditStore.Stored stored, DexFormatException error) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("readId", stored.readId());
+        answer.put("status", stored.status());
+        answer.put("duplicate", stored.duplicate());
+        answer.put("machineId", stored.machineId().orElse(null));
+        if (error != null) {
+            answer.put("reason", error.reason().name());
+            answer.put("line", error.line());
+            answer.put("segment", error.segment());
+            answer.put("detail", error.getMessage());
+        } else if ("unknown_machine".equals(stored.status())) {
+            answer.put("reason", "UNKNOWN_MACHINE");
+        }
+        return answer;
+    }
+
+    /** A file named {@code <machineId>__anything.dex} is that machine's read; any other name leaves it to the serial. */
+    static Optional<String> machineIdFromName(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        int cut = name.indexOf("__");
+        if (cut <= 0) {
+            return Optional.empty();
+        }
+        String candidate = name.substring(0, cut);
+        return MACHINE_ID.matcher(candidate).matches() ? Optional.of(candidate) : Optional.empty();
+    }
+
+    private static long readId(Object raw) {
+        try {
+            return Long.parseLong(String.valueOf(raw).trim());
+        } catch (NumberFormatException e) {
+            throw new BadParameterException("id", "the read id must be a whole number");
+        }
+    }
+
+    private static String caller(Exchange exchange) {
+        String user = exchange.getMessage().getHeader(USER_HEADER, String.class);
+        return user == null || user.isBlank() ? "anonymous" : user;
+    }
+
+    private static byte[] sha256(byte[] raw) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(raw);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
