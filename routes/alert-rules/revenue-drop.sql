@@ -12,7 +12,8 @@
 -- window count in full, the hour the window starts in for the part of it inside the window, and
 -- the hour it ends in (now, or now a week ago) for the part before the end; within those two hours
 -- sales are taken as spread evenly, except this week's current hour, which holds exactly the sales
--- so far.
+-- so far. Machines known only from DEX audits are left out: their hours are filled in when the next
+-- read arrives, so the latest hours would always look like a drop.
 with settings as (
     select cast(:#${properties:vendstream.alerts.revenue-drop.window-hours} as integer) as hours,
            cast(:#${properties:vendstream.alerts.revenue-drop.drop-fraction} as numeric) as drop_fraction,
@@ -40,7 +41,9 @@ takings as (
                                                  when h.hour = w.end_hour and w.weeks_back > 0 then w.elapsed
                                                  else 1 end)
                        from sales_hourly h
-                      where h.location = l.location and h.hour >= w.start_hour and h.hour <= w.end_hour), 0) as revenue
+                      where h.location = l.location and h.hour >= w.start_hour and h.hour <= w.end_hour
+                        -- machines the stream reports: an audit-only machine's hours fill in only at its next read
+                        and exists (select 1 from machines m where m.machine_id = h.machine_id)), 0) as revenue
       from (select distinct location from machines) l
      cross join weeks w
 ),

@@ -200,10 +200,11 @@
 
   function renderMachines(data) {
     const top = data.machines.slice().sort((a, b) => Number(b.revenueToday) - Number(a.revenueToday)).slice(0, 15);
-    barChart('chart-machines', top.map((m) => m.machineId + (m.status === 'silent' ? ' (silent)' : '')),
-      top.map((m) => Number(m.revenueToday)), inCurrency('Revenue today'), money, true);
+    const label = (m) => m.machineId + (m.status === 'silent' ? ' (silent)' : m.status === 'audit' ? ' (audits only)' : '');
+    barChart('chart-machines', top.map(label), top.map((m) => Number(m.revenueToday)), inCurrency('Revenue today'), money, true);
     text('machines-online', count.format(data.online) + ' online, ' + count.format(data.silent) + ' silent (no event for '
-      + Math.round(data.silentAfterSeconds / 60) + ' min)');
+      + Math.round(data.silentAfterSeconds / 60) + ' min)' + (data.auditOnly > 0 ? ', ' + count.format(data.auditOnly)
+      + ' known from audits only' : ''));
   }
 
   function renderProducts(data) {

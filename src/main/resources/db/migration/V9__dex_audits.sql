@@ -98,3 +98,28 @@ create table dex_interval_products (
     value   numeric(16,2) not null,
     primary key (read_id, product)
 );
+
+-- Machines the audits know: where each is (named at upload or binding), when it was first and
+-- last read. One that the stream has never reported (no row in machines) is an audit-only machine:
+-- its interval sales count in the rollups, spread evenly over the interval (dex_audit_sales).
+create table audit_machines (
+    machine_id    text        primary key,
+    location      text        not null,
+    first_read_at timestamptz not null,
+    last_read_at  timestamptz not null
+);
+
+-- What an audit-only machine's interval added to the rollups, so that remaking the interval (a
+-- read that arrived late between two others) takes exactly that back first. A row is either a
+-- product's share of an hour (payment_method '') or a way of paying's share (product ''): the
+-- audit splits vends by product and by cash/cashless, but not both at once.
+create table dex_audit_sales (
+    read_id        bigint        not null,
+    hour           timestamptz   not null,
+    day            date          not null,
+    product        text          not null,
+    payment_method text          not null,
+    units          bigint        not null,
+    revenue        numeric(20,2) not null,
+    primary key (read_id, hour, product, payment_method)
+);

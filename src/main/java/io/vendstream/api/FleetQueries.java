@@ -91,11 +91,42 @@ public final class FleetQueries {
                             "salesToday", rs.getLong("sales"),
                             "unitsToday", rs.getLong("units"),
                             "revenueToday", Json.money(rs, "revenue"),
+                            "telemetry", "stream",
                             "lowStock", lowStock.getOrDefault(id, List.of()));
                 });
         long online = machines.stream().filter(m -> "online".equals(m.get("status"))).count();
+        long silent = machines.size() - online;
+        // machines only DEX audits know (docs/dex.md): their sales come from the reads, last seen at the latest read
+        Sql.Where audited = new Sql.Where().and("not exists (select 1 from machines s where s.machine_id = a.machine_id)")
+                .andIf(location, "a.location = ?").andIf(machineId, "a.machine_id = ?");
+        List<Object> auditArgs = new ArrayList<>();
+        auditArgs.add(today);
+        auditArgs.addAll(audited.args);
+        List<Map<String, Object>> auditOnly = sql.list("select a.machine_id, a.location, a.first_read_at, a.last_read_at, "
+                + "coalesce(t.sales, 0) as sales, coalesce(t.units, 0) as units, coalesce(t.revenue, 0) as revenue "
+                + "from audit_machines a left join (select machine_id, sum(sales_count) as sales, sum(units) as units, "
+                + "sum(revenue) as revenue from sales_hourly where hour >= ? group by machine_id) t using (machine_id)"
+                + audited + " order by a.location, a.machine_id", auditArgs, rs -> {
+                    Instant lastRead = Json.instant(rs, "last_read_at");
+                    return Json.object(
+                            "machineId", rs.getString("machine_id"),
+                            "location", rs.getString("location"),
+                            "status", "audit",
+                            "lastSeen", Json.time(lastRead),
+                            "secondsSinceLastSeen", Math.max(0, Duration.between(lastRead, now).toSeconds()),
+                            "lastSaleAt", null,
+                            "firstSeen", Json.time(rs, "first_read_at"),
+                            "salesToday", rs.getLong("sales"),
+                            "unitsToday", rs.getLong("units"),
+                            "revenueToday", Json.money(rs, "revenue"),
+                            "telemetry", "audit",
+                            "lowStock", List.of());
+                });
+        List<Map<String, Object>> all = new ArrayList<>(machines);
+        all.addAll(auditOnly);
         return Json.object("today", Json.time(today), "timezone", zone.getId(), "silentAfterSeconds", silentAfter.toSeconds(),
-                "lowStockUnits", lowStockUnits, "online", online, "silent", machines.size() - online, "machines", machines);
+                "lowStockUnits", lowStockUnits, "online", online, "silent", silent, "auditOnly", (long) auditOnly.size(),
+                "machines", all);
     }
 
     /** {@code /api/stock}: current stock per machine and product. */

@@ -94,7 +94,8 @@ final class AuditStore {
      * A parsed read, bound to {@code machineId} or held as {@code unknown_machine} when it is
      * empty; binds the serial when the sender named the machine.
      */
-    Stored storeParsed(Received in, DexRead read, Optional<String> machineId, boolean bindSerial) throws SQLException {
+    Stored storeParsed(Received in, DexRead read, Optional<String> machineId, boolean bindSerial, Optional<String> location)
+            throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -130,6 +131,7 @@ final class AuditStore {
                     bind(c, read.machineSerial().get(), machineId.get(), in.by());
                 }
                 if (machineId.isPresent()) {
+                    noteMachine(c, machineId.get(), location, stored.readId());
                     placeInterval(c, stored.readId(), machineId.get());
                 }
                 c.commit();
@@ -145,7 +147,7 @@ final class AuditStore {
      * Binds a held read's serial to {@code machineId} and processes every read held for that serial,
      * oldest first; answers how many were processed.
      */
-    int bindHeld(long readId, String machineId, String by) throws SQLException {
+    int bindHeld(long readId, String machineId, Optional<String> location, String by) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -178,6 +180,7 @@ final class AuditStore {
                     }
                 }
                 for (long id : held) {
+                    noteMachine(c, machineId, location, id);
                     placeInterval(c, id, machineId);
                 }
                 c.commit();
@@ -232,6 +235,27 @@ final class AuditStore {
             ps.executeUpdate();
         }
     }
+
+    /**
+     * Records that the audits know {@code machineId}: where it is (the location named now, else the one
+     * named before, else {@value #UNASSIGNED}) and when it was read.
+     */
+    private static void noteMachine(Connection c, String machineId, Optional<String> location, long readId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into audit_machines as a (machine_id, location, first_read_at, last_read_at) "
+                + "select ?, coalesce(?, '" + UNASSIGNED + "'), read_at, read_at from dex_reads where read_id = ? "
+                + "on conflict (machine_id) do update set location = coalesce(?, a.location), "
+                + "first_read_at = least(a.first_read_at, excluded.first_read_at), "
+                + "last_read_at = greatest(a.last_read_at, excluded.last_read_at)")) {
+            ps.setString(1, machineId);
+            ps.setString(2, location.orElse(null));
+            ps.setLong(3, readId);
+            ps.setString(4, location.orElse(null));
+            ps.executeUpdate();
+        }
+    }
+
+    /** The location of an audit-only machine nobody named. */
+    static final String UNASSIGNED = "Unassigned";
 
     /** PA1's product identifier, or the selection when the machine gives none. */
     static String productOf(DexSelection s) {
@@ -339,7 +363,7 @@ final class AuditStore {
      * counters; where one went down (the controller was reset or replaced), the later read's
      * since-reset counters are the best the files can say, and the interval is marked reset.
      */
-    private static void writeInterval(Connection c, Counters from, Counters to, String machineId) throws SQLException {
+    private void writeInterval(Connection c, Counters from, Counters to, String machineId) throws SQLException {
         boolean reset = false;
         Long[] vends = new Long[KINDS.size()];
         BigDecimal[] values = new BigDecimal[KINDS.size()];
@@ -361,6 +385,7 @@ final class AuditStore {
         BigDecimal boxFrom = from.values().get("cash_to_box");
         BigDecimal boxTo = to.values().get("cash_to_box");
         BigDecimal toBox = boxFrom != null && boxTo != null && boxTo.compareTo(boxFrom) >= 0 ? boxTo.subtract(boxFrom) : null;
+        AuditSales.revert(c, to.readId());
         try (PreparedStatement ps = c.prepareStatement("delete from dex_intervals where read_id = ?")) {
             ps.setLong(1, to.readId());
             ps.executeUpdate();
@@ -406,6 +431,13 @@ final class AuditStore {
             }
             ps.executeBatch();
         }
+        AuditSales.applyIfAuditOnly(c, to.readId(), machineId, zone, from.readAt(), to.readAt(), products, productValues,
+                new long[] {orZero(vends[1]), orZero(vends[2])},
+                new BigDecimal[] {values[1] == null ? BigDecimal.ZERO : values[1], values[2] == null ? BigDecimal.ZERO : values[2]});
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
     }
 
     // ---------------------------------------------------------------------------------------------

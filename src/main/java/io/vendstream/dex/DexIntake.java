@@ -71,10 +71,9 @@ public final class DexIntake {
             throw new BadParameterException("body", "the read is " + body.length + " bytes; the limit is " + maxBytes
                     + " bytes (vendstream.dex.max-bytes)");
         }
-        Map<String, Object> outcome = receive(body, "http", null, machineId, caller(exchange));
+        Map<String, Object> outcome = receive(body, "http", null, machineId, location(exchange), caller(exchange));
         if ("rejected".equals(outcome.get("status"))) {
-            throw new BadParameterException("body", "the DEX read cannot be read: " + outcome.get("reason") + " at line "
-                    + outcome.get("line") + " (" + outcome.get("segment") + "): " + outcome.get("detail")
+            throw new BadParameterException("body", "the DEX read cannot be read: " + outcome.get("detail")
                     + "; it is kept as read " + outcome.get("readId"));
         }
         return outcome;
@@ -90,7 +89,7 @@ public final class DexIntake {
         }
         int processed;
         try {
-            processed = store.bindHeld(readId, machineId, caller(exchange));
+            processed = store.bindHeld(readId, machineId, location(exchange), caller(exchange));
         } catch (IllegalArgumentException e) {
             throw new NotFoundException("id", "there is no DEX read " + readId);
         } catch (IllegalStateException e) {
@@ -104,9 +103,17 @@ public final class DexIntake {
         return answer;
     }
 
-    /** Stores one read as it arrived and answers what became of it. */
     Map<String, Object> receive(byte[] raw, String source, String fileName, Optional<String> namedMachine, String by)
             throws SQLException {
+        return receive(raw, source, fileName, namedMachine, Optional.empty(), by);
+    }
+
+    /**
+     * Stores one read as it arrived and answers what became of it; {@code location} places a machine
+     * only the audits know.
+     */
+    Map<String, Object> receive(byte[] raw, String source, String fileName, Optional<String> namedMachine, Optional<String> location,
+                                String by) throws SQLException {
         AuditStore.Received in = new AuditStore.Received(raw, sha256(raw), source, fileName, by);
         Optional<AuditStore.Stored> known = store.find(in.sha256());
         if (known.isPresent()) {
@@ -123,7 +130,7 @@ public final class DexIntake {
         if (machineId.isEmpty() && read.machineSerial().isPresent()) {
             machineId = store.boundMachine(read.machineSerial().get());
         }
-        AuditStore.Stored stored = store.storeParsed(in, read, machineId, namedMachine.isPresent());
+        AuditStore.Stored stored = store.storeParsed(in, read, machineId, namedMachine.isPresent(), location);
         if (!stored.duplicate() && machineId.isEmpty()) {
             LOG.warn("DEX read {} of serial {} held: no machine is bound to that serial; bind it with POST /api/dex/reads/{}/bind",
                     stored.readId(), read.machineSerial().orElse("(none)"), stored.readId());
@@ -173,6 +180,19 @@ public final class DexIntake {
         } catch (NumberFormatException e) {
             throw new BadParameterException("id", "the read id must be a whole number");
         }
+    }
+
+    /** The optional {@code location} parameter: where a machine that only the audits know stands. */
+    private static Optional<String> location(Exchange exchange) {
+        Object raw = exchange.getMessage().getHeader("location");
+        String value = raw == null ? "" : raw.toString().trim();
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value.length() > 100 || value.chars().anyMatch(Character::isISOControl)) {
+            throw new BadParameterException("location", "'location' must be 1-100 printable characters");
+        }
+        return Optional.of(value);
     }
 
     private static String caller(Exchange exchange) {

@@ -193,7 +193,7 @@ public final class DexQueries {
             }
         }
         Figures dexTotal = new Figures();
-        Figures streamTotal = new Figures();
+        Figures streamTotal = Figures.zero();
         BigDecimal toBox = BigDecimal.ZERO;
         List<Map<String, Object>> list = new ArrayList<>();
         for (Interval i : intervals.values()) {
@@ -261,6 +261,14 @@ public final class DexQueries {
     private static final class Figures {
         private final Map<String, Long> vends = new LinkedHashMap<>();
         private final Map<String, BigDecimal> values = new LinkedHashMap<>();
+
+        static Figures zero() {
+            Figures f = new Figures();
+            for (String kind : List.of("paid", "cash", "cashless")) {
+                f.add(kind, 0L, BigDecimal.ZERO.setScale(2));
+            }
+            return f;
+        }
 
         void add(String kind, Long count, BigDecimal value) {
             if (count != null) {
@@ -332,7 +340,8 @@ public final class DexQueries {
         final Instant to;
         final boolean counterReset;
         final Figures dex = new Figures();
-        final Figures stream = new Figures();
+        // the stream's side is counted, never unknown: no sale is 0
+        final Figures stream = Figures.zero();
         final Map<String, ProductFigures> products = new TreeMap<>();
         BigDecimal cashToBox;
 

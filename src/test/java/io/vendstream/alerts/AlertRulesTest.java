@@ -269,6 +269,43 @@ class AlertRulesTest {
         awaitTransitions("telemetry-gap", "gap-1", "opened", "resolved");
     }
 
+    @Test
+    void should_raise_an_audit_event_for_faults_a_machines_audit_reports_since_its_previous_read() throws Exception {
+        ZonedDateTime now = ZonedDateTime.now(CAMPUS).withNano(0);
+        db.machine("evt-1", "Event Hall", now.toInstant());
+        assertThat(uploadDex("evt-1", withEvents(dexRead(now.minusHours(6), 0, 0), List.of()))).isEqualTo(200);
+        // two bill jams and a power cut between the reads; one jam from before the previous read is old news
+        assertThat(uploadDex("evt-1", withEvents(dexRead(now.minusHours(1), 0, 0), List.of(
+                "EA1*EJB*" + stamp(now.minusHours(7)), "EA1*EJB*" + stamp(now.minusHours(4)), "EA1*EJB*" + stamp(now.minusHours(3)),
+                "EA1*EGQ*" + stamp(now.minusHours(2)))))).isEqualTo(200);
+        // two subjects (one per event code), so two alerts open at once
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(transitions("audit-event", "evt-1"))
+                .containsExactly("opened", "opened"));
+        awaitFurtherEvaluations("evaluate-alert-rule-audit-event", 4);
+        assertThat(transitions("audit-event", "evt-1")).containsExactly("opened", "opened");
+        assertThat(openAlerts("audit-event", "evt-1")).isEqualTo(2);
+        assertThat(summaries("audit-event", "evt-1")).containsExactlyInAnyOrder(
+                "evt-1 reported event EJB 2 time(s) since its previous audit read",
+                "evt-1 reported event EGQ 1 time(s) since its previous audit read");
+        // the next read reports nothing new: both resolve
+        assertThat(uploadDex("evt-1", withEvents(dexRead(now.minusMinutes(10), 0, 0), List.of()))).isEqualTo(200);
+        awaitTransitions("audit-event", "evt-1", "opened", "opened", "resolved", "resolved");
+    }
+
+    /** The read with these EA1 lines before its EA3, its G85 left out and SE's count made right. */
+    private static String withEvents(String dex, List<String> events) {
+        List<String> lines = new java.util.ArrayList<>(dex.lines().filter(l -> !l.startsWith("G85")).toList());
+        lines.addAll(lines.indexOf(lines.stream().filter(l -> l.startsWith("EA3")).findFirst().orElseThrow()), events);
+        int st = lines.indexOf(lines.stream().filter(l -> l.startsWith("ST*")).findFirst().orElseThrow());
+        int se = lines.indexOf(lines.stream().filter(l -> l.startsWith("SE*")).findFirst().orElseThrow());
+        lines.set(se, "SE*" + (se - st + 1) + "*0001");
+        return String.join("\r\n", lines) + "\r\n";
+    }
+
+    private static String stamp(ZonedDateTime at) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd*HHmm").format(at);
+    }
+
     /** A sound DEX read of one selection (Chips at 8,000), as a machine's controller writes it. */
     private static String dexRead(ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
         BigDecimal price = new BigDecimal("8000.00");

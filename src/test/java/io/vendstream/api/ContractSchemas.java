@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of that response in {@code openapi/vendstream-api.yaml} (OpenAPI 3.1, so a schema there is JSON
  * Schema 2020-12), with formats (date-time, date, uuid) checked too.
  */
-final class ContractSchemas {
+public final class ContractSchemas {
 
     private static final String CONTRACT = "classpath:" + ApiContract.RESOURCE;
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
@@ -47,12 +47,12 @@ final class ContractSchemas {
     }
 
     /** Fails unless the body is what the contract says the operation answers with this status. */
-    void assertAnswers(String pathAndQuery, int status, String body) {
+    public void assertAnswers(String pathAndQuery, int status, String body) {
         assertAnswers(pathAndQuery, status, "application/json", body);
     }
 
     /** The same for an answer of any media type; a body other than JSON is checked for its type only. */
-    void assertAnswers(String pathAndQuery, int status, String contentType, String body) {
+    public void assertAnswers(String pathAndQuery, int status, String contentType, String body) {
         ApiContract.Operation op = operation(pathAndQuery).orElseThrow(
                 () -> new AssertionError(pathAndQuery + " is not an operation of the contract"));
         String type = contentType == null ? "" : contentType.split(";")[0].trim();

@@ -189,6 +189,33 @@ class AuditReconciliationTest {
     }
 
     @Test
+    void should_spread_an_audit_only_machines_vends_into_the_rollups_and_keep_them_exact_when_a_late_read_splits_the_interval()
+            throws Exception {
+        intake.receive(read("SN-AUDIT", start.plusHours(1), 100, 100).getBytes(), "http", null, Optional.of("audit-01"),
+                Optional.of("Old Library"), "test");
+        intake.receive(read("SN-AUDIT", start.plusHours(9), 124, 24).getBytes(), "http", null, Optional.of("audit-01"), "test");
+        assertThat(count("select sum(units) from sales_hourly where machine_id = 'audit-01'")).isEqualTo(24);
+        assertThat(count("select count(*) from sales_hourly where machine_id = 'audit-01'")).as("hours of the interval").isEqualTo(8);
+
+        // the read of the visit in between arrives late: two intervals, the same 24 vends
+        intake.receive(read("SN-AUDIT", start.plusHours(3), 110, 10).getBytes(), "http", null, Optional.of("audit-01"), "test");
+
+        assertThat(count("select sum(units) from sales_hourly where machine_id = 'audit-01'")).isEqualTo(24);
+        assertThat(count("select sum(units) from sales_hourly where machine_id = 'audit-01' and hour < '"
+                + start.plusHours(3).toOffsetDateTime() + "'")).as("vends of the first interval").isEqualTo(10);
+        assertThat(count("select sum(units) from sales_daily_product where machine_id = 'audit-01'")).isEqualTo(24);
+        assertThat(count("select sum(sales_count) from sales_daily_payment where machine_id = 'audit-01' and payment_method = 'cash'"))
+                .isEqualTo(24);
+        assertThat(count("select count(*) from audit_machines where machine_id = 'audit-01' and location = 'Old Library'")).isEqualTo(1);
+    }
+
+    @Test
+    void should_leave_the_rollups_of_machines_the_stream_reports_to_the_stream() throws Exception {
+        assertThat(count("select count(*) from dex_audit_sales x join dex_intervals i using (read_id) join machines m using (machine_id)"))
+                .isZero();
+    }
+
+    @Test
     void should_keep_a_file_that_cannot_be_read_with_its_reason_and_line() throws Exception {
         byte[] truncated = Files.readAllBytes(SAMPLES.resolve("sielaff.eva_dts"));
 
