@@ -31,6 +31,8 @@ create table dex_reads (
     cash_to_box    numeric(16,2),
     -- the same totals since the machine's last reset: an interval's figures when a counter went back
     reset_totals   jsonb,
+    -- each cashless reader's own counters (DA1/DA2 reader 1, DB1/DB2 reader 2)
+    payment_devices jsonb        not null default '[]',
     findings       jsonb         not null default '[]'
 );
 create index dex_reads_machine_read_at_idx on dex_reads (machine_id, read_at) where status = 'parsed';

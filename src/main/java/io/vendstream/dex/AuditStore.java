@@ -229,9 +229,11 @@ final class AuditStore {
             }
             ps.executeBatch();
         }
-        try (PreparedStatement ps = c.prepareStatement("update dex_reads set reset_totals = ?::jsonb where read_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("update dex_reads set reset_totals = ?::jsonb, payment_devices = ?::jsonb "
+                + "where read_id = ?")) {
             ps.setString(1, json(totals(read.sinceReset())));
-            ps.setLong(2, readId);
+            ps.setString(2, json(paymentDevices(read)));
+            ps.setLong(3, readId);
             ps.executeUpdate();
         }
     }
@@ -483,6 +485,31 @@ final class AuditStore {
             list.add(m);
         }
         return list;
+    }
+
+    /** Each cashless reader with its identity (DA1/DB1) and sales (DA2/DB2), in currency units. */
+    private static List<Map<String, Object>> paymentDevices(DexRead read) {
+        List<Map<String, Object>> devices = new ArrayList<>();
+        for (DexSegment segment : read.segments()) {
+            if (segment instanceof DexSegment.CashlessSales sales) {
+                String reader = sales.id().startsWith("DB") ? "DB" : "DA";
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("reader", reader.equals("DA") ? 1 : 2);
+                read.cashlessReaders().stream().filter(r -> r.id().startsWith(reader)).findFirst().ifPresentOrElse(r -> {
+                    m.put("serialNumber", r.serialNumber());
+                    m.put("model", r.model());
+                }, () -> {
+                    m.put("serialNumber", null);
+                    m.put("model", null);
+                });
+                m.put("vends", sales.vendsSinceInit().isPresent() ? sales.vendsSinceInit().getAsLong() : null);
+                m.put("value", sales.valueSinceInit().orElse(null));
+                m.put("vendsSinceReset", sales.vendsSinceReset().isPresent() ? sales.vendsSinceReset().getAsLong() : null);
+                m.put("valueSinceReset", sales.valueSinceReset().orElse(null));
+                devices.add(m);
+            }
+        }
+        return devices;
     }
 
     private static Map<String, Object> totals(DexTotals t) {

@@ -71,7 +71,7 @@ public final class DexQueries {
         int limit = params.integer("limit", 100, 1, 1000);
         String sql = "select read_id, machine_id, serial, read_at, received_at, source, file_name, received_by, status, reason, detail, "
                 + "line_no, segment, currency, paid_vends, paid_value, cash_vends, cash_value, cashless_vends, cashless_value, "
-                + "cash_to_box, findings::text from dex_reads where coalesce(read_at, received_at) >= ? and coalesce(read_at, received_at) < ? "
+                + "cash_to_box, payment_devices::text, findings::text from dex_reads where coalesce(read_at, received_at) >= ? and coalesce(read_at, received_at) < ? "
                 + (machineId == null ? "and ?::text is null " : "and machine_id = ? ")
                 + (status == null || status.isBlank() ? "and ?::text is null " : "and status = ? ")
                 + "order by coalesce(read_at, received_at) desc, read_id desc limit ?";
@@ -107,6 +107,7 @@ public final class DexQueries {
                     r.put("cashlessVends", rs.getObject("cashless_vends"));
                     r.put("cashlessValue", rs.getBigDecimal("cashless_value"));
                     r.put("cashToBox", rs.getBigDecimal("cash_to_box"));
+                    r.put("paymentDevices", JSON.readValue(rs.getString("payment_devices"), List.class));
                     r.put("findings", JSON.readValue(rs.getString("findings"), List.class));
                     reads.add(r);
                 }

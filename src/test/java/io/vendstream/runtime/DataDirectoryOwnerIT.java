@@ -38,7 +38,9 @@ class DataDirectoryOwnerIT {
         try (PackagedApp owner = PackagedApp.start("one-owner", ports(data))) {
             owner.awaitHealthy(Duration.ofMinutes(4));
             long postmaster = postmasterPid(data);
-            long storedBefore = stored(owner);
+            // health answers before every API route has started
+            long storedBefore = await("the pipeline status of " + owner.baseUrl()).atMost(Duration.ofSeconds(60))
+                    .ignoreExceptions().until(() -> stored(owner), n -> n >= 0);
 
             List<String> notHealthy = new CopyOnWriteArrayList<>();
             AtomicBoolean watching = new AtomicBoolean(true);
@@ -105,6 +107,9 @@ class DataDirectoryOwnerIT {
     private static long stored(PackagedApp app) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/pipeline")).build(),
                 HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("/api/pipeline answered " + response.statusCode());
+        }
         return JSON.readTree(response.body()).path("stored").asLong();
     }
 
