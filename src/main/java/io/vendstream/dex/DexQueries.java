@@ -41,7 +41,9 @@ public final class DexQueries {
 
     /** The exchange property that tells the route to answer with {@link #reconciliationCsv}. */
     public static final String CSV_PROPERTY = "vendstreamCsv";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // money in stored JSON (reader counters) stays decimal: 481000.00, not 481000.0
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final Set<String> STATUSES = Set.of("parsed", "unknown_machine", "rejected");
     private static final Duration DEFAULT_WINDOW = Duration.ofDays(7);
 
