@@ -1,7 +1,5 @@
 package io.vendstream;
 
-import io.vendstream.runtime.Lifecycle;
-
 /** Starts vendstream: embedded or external infrastructure, then the routes in {@code routes/}. */
 public final class Application {
 

@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import javax.sql.DataSource;
 
 import org.apache.camel.ExchangeProperty;
@@ -122,7 +121,7 @@ public final class AlertOutbox {
     public void failed(@ExchangeProperty("alertTransitionId") String transitionId, @ExchangeProperty("alertSink") String sink,
             @ExchangeProperty("alertAttempts") int attempts, @ExchangeProperty(org.apache.camel.Exchange.EXCEPTION_CAUGHT) Throwable cause)
             throws SQLException {
-        String reason = cause == null ? "unknown error" : io.vendstream.runtime.Failures.rootMessage(cause);
+        String reason = cause == null ? "unknown error" : io.vendstream.config.Failures.rootMessage(cause);
         LOG.warn("Alert transition {} not delivered to {} (attempt {}): {}; retrying with backoff", transitionId, sink, attempts, reason);
         update(FAILED, transitionId, sink, reason);
     }

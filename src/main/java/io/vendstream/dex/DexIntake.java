@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-
 import javax.sql.DataSource;
 
-import io.vendstream.api.BadParameterException;
-import io.vendstream.api.NotFoundException;
+import io.vendstream.http.BadParameterException;
+import io.vendstream.http.Caller;
+import io.vendstream.http.NotFoundException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +32,7 @@ public final class DexIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger(DexIntake.class);
     private static final Pattern MACHINE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    /** The user the HTTP access gate authenticated (io.vendstream.api.AccessGate). */
+    /** The user the HTTP access gate authenticated (io.vendstream.http.AccessGate). */
     private static final String USER_HEADER = "VendstreamUser";
 
     private final AuditStore store;
@@ -196,8 +196,7 @@ public final class DexIntake {
     }
 
     private static String caller(Exchange exchange) {
-        String user = exchange.getMessage().getHeader(USER_HEADER, String.class);
-        return user == null || user.isBlank() ? "anonymous" : user;
+        return Caller.name(exchange);
     }
 
     private static byte[] sha256(byte[] raw) {

@@ -17,13 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vendstream.api.BadParameterException;
-import io.vendstream.api.Csv;
-import io.vendstream.api.Params;
+import io.vendstream.http.BadParameterException;
+import io.vendstream.http.Csv;
+import io.vendstream.http.Params;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Headers;

@@ -13,12 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import javax.sql.DataSource;
 
-import io.vendstream.api.BadParameterException;
-import io.vendstream.api.NotFoundException;
-import io.vendstream.api.Params;
+import io.vendstream.http.BadParameterException;
+import io.vendstream.http.Caller;
+import io.vendstream.http.NotFoundException;
+import io.vendstream.http.Params;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;

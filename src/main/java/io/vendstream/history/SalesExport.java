@@ -16,11 +16,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-
 import javax.sql.DataSource;
 
-import io.vendstream.api.BadParameterException;
-import io.vendstream.api.Params;
+import io.vendstream.http.BadParameterException;
+import io.vendstream.http.Params;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 

@@ -9,10 +9,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import javax.sql.DataSource;
 
-import io.vendstream.runtime.Failures;
+import io.vendstream.config.Failures;
 import io.vendstream.runtime.PostgresSupervisor;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;

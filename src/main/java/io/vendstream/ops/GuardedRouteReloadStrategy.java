@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.vendstream.runtime.Failures;
+import io.vendstream.config.Failures;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.ResourceSupport;
 import org.apache.camel.support.RouteWatcherReloadStrategy;

@@ -5,8 +5,8 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vendstream.config.Settings;
 import io.vendstream.runtime.PostgresSupervisor;
-import io.vendstream.runtime.Settings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * health checks, the vendstream_* business metrics in the Prometheus scrape, the log of route
  * start retries, and, in development mode, the guarded route reloader.
  *
- * <p>Registered with the other main listeners in {@code runtime.Lifecycle#newMain()}, after
+ * <p>Registered with the other main listeners in {@code Lifecycle#newMain()}, after
  * {@code runtime.Infrastructure}; only {@code afterConfigure} is used, when the {@code dataSource}
  * bean and {@code vendstream.kafka.brokers} exist.
  */

@@ -1,8 +1,8 @@
 package io.vendstream.ops;
 
-import io.vendstream.runtime.Failures;
-import org.apache.camel.spi.CamelEvent;
+import io.vendstream.config.Failures;
 import org.apache.camel.spi.CamelEvent.RouteRestartingFailureEvent;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

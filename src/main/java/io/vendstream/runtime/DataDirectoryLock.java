@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 
+import io.vendstream.config.StartupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -14,11 +14,13 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.vendstream.config.Failures;
+import io.vendstream.config.Settings;
+import io.vendstream.config.StartupException;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;

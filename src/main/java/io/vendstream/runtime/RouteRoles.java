@@ -1,5 +1,6 @@
 package io.vendstream.runtime;
 
+import io.vendstream.config.Settings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;

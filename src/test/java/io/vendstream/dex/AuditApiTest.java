@@ -16,7 +16,7 @@ import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vendstream.api.ContractSchemas;
+import io.vendstream.http.ContractSchemas;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 
+import io.vendstream.Lifecycle;
+import io.vendstream.config.StartupException;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;

@@ -1,0 +1,58 @@
+package io.vendstream.queries;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Percentiles from the non-cumulative latency histogram the ingest keeps per minute
+ * ({@code latency_minute}). Like Prometheus' histogram_quantile: linear interpolation inside
+ * the bucket that holds the rank; a rank in the +Inf bucket (le_ms = -1) reports the highest
+ * finite bound, since nothing more precise is known.
+ */
+final class LatencyHistogram {
+
+    static final int INFINITY = -1;
+
+    private final TreeMap<Integer, Long> finite = new TreeMap<>();
+    private long overflow;
+    private long total;
+
+    void add(int leMs, long count) {
+        if (leMs == INFINITY) {
+            overflow += count;
+        } else {
+            finite.merge(leMs, count, Long::sum);
+        }
+        total += count;
+    }
+
+    long count() {
+        return total;
+    }
+
+    /** The q-quantile (0 &lt; q &lt; 1) in milliseconds with one decimal, or null without samples. */
+    BigDecimal quantile(double q) {
+        if (total == 0) {
+            return null;
+        }
+        double rank = q * total;
+        long below = 0;
+        int lower = 0;
+        for (Map.Entry<Integer, Long> bucket : finite.entrySet()) {
+            long inBucket = bucket.getValue();
+            if (inBucket > 0 && below + inBucket >= rank) {
+                double fraction = (rank - below) / inBucket;
+                return round(lower + (bucket.getKey() - lower) * fraction);
+            }
+            below += inBucket;
+            lower = bucket.getKey();
+        }
+        return round(finite.isEmpty() ? 0 : finite.lastKey());
+    }
+
+    private static BigDecimal round(double ms) {
+        return BigDecimal.valueOf(ms).setScale(1, RoundingMode.HALF_UP);
+    }
+}
