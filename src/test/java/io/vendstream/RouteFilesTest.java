@@ -46,7 +46,7 @@ class RouteFilesTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     // the same check development mode makes before it reloads a saved file
     private static final RouteFileValidator VALIDATOR = new RouteFileValidator();
-    private static final Set<String> ROLES = Set.of("simulator", "ingest", "api");
+    private static final Set<String> ROLES = Set.of("simulator", "ingest", "api", "alerts");
 
     @Test
     void should_match_the_camel_yaml_dsl_schema_in_every_route_file() {
@@ -93,6 +93,7 @@ class RouteFilesTest {
         props.setProperty("vendstream.simulator.enabled", "true");
         props.setProperty("vendstream.ingest.enabled", "true");
         props.setProperty("vendstream.api.enabled", "true");
+        props.setProperty("vendstream.alerts.enabled", "true");
         try (VendstreamApp app = VendstreamApp.start(props)) {
             CamelContext context = app.context();
             Map<String, JsonNode> declared = declaredRoutes();
@@ -116,6 +117,7 @@ class RouteFilesTest {
         props.setProperty("vendstream.simulator.enabled", "false");
         props.setProperty("vendstream.ingest.enabled", "false");
         props.setProperty("vendstream.api.enabled", "false");
+        props.setProperty("vendstream.alerts.enabled", "false");
         try (VendstreamApp app = VendstreamApp.start(props)) {
             CamelContext context = app.context();
             Map<String, JsonNode> declared = declaredRoutes();

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,10 @@ public final class AlertOutbox {
              where transition_id = ?::uuid and sink = ? and delivered_at is null
             """;
 
+    // the fields of a claimed transition a delivery shows as exchange properties, alert<Field>
+    private static final List<String> PROPERTIES = List.of("transitionId", "sink", "attempts", "transition", "rule",
+            "severity", "machineId", "location", "product", "summary");
+
     private final DataSource dataSource;
     private final int batchSize;
     private final int leaseSeconds;
@@ -110,6 +116,18 @@ public final class AlertOutbox {
         }
         due.sort(Comparator.comparingLong(row -> (Long) row.get("seq")));
         return due;
+    }
+
+    /**
+     * Shows a claimed transition to the route that delivers it: each field becomes the exchange property
+     * alert&lt;Field&gt; (alertTransitionId, alertSink, alertAttempts, which {@link #delivered} and {@link #failed}
+     * read, and alertTransition, alertRule, alertSeverity, alertMachineId, alertLocation, alertProduct,
+     * alertSummary, which notification channels use: routes/notify-alerts.camel.yaml).
+     */
+    public void expose(@Body Map<String, Object> due, Exchange exchange) {
+        for (String field : PROPERTIES) {
+            exchange.setProperty("alert" + Character.toUpperCase(field.charAt(0)) + field.substring(1), due.get(field));
+        }
     }
 
     public void delivered(@ExchangeProperty("alertTransitionId") String transitionId, @ExchangeProperty("alertSink") String sink)

@@ -3,10 +3,15 @@ package io.vendstream.http;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The JSON bodies of the API's error answers; the route configuration decides the status. */
+/**
+ * The API's error answers (routes/api-error-handling.camel.yaml): the status follows the kind of the
+ * caught exception, found anywhere in its causes as Camel's onException would, and the JSON body says
+ * what went wrong.
+ */
 public final class ApiErrors {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
@@ -15,15 +20,32 @@ public final class ApiErrors {
 
     private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
+    /** The status for the caught exception: 400 a bad parameter, 404 a path that names nothing, 503 anything else. */
+    public int status(Exchange exchange) {
+        if (caught(exchange, BadParameterException.class) != null) {
+            return 400;
+        }
+        return caught(exchange, NotFoundException.class) != null ? 404 : 503;
+    }
+
+    /** The body of the answer with {@link #status}. */
+    public Map<String, Object> answer(Exchange exchange) {
+        return switch (status(exchange)) {
+            case 400 -> badParameter(exchange);
+            case 404 -> notFound(exchange);
+            default -> unavailable(exchange);
+        };
+    }
+
     /** 400: which parameter and what is wrong with it. */
     public Map<String, Object> badParameter(Exchange exchange) {
-        BadParameterException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, BadParameterException.class);
+        BadParameterException e = caught(exchange, BadParameterException.class);
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 
     /** 404: the path parameter names nothing; which parameter it was. */
     public Map<String, Object> notFound(Exchange exchange) {
-        NotFoundException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, NotFoundException.class);
+        NotFoundException e = caught(exchange, NotFoundException.class);
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 
@@ -37,5 +59,9 @@ public final class ApiErrors {
                     e == null ? "unknown error" : e.getMessage());
         }
         return Json.object("error", "the service cannot answer right now; retry shortly", "parameter", null);
+    }
+
+    private static <T extends Throwable> T caught(Exchange exchange, Class<T> type) {
+        return ObjectHelper.getException(type, exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
     }
 }

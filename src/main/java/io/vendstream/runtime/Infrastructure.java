@@ -259,10 +259,10 @@ public final class Infrastructure extends MainListenerSupport {
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
-                        + "  data        {}\n  roles       simulator={} ingest={} api={}\n  access      {}\n{}",
+                        + "  data        {}\n  roles       simulator={} ingest={} api={} alerts={}\n  access      {}\n{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
                 s.flag("vendstream.simulator.enabled"), s.flag("vendstream.ingest.enabled"),
-                s.flag("vendstream.api.enabled"), s.optional("vendstream.http.access").orElse("HTTP server off"), line);
+                s.flag("vendstream.api.enabled"), s.flag("vendstream.alerts.enabled"), s.optional("vendstream.http.access").orElse("HTTP server off"), line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
