@@ -82,13 +82,11 @@ create table dex_intervals (
     from_at          timestamptz   not null,
     to_at            timestamptz   not null,
     counter_reset    boolean       not null,
-    paid_vends       bigint,
-    paid_value       numeric(16,2),
-    cash_vends       bigint,
-    cash_value       numeric(16,2),
-    cashless_vends   bigint,
-    cashless_value   numeric(16,2),
-    cash_to_box      numeric(16,2)
+    -- what the machine counted in the interval: vends and value paid, in cash, cashless; cash to the box
+    paid_vends bigint, paid_value numeric(16,2),
+    cash_vends bigint, cash_value numeric(16,2),
+    cashless_vends bigint, cashless_value numeric(16,2),
+    cash_to_box numeric(16,2)
 );
 create index dex_intervals_machine_to_idx on dex_intervals (machine_id, to_at desc);
 create index dex_intervals_to_idx on dex_intervals (to_at desc);

@@ -23,7 +23,13 @@ public final class ApiBindings extends MainListenerSupport {
 
     @Override
     public void afterConfigure(BaseMainSupport main) {
-        List<String> problems = problems(new ApiContract(), ((ModelCamelContext) main.getCamelContext()).getRouteDefinitions());
+        // the contract bean the API serves (routes/api-beans.camel.yaml): parsed once, read by both
+        ApiContract contract = main.getCamelContext().getRegistry().lookupByNameAndType("apiContract", ApiContract.class);
+        if (contract == null) {
+            throw new StartupException("The bean apiContract (routes/api-beans.camel.yaml) is missing, so the API routes "
+                    + "cannot be checked against the contract " + ApiContract.RESOURCE);
+        }
+        List<String> problems = problems(contract, ((ModelCamelContext) main.getCamelContext()).getRouteDefinitions());
         if (!problems.isEmpty()) {
             throw new StartupException("The API routes do not match the contract " + ApiContract.RESOURCE + ": "
                     + String.join("; ", problems));

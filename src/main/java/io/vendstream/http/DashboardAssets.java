@@ -33,16 +33,34 @@ public final class DashboardAssets {
             Map.entry("restock.html", new Asset("dashboard/restock.html", "text/html; charset=utf-8", REVALIDATE)),
             Map.entry("restock.js", new Asset("dashboard/restock.js", "text/javascript; charset=utf-8", REVALIDATE)),
             Map.entry("restock.css", new Asset("dashboard/restock.css", "text/css; charset=utf-8", REVALIDATE)),
-            // the Chart.js webjar (pom: chartjs.version); a version bump must change this path too
-            Map.entry("chart.umd.js", new Asset("META-INF/resources/webjars/chart.js/4.5.1/dist/chart.umd.min.js",
+            // the Chart.js webjar, at the version the pom names (chartjs.version)
+            Map.entry("chart.umd.js", new Asset(webjar("org.webjars.npm", "chart.js") + "/dist/chart.umd.min.js",
                     "text/javascript; charset=utf-8", IMMUTABLE)),
-            // Swagger UI at /api/docs over the contract; the swagger-ui webjar (pom: swagger-ui.version), same rule
+            // Swagger UI at /api/docs over the contract; the swagger-ui webjar (pom: swagger-ui.version)
             Map.entry("api-docs.html", new Asset("dashboard/api-docs.html", "text/html; charset=utf-8", REVALIDATE)),
             Map.entry("api-docs.js", new Asset("dashboard/api-docs.js", "text/javascript; charset=utf-8", REVALIDATE)),
-            Map.entry("swagger-ui.css", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui.css",
+            Map.entry("swagger-ui.css", new Asset(webjar("org.webjars", "swagger-ui") + "/swagger-ui.css",
                     "text/css; charset=utf-8", IMMUTABLE)),
-            Map.entry("swagger-ui-bundle.js", new Asset("META-INF/resources/webjars/swagger-ui/5.32.6/swagger-ui-bundle.js",
+            Map.entry("swagger-ui-bundle.js", new Asset(webjar("org.webjars", "swagger-ui") + "/swagger-ui-bundle.js",
                     "text/javascript; charset=utf-8", IMMUTABLE)));
+
+    /**
+     * Where a webjar keeps its files, at the version on the classpath: the pom is the one place that
+     * names the version, and the jar says which it is in its own {@code pom.properties}.
+     */
+    static String webjar(String groupId, String artifactId) {
+        String properties = "META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
+        try (InputStream in = DashboardAssets.class.getClassLoader().getResourceAsStream(properties)) {
+            if (in == null) {
+                throw new IllegalStateException("the webjar " + groupId + ":" + artifactId + " is not on the classpath");
+            }
+            java.util.Properties pom = new java.util.Properties();
+            pom.load(in);
+            return "META-INF/resources/webjars/" + artifactId + "/" + pom.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Puts the named asset in the message body, or answers 404 when the name is not one of ours. */
     public void serve(@Header("name") String name, Message message) {
