@@ -41,7 +41,6 @@ import com.networknt.schema.ValidationMessage;
 public final class EventValidator {
 
     public static final String SCHEMA_RESOURCE = "schema/vending-event-v1.json";
-    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
 
     private static final Set<String> TEXT_FIELDS = Set.of("eventId", "machineId", "location", "product", "category",
             "currency", "paymentMethod", "occurredAt", "type");
@@ -60,28 +59,19 @@ public final class EventValidator {
     // null: events of any age are accepted (no retention)
     private final Duration maxAge;
 
-    public EventValidator() {
-        this(Clock.systemUTC(), Duration.ofMinutes(5), DEFAULT_MAX_PAYLOAD_BYTES);
-    }
-
     /**
-     * As configured, with retention: events older than {@code retentionDays} (vendstream.retention.raw-days;
-     * 0 keeps everything) are refused as BEYOND_RETENTION.
+     * As configured (routes/ingest-beans.camel.yaml): vendstream.ingest.max-future-skew-seconds,
+     * vendstream.ingest.max-payload-bytes, and vendstream.retention.raw-days, beyond which an event is
+     * refused as BEYOND_RETENTION (0 keeps everything); on the system clock.
      */
-    public EventValidator(int maxFutureSkewSeconds, int maxPayloadBytes, int retentionDays) {
-        this(Clock.systemUTC(), Duration.ofSeconds(maxFutureSkewSeconds), maxPayloadBytes,
+    public static EventValidator configured(int maxFutureSkewSeconds, int maxPayloadBytes, int retentionDays) {
+        return new EventValidator(Clock.systemUTC(), Duration.ofSeconds(maxFutureSkewSeconds), maxPayloadBytes,
                 retentionDays > 0 ? Duration.ofDays(retentionDays) : null);
     }
 
-    /** As configured: vendstream.ingest.max-future-skew-seconds and vendstream.ingest.max-payload-bytes. */
-    public EventValidator(int maxFutureSkewSeconds, int maxPayloadBytes) {
-        this(Clock.systemUTC(), Duration.ofSeconds(maxFutureSkewSeconds), maxPayloadBytes);
-    }
-
-    public EventValidator(Clock clock, Duration maxFutureSkew, int maxPayloadBytes) {
-        this(clock, maxFutureSkew, maxPayloadBytes, null);
-    }
-
+    /**
+     * @param maxAge how old an event may be; null accepts events of any age (no retention)
+     */
     public EventValidator(Clock clock, Duration maxFutureSkew, int maxPayloadBytes, Duration maxAge) {
         this.clock = clock;
         this.maxFutureSkew = maxFutureSkew;

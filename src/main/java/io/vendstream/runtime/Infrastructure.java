@@ -118,10 +118,10 @@ public final class Infrastructure extends MainListenerSupport {
             int port = s.integer("vendstream.db.embedded.port");
             postgres = new ManagedPostgres(dataDirLock, port, user, password).start();
             supervisor = PostgresSupervisor.watch(postgres, new PostgresSupervisor.Policy(
-                    Duration.ofMillis(s.integer("vendstream.db.embedded.supervise-interval-ms")),
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.supervise-interval-millis")),
                     s.integer("vendstream.db.embedded.restart.max-attempts"),
-                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.initial-delay-ms")),
-                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.max-delay-ms"))));
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.initial-delay-millis")),
+                    Duration.ofMillis(s.integer("vendstream.db.embedded.restart.max-delay-millis"))));
             url = postgres.jdbcUrl("postgres");
             databaseDescription = "embedded PostgreSQL 17 on 127.0.0.1:" + port + " (data in " + postgres.clusterDirectory() + ")";
         } else {

@@ -75,7 +75,7 @@ class BatchProfileIT {
             batches.add(poll);
         }
 
-        EventValidator validator = new EventValidator(300, 65536);
+        EventValidator validator = EventValidator.configured(300, 65536, 0);
         ObjectMapper mapper = new ObjectMapper();
         Map<String, List<Double>> steps = new TreeMap<>();
         try (Connection real = infra.connect(schema)) {

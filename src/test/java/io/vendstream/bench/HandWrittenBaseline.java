@@ -133,7 +133,7 @@ final class HandWrittenBaseline {
     private final String group;
     private final int maxPollRecords;
     private final ZoneId zone;
-    private final EventValidator validator = new EventValidator(300, 65536);
+    private final EventValidator validator = EventValidator.configured(300, 65536, 0);
 
     HandWrittenBaseline(BenchInfra infra, String schema, String topic, String group, int maxPollRecords, ZoneId zone) {
         this.infra = infra;

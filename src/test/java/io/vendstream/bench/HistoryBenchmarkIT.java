@@ -212,7 +212,7 @@ class HistoryBenchmarkIT {
         seedSales(schema, PURGE_ROWS, "now() - interval '600 days'", "'old-' || (i % 60)");
         String topic = schema + ".events";
         try (PackagedApp app = app("history-purge", schema, List.of("-Dvendstream.retention.raw-days=400",
-                "-Dvendstream.retention.period-ms=1000", "-Dvendstream.retention.batch-size=5000"));
+                "-Dvendstream.retention.period-millis=1000", "-Dvendstream.retention.batch-size=5000"));
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
                      ProducerConfig.ACKS_CONFIG, "all",

@@ -50,7 +50,7 @@ class AuditApiTest {
         Properties props = ns.appProperties();
         dropDirectory = Path.of("target", "test-data", ns.id(), "dex").toAbsolutePath();
         props.setProperty("vendstream.dex.dir", dropDirectory.toString());
-        props.setProperty("vendstream.dex.poll-ms", "200");
+        props.setProperty("vendstream.dex.poll-millis", "200");
         app = VendstreamApp.start(props);
         yesterday = LocalDate.now(CAMPUS).minusDays(1).atTime(6, 0).atZone(CAMPUS);
     }

@@ -75,7 +75,7 @@ class AuditReconciliationTest {
         for (Fleet.Machine m : sim.machines()) {
             events.addAll(sim.restock(m, end));
         }
-        new DirectIngest(new EventStore(db, CAMPUS.getId()), new EventValidator(), "dex-audits")
+        new DirectIngest(new EventStore(db, CAMPUS.getId()), EventValidator.configured(300, 65536, 0), "dex-audits")
                 .store(events.stream().map(EventJson::toBytes).toList(), 2000);
         for (FleetSimulator.AuditRead read : sim.takeAudits()) {
             Map<String, Object> outcome = intake.receive(read.dex().getBytes(java.nio.charset.StandardCharsets.US_ASCII),

@@ -107,7 +107,7 @@ final class DrillRig {
         env.put("VENDSTREAM_API_ENABLED", "false");
         env.put("VENDSTREAM_DATA_DIR", LOG_DIR.resolve("data").resolve(id + "-" + instance).toString());
         // retries of a failed batch back off to at most 2 s, so recovery is observed quickly
-        env.put("VENDSTREAM_INGEST_RETRY_MAX_DELAY_MS", "2000");
+        env.put("VENDSTREAM_INGEST_RETRY_MAX_DELAY_MILLIS", "2000");
         return env;
     }
 

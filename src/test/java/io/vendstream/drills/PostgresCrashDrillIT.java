@@ -39,7 +39,7 @@ class PostgresCrashDrillIT {
         env.put("VENDSTREAM_DB_EMBEDDED_PORT", String.valueOf(dbPort));
         // the first restart waits 3 s instead of 1 s: a restart that fast is over before a health
         // request made while the database is gone has answered, and the DOWN would go unseen
-        env.put("VENDSTREAM_DB_EMBEDDED_RESTART_INITIAL_DELAY_MS", "3000");
+        env.put("VENDSTREAM_DB_EMBEDDED_RESTART_INITIAL_DELAY_MILLIS", "3000");
         Path pidFile = Path.of(env.get("VENDSTREAM_DATA_DIR"), "postgres", "postmaster.pid");
         EventPlan plan = EventPlan.mixed(30_000, 40, 400);
         int half = plan.records() / 2;

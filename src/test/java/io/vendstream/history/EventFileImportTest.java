@@ -42,7 +42,7 @@ class EventFileImportTest {
     static void start() throws Exception {
         ns = INFRA.namespace("import");
         var props = ns.appProperties();
-        props.setProperty("vendstream.import.poll-ms", "200");
+        props.setProperty("vendstream.import.poll-millis", "200");
         app = VendstreamApp.start(props);
         ledger = Ledger.of(ns);
         importDir = Path.of(props.getProperty("vendstream.data-dir"), "import");

@@ -37,7 +37,7 @@ class RetentionTest {
         props.setProperty("vendstream.retention.raw-days", "30");
         props.setProperty("vendstream.retention.rejected-days", "10");
         props.setProperty("vendstream.retention.purge-grace-hours", "24");
-        props.setProperty("vendstream.retention.period-ms", "300");
+        props.setProperty("vendstream.retention.period-millis", "300");
         // small batches, so one purge is many transactions while ingest runs
         props.setProperty("vendstream.retention.batch-size", "100");
         app = VendstreamApp.start(props);

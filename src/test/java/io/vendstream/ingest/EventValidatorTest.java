@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EventValidatorTest {
 
     private static final Instant NOW = Instant.parse("2026-11-21T05:00:00Z");
-    private final EventValidator validator = new EventValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 65536);
+    private final EventValidator validator = new EventValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 65536, null);
 
     private Map<String, Object> sale() {
         Map<String, Object> e = Events.sale("ENG-01", "Teh Botol", 2, "7500.50", 8);

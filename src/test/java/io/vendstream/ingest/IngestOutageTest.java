@@ -43,7 +43,7 @@ class IngestOutageTest {
         Namespace ns = INFRA.namespace("outage");
         Properties props = ns.appProperties();
         props.setProperty("vendstream.db.url", postgres.jdbcUrl("postgres"));
-        props.setProperty("vendstream.ingest.retry.max-delay-ms", "2000");
+        props.setProperty("vendstream.ingest.retry.max-delay-millis", "2000");
         Ledger ledger = new Ledger(postgres.jdbcUrl("postgres") + "?currentSchema=" + ns.schema(),
                 TestInfrastructure.USER, TestInfrastructure.PASSWORD);
         try (VendstreamApp app = VendstreamApp.start(props); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {

@@ -121,7 +121,7 @@ class ParallelStoreTest {
                 new SourceRecord("vending.events", partition(restock.machineId()), 0, null, sameId, null));
         List<SourceRecord> distinct = List.of(poll.get(0),
                 new SourceRecord("vending.events", partition(restock.machineId()), 0, null, EventJson.toBytes(restock), null));
-        EventValidator validator = new EventValidator();
+        EventValidator validator = EventValidator.configured(300, 65536, 0);
         assertThat(DirectIngest.batch(distinct, validator, false).byPartition(3)).as("distinct ids, two partitions").hasSize(2);
 
         WireEvent sameMachine = day.stream()
@@ -146,7 +146,7 @@ class ParallelStoreTest {
 
     /** Each poll stored by {@code reference} (one transaction per poll) and, validated afresh, by {@code other}. */
     private static void storeEveryPoll(EventStore reference, PollStore other) throws Exception {
-        EventValidator validator = new EventValidator();
+        EventValidator validator = EventValidator.configured(300, 65536, 0);
         for (List<SourceRecord> poll : polls) {
             reference.store(DirectIngest.batch(poll, validator, false));
             other.store(DirectIngest.batch(poll, validator, false));

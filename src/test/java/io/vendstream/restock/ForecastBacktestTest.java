@@ -85,7 +85,7 @@ class ForecastBacktestTest {
         LocalDate monday = LocalDate.now(CAMPUS).minusDays(2).with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
         t0 = monday.atTime(5, 40).atZone(CAMPUS);
         t1 = t0.plusHours(HORIZON_HOURS);
-        DirectIngest ingest = new DirectIngest(new EventStore(db, CAMPUS.getId()), new EventValidator(), ns.topic());
+        DirectIngest ingest = new DirectIngest(new EventStore(db, CAMPUS.getId()), EventValidator.configured(300, 65536, 0), ns.topic());
 
         long started = System.nanoTime();
         history = sim.history(monday.minusDays(28).atStartOfDay(CAMPUS), t0);
