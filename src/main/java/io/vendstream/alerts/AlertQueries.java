@@ -1,5 +1,7 @@
 package io.vendstream.alerts;
 
+import io.vendstream.queries.QueryContext;
+
 import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -50,8 +52,8 @@ public final class AlertQueries {
     private final Clock clock;
     private final AnswerCache answers;
 
-    public AlertQueries(DataSource dataSource, String timezone, AnswerCache answers) {
-        this(dataSource, ZoneId.of(timezone), Clock.systemUTC(), answers);
+    public AlertQueries(QueryContext context) {
+        this(context.dataSource(), context.zone(), context.clock(), context.answers());
     }
 
     AlertQueries(DataSource dataSource, ZoneId zone, Clock clock, AnswerCache answers) {

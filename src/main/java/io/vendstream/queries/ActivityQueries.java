@@ -33,11 +33,11 @@ public final class ActivityQueries {
     private final Clock clock;
     private final AnswerCache answers;
 
-    public ActivityQueries(DataSource dataSource, String timezone, AnswerCache answers) {
-        this.sql = new Sql(dataSource);
-        this.answers = answers;
-        this.zone = ZoneId.of(timezone);
-        this.clock = Clock.systemUTC();
+    public ActivityQueries(QueryContext context) {
+        this.sql = new Sql(context.dataSource());
+        this.answers = context.answers();
+        this.zone = context.zone();
+        this.clock = context.clock();
     }
 
     /** {@code /api/transactions/recent}: the latest sales, newest first. */

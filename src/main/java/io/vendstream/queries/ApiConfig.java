@@ -9,13 +9,13 @@ public final class ApiConfig {
 
     private final Map<String, Object> config;
 
-    public ApiConfig(int pollIntervalMillis, String timezone, String currency, int lowStockUnits, int silentAfterSeconds) {
+    public ApiConfig(QueryContext context) {
         this.config = Json.object(
-                "pollIntervalMs", pollIntervalMillis,
-                "timezone", timezone,
-                "currency", currency,
-                "lowStockUnits", lowStockUnits,
-                "silentAfterSeconds", silentAfterSeconds);
+                "pollIntervalMs", context.pollIntervalMillis(),
+                "timezone", context.zone().getId(),
+                "currency", context.currency(),
+                "lowStockUnits", context.lowStockUnits(),
+                "silentAfterSeconds", context.silentAfter().toSeconds());
     }
 
     public Map<String, Object> config() {

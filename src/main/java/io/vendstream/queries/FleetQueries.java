@@ -35,8 +35,8 @@ public final class FleetQueries {
     private final Clock clock;
     private final AnswerCache answers;
 
-    public FleetQueries(DataSource dataSource, String timezone, int silentAfterSeconds, int lowStockUnits, AnswerCache answers) {
-        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), lowStockUnits, Clock.systemUTC(), answers);
+    public FleetQueries(QueryContext context) {
+        this(context.dataSource(), context.zone(), context.silentAfter(), context.lowStockUnits(), context.clock(), context.answers());
     }
 
     FleetQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, int lowStockUnits, Clock clock, AnswerCache answers) {

@@ -24,9 +24,9 @@ public final class PipelineStatus {
     private final Sql sql;
     private final AnswerCache answers;
 
-    public PipelineStatus(DataSource dataSource, AnswerCache answers) {
-        this.sql = new Sql(dataSource);
-        this.answers = answers;
+    public PipelineStatus(QueryContext context) {
+        this.sql = new Sql(context.dataSource());
+        this.answers = context.answers();
     }
 
     public Map<String, Object> pipeline(CamelContext camel) {

@@ -35,9 +35,9 @@ public final class SalesQueries {
     private final AnswerCache answers;
     private final AnswerCache heatmaps;
 
-    public SalesQueries(DataSource dataSource, String timezone, int silentAfterSeconds, AnswerCache answers,
-                        AnswerCache heatmaps) {
-        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds), Clock.systemUTC(), answers, heatmaps);
+    public SalesQueries(QueryContext context) {
+        this(context.dataSource(), context.zone(), context.silentAfter(), context.clock(), context.answers(),
+                context.heatmapAnswers());
     }
 
     SalesQueries(DataSource dataSource, ZoneId zone, Duration silentAfter, Clock clock, AnswerCache answers,

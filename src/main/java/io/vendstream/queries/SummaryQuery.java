@@ -30,10 +30,9 @@ public final class SummaryQuery {
     private final Clock clock;
     private final AnswerCache answers;
 
-    public SummaryQuery(DataSource dataSource, String timezone, int silentAfterSeconds, int latencyWindowMinutes,
-                        String currency, AnswerCache answers) {
-        this(dataSource, ZoneId.of(timezone), Duration.ofSeconds(silentAfterSeconds),
-                Duration.ofMinutes(latencyWindowMinutes), currency, Clock.systemUTC(), answers);
+    public SummaryQuery(QueryContext context) {
+        this(context.dataSource(), context.zone(), context.silentAfter(), context.latencyWindow(), context.currency(),
+                context.clock(), context.answers());
     }
 
     SummaryQuery(DataSource dataSource, ZoneId zone, Duration silentAfter, Duration latencyWindow, String currency, Clock clock,

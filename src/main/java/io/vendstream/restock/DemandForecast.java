@@ -1,5 +1,7 @@
 package io.vendstream.restock;
 
+import io.vendstream.queries.QueryContext;
+
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -43,8 +45,8 @@ public final class DemandForecast {
     private Model cached;
     private Instant cachedAt;
 
-    public DemandForecast(DataSource dataSource, String timezone, int historyDays, int refreshSeconds) {
-        this(dataSource, ZoneId.of(timezone), historyDays, Duration.ofSeconds(refreshSeconds), Clock.systemUTC());
+    public DemandForecast(QueryContext context, RestockSettings settings) {
+        this(context.dataSource(), context.zone(), settings.historyDays(), settings.modelRefresh(), context.clock());
     }
 
     DemandForecast(DataSource dataSource, ZoneId zone, int historyDays, Duration refresh, Clock clock) {

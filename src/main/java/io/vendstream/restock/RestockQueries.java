@@ -1,5 +1,7 @@
 package io.vendstream.restock;
 
+import io.vendstream.queries.QueryContext;
+
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,10 +54,9 @@ public final class RestockQueries {
     private final double safetyFactor;
     private final Clock clock;
 
-    public RestockQueries(DataSource dataSource, String timezone, Planogram planogram, DemandForecast forecast,
-            AnswerCache answers, int defaultHorizonHours, int windowHours, int visitStartHour, int visitEndHour, double safetyFactor) {
-        this(dataSource, ZoneId.of(timezone), planogram, forecast, answers, defaultHorizonHours, windowHours, visitStartHour,
-                visitEndHour, safetyFactor, Clock.systemUTC());
+    public RestockQueries(QueryContext context, Planogram planogram, DemandForecast forecast, RestockSettings settings) {
+        this(context.dataSource(), context.zone(), planogram, forecast, context.answers(), settings.defaultHorizonHours(),
+                settings.windowHours(), settings.visitStartHour(), settings.visitEndHour(), settings.safetyFactor(), context.clock());
     }
 
     RestockQueries(DataSource dataSource, ZoneId zone, Planogram planogram, DemandForecast forecast, AnswerCache answers,

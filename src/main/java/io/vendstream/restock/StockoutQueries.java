@@ -1,5 +1,7 @@
 package io.vendstream.restock;
 
+import io.vendstream.queries.QueryContext;
+
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,8 +36,8 @@ public final class StockoutQueries {
     private final AnswerCache answers;
     private final Clock clock;
 
-    public StockoutQueries(DataSource dataSource, String timezone, DemandForecast forecast, AnswerCache answers) {
-        this(dataSource, ZoneId.of(timezone), forecast, answers, Clock.systemUTC());
+    public StockoutQueries(QueryContext context, DemandForecast forecast) {
+        this(context.dataSource(), context.zone(), forecast, context.answers(), context.clock());
     }
 
     StockoutQueries(DataSource dataSource, ZoneId zone, DemandForecast forecast, AnswerCache answers, Clock clock) {
