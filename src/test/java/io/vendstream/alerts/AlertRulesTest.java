@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -18,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.vendstream.dex.DexWriter;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
@@ -41,7 +41,6 @@ import static org.awaitility.Awaitility.await;
  */
 class AlertRulesTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
 
     private static Namespace ns;
     private static VendstreamApp app;
@@ -92,11 +91,11 @@ class AlertRulesTest {
     void should_warn_of_a_slot_the_restock_forecast_expects_to_run_out_within_the_horizon_and_resolve_after_a_restock()
             throws Exception {
         // four weeks of one Water an hour, every hour: the forecast's rate is one unit an hour
-        LocalDate today = LocalDate.now(CAMPUS);
+        LocalDate today = LocalDate.now(Campus.ZONE);
         db.machine("ls-1", "Lowstock Hall", Instant.now());
         for (int d = 1; d <= 28; d++) {
             db.dailyProduct(today.minusDays(d), "ls-1", "Water", "Lowstock Hall", 24);
-            Instant midnight = today.minusDays(d).atStartOfDay(CAMPUS).toInstant();
+            Instant midnight = today.minusDays(d).atStartOfDay(Campus.ZONE).toInstant();
             for (int h = 0; h < 24; h++) {
                 db.hourly(midnight.plus(h, ChronoUnit.HOURS), "ls-1", "Lowstock Hall", 1);
             }
@@ -187,7 +186,7 @@ class AlertRulesTest {
 
     @Test
     void should_suspect_the_cashless_reader_when_only_cash_comes_in_and_the_coin_mechanism_in_reverse() throws Exception {
-        LocalDate today = LocalDate.now(CAMPUS);
+        LocalDate today = LocalDate.now(Campus.ZONE);
         Instant now = Instant.now();
         for (String machine : List.of("pay-cash-only", "pay-card-only")) {
             db.machine(machine, "Payment Hall", now);
@@ -254,7 +253,7 @@ class AlertRulesTest {
 
     @Test
     void should_raise_a_telemetry_gap_when_the_machines_books_count_vends_the_stream_never_delivered() throws Exception {
-        ZonedDateTime now = ZonedDateTime.now(CAMPUS).withNano(0);
+        ZonedDateTime now = ZonedDateTime.now(Campus.ZONE).withNano(0);
         db.machine("gap-1", "Gap Hall", now.toInstant());
         // the stream delivered 2 sales between the first two reads; the machine counted 6
         db.sale("gap-1", "Gap Hall", "Chips", "cash", 8_000, null, now.minusHours(2).toInstant());
@@ -271,7 +270,7 @@ class AlertRulesTest {
 
     @Test
     void should_raise_an_audit_event_for_faults_a_machines_audit_reports_since_its_previous_read() throws Exception {
-        ZonedDateTime now = ZonedDateTime.now(CAMPUS).withNano(0);
+        ZonedDateTime now = ZonedDateTime.now(Campus.ZONE).withNano(0);
         db.machine("evt-1", "Event Hall", now.toInstant());
         assertThat(uploadDex("evt-1", withEvents(dexRead(now.minusHours(6), 0, 0), List.of()))).isEqualTo(200);
         // two bill jams and a power cut between the reads; one jam from before the previous read is old news

@@ -30,6 +30,7 @@ import io.vendstream.ingest.EventValidator;
 import io.vendstream.ingest.IngestBatch;
 import io.vendstream.ingest.SourceRecord;
 import io.vendstream.ingest.DirectIngest;
+import io.vendstream.support.Campus;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +81,7 @@ class BatchProfileIT {
         Map<String, List<Double>> steps = new TreeMap<>();
         try (Connection real = infra.connect(schema)) {
             TimingDataSource timed = new TimingDataSource(real, steps);
-            EventStore store = new EventStore(timed, "Asia/Jakarta");
+            EventStore store = new EventStore(timed, Campus.TIME_ZONE);
             long parseNanos = 0;
             long validateNanos = 0;
             for (int b = 0; b < batches.size(); b++) {

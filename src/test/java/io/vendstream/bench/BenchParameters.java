@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.vendstream.support.Campus;
+
 /**
  * Benchmark sizes, read from system properties ({@code -Dbench.events=200000} on the Maven command
  * line reaches the test JVM). The defaults are the full benchmark of issue 7; {@link #smoke()} is
@@ -56,7 +58,7 @@ record BenchParameters(
                 Integer.getInteger("bench.api.max-requests", 500_000),
                 Arrays.stream(System.getProperty("bench.app.jvm-options", "").split(" "))
                         .filter(s -> !s.isBlank()).toList(),
-                System.getProperty("bench.timezone", "Asia/Jakarta"),
+                System.getProperty("bench.timezone", Campus.TIME_ZONE),
                 Integer.getInteger("bench.api.rounds", 1),
                 Arrays.stream(System.getProperty("bench.api.paths", "").split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).toList(),
@@ -67,7 +69,7 @@ record BenchParameters(
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
         return new BenchParameters(Set.of("ingest", "memory", "latency", "api", "growth"), 5_000, 0.01, 0.01, 2000,
-                Duration.ofMinutes(3), 1, 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), "Asia/Jakarta", 1, List.of(), 3_000, 5_000);
+                Duration.ofMinutes(3), 1, 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), Campus.TIME_ZONE, 1, List.of(), 3_000, 5_000);
     }
 
     boolean runs(String scenario) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Properties;
@@ -17,6 +16,7 @@ import java.util.Properties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.http.ContractSchemas;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -35,7 +35,6 @@ import static org.awaitility.Awaitility.await;
  */
 class AuditApiTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ContractSchemas CONTRACT = new ContractSchemas();
@@ -52,7 +51,7 @@ class AuditApiTest {
         props.setProperty("vendstream.dex.dir", dropDirectory.toString());
         props.setProperty("vendstream.dex.poll-millis", "200");
         app = VendstreamApp.start(props);
-        yesterday = LocalDate.now(CAMPUS).minusDays(1).atTime(6, 0).atZone(CAMPUS);
+        yesterday = LocalDate.now(Campus.ZONE).minusDays(1).atTime(6, 0).atZone(Campus.ZONE);
     }
 
     @AfterAll
@@ -125,7 +124,7 @@ class AuditApiTest {
     @Test
     void should_count_a_machine_only_audits_know_in_the_fleet_and_its_sales_spread_over_the_interval() throws Exception {
         String machine = "oldlib-01";
-        ZonedDateTime first = ZonedDateTime.now(CAMPUS).minusHours(10).withMinute(0).withSecond(0).withNano(0);
+        ZonedDateTime first = ZonedDateTime.now(Campus.ZONE).minusHours(10).withMinute(0).withSecond(0).withNano(0);
         assertThat(post("/api/dex?machineId=" + machine + "&location=Old%20Library", read("SN-OLD", first, 100, 100)).statusCode())
                 .isEqualTo(200);
         assertThat(post("/api/dex?machineId=" + machine, read("SN-OLD", first.plusHours(8), 124, 24)).statusCode()).isEqualTo(200);

@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +25,7 @@ import io.vendstream.simulator.Fleet;
 import io.vendstream.simulator.FleetFile;
 import io.vendstream.simulator.FleetSimulator;
 import io.vendstream.simulator.WireEvent;
+import io.vendstream.support.Campus;
 import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuditReconciliationTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final long SEED = 20261206L;
     private static final Path SAMPLES = Path.of("src/test/resources/dex/samples");
 
@@ -57,13 +56,13 @@ class AuditReconciliationTest {
     @BeforeAll
     static void simulate_a_week_that_loses_two_percent_of_its_sale_events() throws Exception {
         db = TestInfrastructure.get().namespace("dex_audits").migratedDataSource();
-        intake = new DexIntake(db, CAMPUS.getId(), 1 << 20);
-        queries = new DexQueries(db, CAMPUS.getId());
-        FleetSimulator sim = new FleetSimulator(FleetFile.builtIn(), new Random(SEED), CAMPUS);
+        intake = new DexIntake(db, Campus.ZONE.getId(), 1 << 20);
+        queries = new DexQueries(db, Campus.ZONE.getId());
+        FleetSimulator sim = new FleetSimulator(FleetFile.builtIn(), new Random(SEED), Campus.ZONE);
         fleet = new java.util.TreeSet<>(sim.machines().stream().map(Fleet.Machine::id).toList());
         sim.keepAudits(true);
         sim.loseEvents(0.02, lost::add);
-        start = LocalDate.now(CAMPUS).minusDays(8).atTime(6, 0).atZone(CAMPUS);
+        start = LocalDate.now(Campus.ZONE).minusDays(8).atTime(6, 0).atZone(Campus.ZONE);
         end = start.plusDays(7);
 
         List<WireEvent> events = new ArrayList<>();
@@ -75,7 +74,7 @@ class AuditReconciliationTest {
         for (Fleet.Machine m : sim.machines()) {
             events.addAll(sim.restock(m, end));
         }
-        new DirectIngest(new EventStore(db, CAMPUS.getId()), EventValidator.configured(300, 65536, 0), "dex-audits")
+        new DirectIngest(new EventStore(db, Campus.ZONE.getId()), EventValidator.configured(300, 65536, 0), "dex-audits")
                 .store(events.stream().map(EventJson::toBytes).toList(), 2000);
         for (FleetSimulator.AuditRead read : sim.takeAudits()) {
             Map<String, Object> outcome = intake.receive(read.dex().getBytes(java.nio.charset.StandardCharsets.US_ASCII),

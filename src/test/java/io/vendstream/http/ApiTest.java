@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -30,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -60,7 +60,6 @@ import static org.awaitility.Awaitility.await;
  */
 class ApiTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ContractSchemas CONTRACT = new ContractSchemas();
@@ -81,8 +80,8 @@ class ApiTest {
         props.setProperty("vendstream.api.cache-millis", "0");
         app = VendstreamApp.start(props);
         now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        today = LocalDate.now(CAMPUS).atStartOfDay(CAMPUS).toInstant();
-        day = LocalDate.now(CAMPUS);
+        today = LocalDate.now(Campus.ZONE).atStartOfDay(Campus.ZONE).toInstant();
+        day = LocalDate.now(Campus.ZONE);
         seed();
         publishAndCommitOffsets();
     }
@@ -514,7 +513,7 @@ class ApiTest {
     void should_give_the_dashboard_its_poll_interval_and_thresholds() throws Exception {
         JsonNode config = json("/api/config");
         assertThat(config.get("pollIntervalMs").asInt()).isEqualTo(2000);
-        assertThat(config.get("timezone").asText()).isEqualTo("Asia/Jakarta");
+        assertThat(config.get("timezone").asText()).isEqualTo(Campus.TIME_ZONE);
         assertThat(config.get("lowStockUnits").asInt()).isEqualTo(3);
     }
 

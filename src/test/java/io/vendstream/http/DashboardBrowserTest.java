@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -14,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -57,7 +57,7 @@ class DashboardBrowserTest {
         props.setProperty("vendstream.alerts.evaluate-period-millis", "500");
         props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         app = VendstreamApp.start(props);
-        fleet = new DemoFleet(ns, ZoneId.of(props.getProperty("vendstream.timezone", "Asia/Jakarta")));
+        fleet = new DemoFleet(ns, Campus.ZONE);
         fleet.seed();
         for (Map.Entry<String, List<String>> machine : fleet.auditReads().entrySet()) {
             for (String dex : machine.getValue()) {

@@ -1,11 +1,11 @@
 package io.vendstream.http;
 
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Properties;
 import java.util.logging.Level;
 
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -47,7 +47,7 @@ class DashboardSignInBrowserTest {
         props.setProperty("vendstream.http.viewer.user", "vera");
         props.setProperty("vendstream.http.viewer.password", HttpUsers.hash("look-only-42"));
         app = VendstreamApp.start(props);
-        new DemoFleet(ns, ZoneId.of(props.getProperty("vendstream.timezone", "Asia/Jakarta"))).seed();
+        new DemoFleet(ns, Campus.ZONE).seed();
 
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);

@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +14,7 @@ import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -61,7 +61,7 @@ class RestockViewBrowserTest {
         props.setProperty("vendstream.ingest.enabled", "false");
         props.setProperty("vendstream.api.cache-millis", "0");
         app = VendstreamApp.start(props);
-        new DemoFleet(ns, ZoneId.of("Asia/Jakarta")).seed();
+        new DemoFleet(ns, Campus.ZONE).seed();
 
         System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
         ChromeOptions options = new ChromeOptions();

@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.sql.ResultSet;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +21,7 @@ import io.vendstream.simulator.EventJson;
 import io.vendstream.simulator.FleetFile;
 import io.vendstream.simulator.FleetSimulator;
 import io.vendstream.simulator.WireEvent;
+import io.vendstream.support.Campus;
 import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +38,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ParallelStoreTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final int PARTITIONS = 3;
     private static final int POLL = 1500;
 
@@ -48,8 +47,8 @@ class ParallelStoreTest {
 
     @BeforeAll
     static void simulate_a_day_of_the_fleet_as_polls_across_partitions() {
-        FleetSimulator sim = new FleetSimulator(FleetFile.builtIn(), new Random(20261201L), CAMPUS);
-        ZonedDateTime from = ZonedDateTime.now(CAMPUS).minusDays(2).withHour(6).withMinute(0);
+        FleetSimulator sim = new FleetSimulator(FleetFile.builtIn(), new Random(20261201L), Campus.ZONE);
+        ZonedDateTime from = ZonedDateTime.now(Campus.ZONE).minusDays(2).withHour(6).withMinute(0);
         day = sim.history(from, from.plusHours(36));
         record Keyed(String machine, byte[] payload) {
         }
@@ -158,7 +157,7 @@ class ParallelStoreTest {
     }
 
     private static EventStore store(DataSource dataSource, int writers) {
-        EventStore store = new EventStore(dataSource, CAMPUS.getId(), writers, 1);
+        EventStore store = new EventStore(dataSource, Campus.ZONE.getId(), writers, 1);
         stores.add(store);
         return store;
     }

@@ -8,7 +8,6 @@ import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
@@ -30,6 +29,7 @@ import io.vendstream.simulator.Fleet;
 import io.vendstream.simulator.FleetFile;
 import io.vendstream.simulator.FleetSimulator;
 import io.vendstream.simulator.WireEvent;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +54,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ForecastBacktestTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
     private static final long SEED = 20261118L;
     private static final int HORIZON_HOURS = 23;
 
@@ -80,22 +79,22 @@ class ForecastBacktestTest {
         Fleet fleet = new Fleet(campus.campus(), campus.peakSalesPerMachineHour(), campus.slotCapacity(), campus.initialFill(),
                 campus.paymentMethods(), campus.quantities(), new Fleet.Restock(List.of("05:00"), List.of("05:00"), 1, 1000),
                 campus.profiles(), campus.hourlyMix(), campus.products(), campus.locations());
-        sim = new FleetSimulator(fleet, new Random(SEED), CAMPUS);
+        sim = new FleetSimulator(fleet, new Random(SEED), Campus.ZONE);
         // the latest Monday whose forecast day is over
-        LocalDate monday = LocalDate.now(CAMPUS).minusDays(2).with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
-        t0 = monday.atTime(5, 40).atZone(CAMPUS);
+        LocalDate monday = LocalDate.now(Campus.ZONE).minusDays(2).with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+        t0 = monday.atTime(5, 40).atZone(Campus.ZONE);
         t1 = t0.plusHours(HORIZON_HOURS);
-        DirectIngest ingest = new DirectIngest(new EventStore(db, CAMPUS.getId()), EventValidator.configured(300, 65536, 0), ns.topic());
+        DirectIngest ingest = new DirectIngest(new EventStore(db, Campus.ZONE.getId()), EventValidator.configured(300, 65536, 0), ns.topic());
 
         long started = System.nanoTime();
-        history = sim.history(monday.minusDays(28).atStartOfDay(CAMPUS), t0);
+        history = sim.history(monday.minusDays(28).atStartOfDay(Campus.ZONE), t0);
         long simulated = System.nanoTime();
         ingest.store(history.stream().map(EventJson::toBytes).toList(), 2000);
         long stored = System.nanoTime();
 
-        Clock clock = Clock.fixed(t0.toInstant(), CAMPUS);
-        DemandForecast forecast = new DemandForecast(db, CAMPUS, 28, Duration.ofMinutes(5), clock);
-        RestockQueries restock = new RestockQueries(db, CAMPUS, Planogram.empty(), forecast, new AnswerCache("restock-test", 0, 100), 24, 2, 7, 21, SAFETY, clock);
+        Clock clock = Clock.fixed(t0.toInstant(), Campus.ZONE);
+        DemandForecast forecast = new DemandForecast(db, Campus.ZONE, 28, Duration.ofMinutes(5), clock);
+        RestockQueries restock = new RestockQueries(db, Campus.ZONE, Planogram.empty(), forecast, new AnswerCache("restock-test", 0, 100), 24, 2, 7, 21, SAFETY, clock);
         plan = restock.plan(HORIZON_HOURS, null, null);
         model = forecast.model();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select machine_id, product, quantity from stock");

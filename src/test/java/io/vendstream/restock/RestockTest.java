@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +29,7 @@ import io.vendstream.http.ContractSchemas;
 import io.vendstream.http.Csv;
 import io.vendstream.http.Window;
 import io.vendstream.queries.AnswerCache;
+import io.vendstream.support.Campus;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -51,8 +51,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class RestockTest {
 
-    private static final ZoneId CAMPUS = ZoneId.of("Asia/Jakarta");
-    private static final ZonedDateTime NOW = ZonedDateTime.of(2026, 11, 18, 10, 30, 0, 0, CAMPUS);
+    private static final ZonedDateTime NOW = ZonedDateTime.of(2026, 11, 18, 10, 30, 0, 0, Campus.ZONE);
     private static final LocalDate TODAY = NOW.toLocalDate();
     /** R-1's units per campus hour on a weekday, hours 7 to 20. */
     private static final int[] PATTERN = {2, 4, 4, 8, 8, 12, 12, 4, 2, 2, 6, 6, 2, 1};
@@ -79,14 +78,14 @@ class RestockTest {
         props.setProperty("vendstream.api.cache-millis", "0");
         app = VendstreamApp.start(props);
         seed();
-        Clock clock = Clock.fixed(NOW.toInstant(), CAMPUS);
-        DemandForecast forecast = new DemandForecast(app.dataSource(), CAMPUS, 28, Duration.ofMinutes(5), clock);
+        Clock clock = Clock.fixed(NOW.toInstant(), Campus.ZONE);
+        DemandForecast forecast = new DemandForecast(app.dataSource(), Campus.ZONE, 28, Duration.ofMinutes(5), clock);
         AnswerCache noCache = new AnswerCache("restock-test", 0, 100);
         Planogram planogram = Planogram.parse(new ByteArrayInputStream(PLANOGRAM.getBytes(StandardCharsets.UTF_8)), "test planogram");
         // safety factor 0: stock-outs at the bare expectation, so the figures below can be worked out by hand
-        restock = new RestockQueries(app.dataSource(), CAMPUS, planogram, forecast, noCache, 24, 2, 7, 21, 0.0, clock);
+        restock = new RestockQueries(app.dataSource(), Campus.ZONE, planogram, forecast, noCache, 24, 2, 7, 21, 0.0, clock);
         model = forecast.model();
-        stockouts = new StockoutQueries(app.dataSource(), CAMPUS, forecast, noCache, clock);
+        stockouts = new StockoutQueries(app.dataSource(), Campus.ZONE, forecast, noCache, clock);
     }
 
     @AfterAll
@@ -113,15 +112,15 @@ class RestockTest {
                     // four weeks at 0x, 1x, 1x and 2x: the average is the pattern, no single week is
                     int multiplier = new int[] {2, 1, 1, 0}[(d - 1) / 7];
                     for (int h = 0; h < PATTERN.length; h++) {
-                        ZonedDateTime hour = day.atStartOfDay(CAMPUS).plusHours(7 + h);
+                        ZonedDateTime hour = day.atStartOfDay(Campus.ZONE).plusHours(7 + h);
                         hourly(ps, hour, "R-1", "Hall", (long) PATTERN[h] * multiplier);
                         // two weeks at 1x, two at nothing: half of R-1
                         hourly(ps, hour, "R-2", "Hall", (long) PATTERN[h] * (d <= 14 ? 1 : 0));
                     }
-                    hourly(ps, day.atStartOfDay(CAMPUS).plusHours(12), "R-3", "Annex", 4L * multiplier / 2 / 2);
+                    hourly(ps, day.atStartOfDay(Campus.ZONE).plusHours(12), "R-3", "Annex", 4L * multiplier / 2 / 2);
                 }
                 // today's hours are not complete history: the forecast must not count them
-                hourly(ps, TODAY.atStartOfDay(CAMPUS).plusHours(9), "R-1", "Hall", 1000);
+                hourly(ps, TODAY.atStartOfDay(Campus.ZONE).plusHours(9), "R-1", "Hall", 1000);
                 ps.executeBatch();
             }
             String product = "insert into sales_daily_product (day, machine_id, product, location, category, sales_count, units, revenue) "
@@ -362,7 +361,7 @@ class RestockTest {
 
     @Test
     void should_list_stock_out_episodes_with_their_duration_and_lost_sales() {
-        Map<String, Object> answer = stockouts.stockouts(new Window(TODAY.minusDays(1).atStartOfDay(CAMPUS).toInstant(), null, CAMPUS),
+        Map<String, Object> answer = stockouts.stockouts(new Window(TODAY.minusDays(1).atStartOfDay(Campus.ZONE).toInstant(), null, Campus.ZONE),
                 null, null, 200);
         List<Map<String, Object>> episodes = at(answer, "stockouts");
         assertThat(episodes).extracting(e -> e.get("machineId") + "/" + e.get("product") + " " + e.get("startedAt") + " - "
@@ -374,10 +373,10 @@ class RestockTest {
                 "R-2/Tea 2026-11-17T05:00:00Z - 2026-11-17T06:30:00Z 90 min, lost 9.0 = 54000.00");
         assertThat((Object) at(answer, "totals")).isEqualTo(List.of(Map.of("location", "Hall", "episodes", 2L, "open", 1L,
                 "durationMinutes", 180L, "estimatedLostUnits", new BigDecimal("11.0"), "estimatedLostRevenue", new BigDecimal("62000.00"))));
-        Map<String, Object> todayOnly = stockouts.stockouts(new Window(TODAY.atStartOfDay(CAMPUS).toInstant(), null, CAMPUS),
+        Map<String, Object> todayOnly = stockouts.stockouts(new Window(TODAY.atStartOfDay(Campus.ZONE).toInstant(), null, Campus.ZONE),
                 "Hall", null, 200);
         assertThat((Object) at(todayOnly, "episodes")).isEqualTo(1);
-        assertThat((Object) at(stockouts.stockouts(new Window(TODAY.minusDays(1).atStartOfDay(CAMPUS).toInstant(), null, CAMPUS),
+        assertThat((Object) at(stockouts.stockouts(new Window(TODAY.minusDays(1).atStartOfDay(Campus.ZONE).toInstant(), null, Campus.ZONE),
                 "Annex", null, 200), "episodes")).isEqualTo(0);
     }
 

@@ -1,6 +1,5 @@
 package io.vendstream.simulator;
 
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 
+import io.vendstream.support.Campus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DemandShapeTest {
 
-    private static final ZoneId JAKARTA = ZoneId.of("Asia/Jakarta");
-    private static final ZonedDateTime MONDAY = ZonedDateTime.of(2026, 3, 2, 0, 0, 0, 0, JAKARTA);
+    private static final ZonedDateTime MONDAY = ZonedDateTime.of(2026, 3, 2, 0, 0, 0, 0, Campus.ZONE);
     private static Fleet fleet;
     private static List<WireEvent> sales;
     private static Map<String, String> profileByMachine;
@@ -32,7 +31,7 @@ class DemandShapeTest {
         fleet = FleetFile.builtIn();
         profileByMachine = new HashMap<>();
         fleet.machines().forEach(m -> profileByMachine.put(m.id(), m.location().profile()));
-        sales = new FleetSimulator(fleet, new Random(2026), JAKARTA).history(MONDAY, MONDAY.plusDays(7)).stream()
+        sales = new FleetSimulator(fleet, new Random(2026), Campus.ZONE).history(MONDAY, MONDAY.plusDays(7)).stream()
                 .filter(WireEvent::isSale).toList();
     }
 
@@ -99,7 +98,7 @@ class DemandShapeTest {
     private static int[] hourly(boolean weekday, String profile) {
         int[] counts = new int[24];
         for (WireEvent e : sales) {
-            ZonedDateTime t = e.occurredAtTime().atZoneSameInstant(JAKARTA);
+            ZonedDateTime t = e.occurredAtTime().atZoneSameInstant(Campus.ZONE);
             if (DemandModel.isWeekend(t) != weekday && profileByMachine.get(e.machineId()).equals(profile)) {
                 counts[t.getHour()] += 1;
             }
@@ -113,7 +112,7 @@ class DemandShapeTest {
     }
 
     private static int hour(WireEvent e) {
-        return e.occurredAtTime().atZoneSameInstant(JAKARTA).getHour();
+        return e.occurredAtTime().atZoneSameInstant(Campus.ZONE).getHour();
     }
 
     private static int argmax(int[] values) {

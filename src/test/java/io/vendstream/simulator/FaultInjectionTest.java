@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vendstream.support.Campus;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FaultInjectionTest {
 
     private static final int MAX_PAYLOAD = 64 * 1024;
-    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-12T04:00:00Z"), ZoneId.of("Asia/Jakarta"));
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-12T04:00:00Z"), Campus.ZONE);
 
     /**
      * The reason the ingest validator gives a payload, by the contract's rules in its order

@@ -1,12 +1,12 @@
 package io.vendstream.simulator;
 
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import io.vendstream.support.Campus;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,13 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Stock as an operator sees it on the dashboard: consistent with every sale and restock, never negative. */
 class FleetStockTest {
 
-    private static final ZoneId JAKARTA = ZoneId.of("Asia/Jakarta");
     // a Monday
-    private static final ZonedDateTime START = ZonedDateTime.of(2026, 3, 2, 0, 0, 0, 0, JAKARTA);
+    private static final ZonedDateTime START = ZonedDateTime.of(2026, 3, 2, 0, 0, 0, 0, Campus.ZONE);
 
     @Test
     void should_keep_stock_consistent_and_never_negative_over_a_simulated_week() {
-        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(21), JAKARTA);
+        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(21), Campus.ZONE);
         Map<String, Integer> levels = new HashMap<>();
         for (Fleet.Machine m : fleet.machines()) {
             for (Fleet.Product p : fleet.fleet().products()) {
@@ -62,7 +61,7 @@ class FleetStockTest {
 
     @Test
     void should_never_sell_from_an_empty_slot_even_when_students_keep_coming() {
-        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(5), JAKARTA);
+        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(5), Campus.ZONE);
         ZonedDateTime lunch = START.plusHours(12);
         Map<String, Integer> emptied = new HashMap<>();
         for (int i = 0; i < 20_000; i++) {
@@ -83,7 +82,7 @@ class FleetStockTest {
 
     @Test
     void should_raise_stock_to_capacity_when_the_operator_visits() {
-        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(8), JAKARTA);
+        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(8), Campus.ZONE);
         Fleet.Machine machine = fleet.machine("ENG-01");
         String aqua = "Aqua 600ml";
         while (fleet.stock("ENG-01", aqua) > 2) {
@@ -102,13 +101,13 @@ class FleetStockTest {
 
     @Test
     void should_visit_machines_on_the_restock_schedule_one_after_another() {
-        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(3), JAKARTA);
+        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(3), Campus.ZONE);
         // empty a little so every machine needs a visit
         fleet.history(START.plusHours(7), START.plusHours(13));
         List<WireEvent> visits = fleet.scheduledRestocks(START.plusHours(13), START.plusHours(16));
 
         Map<String, ZonedDateTime> firstVisit = new HashMap<>();
-        visits.forEach(e -> firstVisit.putIfAbsent(e.machineId(), e.occurredAtTime().atZoneSameInstant(JAKARTA)));
+        visits.forEach(e -> firstVisit.putIfAbsent(e.machineId(), e.occurredAtTime().atZoneSameInstant(Campus.ZONE)));
         // weekday round at 13:30, 4 minutes per machine in file order
         assertThat(firstVisit.get("ENG-01")).isEqualTo(START.withHour(13).withMinute(30));
         assertThat(firstVisit.get("ENG-02")).isEqualTo(START.withHour(13).withMinute(34));

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,21 +15,21 @@ import java.util.Random;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vendstream.support.Campus;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SimulatedEventContractTest {
 
-    private static final ZoneId JAKARTA = ZoneId.of("Asia/Jakarta");
 
     @Test
     void should_produce_only_events_that_validate_against_the_contract_schema() {
-        Clock clock = Clock.fixed(Instant.parse("2026-03-10T03:15:00Z"), JAKARTA);
+        Clock clock = Clock.fixed(Instant.parse("2026-03-10T03:15:00Z"), Campus.ZONE);
         Iterator<SimulatedRecord> live = BurstEvents.generate(FleetFile.builtIn(), 42, 4000, Faults.NONE, clock);
         List<SimulatedRecord> records = new ArrayList<>();
         live.forEachRemaining(records::add);
-        FleetSimulator history = new FleetSimulator(FleetFile.builtIn(), new Random(7), JAKARTA);
+        FleetSimulator history = new FleetSimulator(FleetFile.builtIn(), new Random(7), Campus.ZONE);
         for (WireEvent e : history.history(ZonedDateTime.now(clock).minusDays(2), ZonedDateTime.now(clock))) {
             records.add(new SimulatedRecord(e.machineId(), e.type(), e));
         }
@@ -60,7 +59,7 @@ class SimulatedEventContractTest {
 
     @Test
     void should_repeat_exactly_the_same_events_for_the_same_seed() {
-        Clock clock = Clock.fixed(Instant.parse("2026-03-10T05:00:00Z"), JAKARTA);
+        Clock clock = Clock.fixed(Instant.parse("2026-03-10T05:00:00Z"), Campus.ZONE);
         List<String> first = json(BurstEvents.generate(FleetFile.builtIn(), 99, 500, Faults.NONE, clock));
         List<String> second = json(BurstEvents.generate(FleetFile.builtIn(), 99, 500, Faults.NONE, clock));
         List<String> other = json(BurstEvents.generate(FleetFile.builtIn(), 100, 500, Faults.NONE, clock));
@@ -71,7 +70,7 @@ class SimulatedEventContractTest {
     @Test
     void should_spread_sales_over_every_location_with_ids_and_prices_from_the_fleet_file() {
         Fleet fleet = FleetFile.builtIn();
-        Clock clock = Clock.fixed(Instant.parse("2026-03-11T05:00:00Z"), JAKARTA);
+        Clock clock = Clock.fixed(Instant.parse("2026-03-11T05:00:00Z"), Campus.ZONE);
         Set<String> locations = new HashSet<>();
         Set<String> machines = new HashSet<>();
         Map<String, BigDecimal> prices = new HashMap<>();

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 
+import io.vendstream.support.Campus;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The timer-facing bean, driven by a simulated clock: the rate holds whatever the ticks do. */
 class VendingSimulatorTest {
 
-    private static final ZoneId JAKARTA = ZoneId.of("Asia/Jakarta");
 
     @Test
     void should_honour_the_rate_across_ticks_of_any_length() {
@@ -94,7 +94,7 @@ class VendingSimulatorTest {
 
     private static VendingSimulator simulator(SimulatorSettings settings, Clock clock) {
         Random random = new Random(1);
-        EventSource source = new EventSource(new FleetSimulator(FleetFile.builtIn(), random, JAKARTA), Faults.NONE, random);
+        EventSource source = new EventSource(new FleetSimulator(FleetFile.builtIn(), random, Campus.ZONE), Faults.NONE, random);
         return new VendingSimulator(source, settings, clock);
     }
 
@@ -121,7 +121,7 @@ class VendingSimulatorTest {
 
         @Override
         public ZoneId getZone() {
-            return JAKARTA;
+            return Campus.ZONE;
         }
 
         @Override

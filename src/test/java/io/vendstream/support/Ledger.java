@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 public final class Ledger {
 
     /** The campus day of a sale, in the default vendstream.timezone the tests run with. */
-    private static final String CAMPUS_DAY = "(occurred_at at time zone 'Asia/Jakarta')::date";
+    private static final String CAMPUS_DAY = "(occurred_at at time zone '" + Campus.TIME_ZONE + "')::date";
 
     private final String url;
     private final String user;
