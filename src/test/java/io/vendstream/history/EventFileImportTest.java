@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -15,12 +14,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.Events;
 import io.vendstream.support.Ledger;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -30,28 +27,17 @@ import static org.awaitility.Awaitility.await;
 /** Files dropped into the import directory, through the real broker, the ingest route and the database. */
 class EventFileImportTest {
 
-    private static final TestInfrastructure INFRA = TestInfrastructure.get();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static Namespace ns;
-    private static VendstreamApp app;
-    private static Ledger ledger;
+
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("import").with("vendstream.import.poll-millis", "200");
     private static Path importDir;
 
     @BeforeAll
-    static void start() throws Exception {
-        ns = INFRA.namespace("import");
-        var props = ns.appProperties();
-        props.setProperty("vendstream.import.poll-millis", "200");
-        app = VendstreamApp.start(props);
-        ledger = Ledger.of(ns);
-        importDir = Path.of(props.getProperty("vendstream.data-dir"), "import");
+    static void create_the_import_directory() throws Exception {
+        importDir = Path.of(APP.properties().getProperty("vendstream.data-dir"), "import");
         Files.createDirectories(importDir);
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
     }
 
     @Test
@@ -67,26 +53,26 @@ class EventFileImportTest {
                 new String(Events.json(a), UTF_8),
                 "{\"eventId\": broken",
                 new String(Events.json(c), UTF_8)) + "\n";
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
 
         JsonNode report = drop("history.jsonl", file);
         assertThat(report.path("status").asText()).isEqualTo("done");
         assertThat(report.path("linesRead").asLong()).isEqualTo(6);
         assertThat(report.path("blankLines").asLong()).isEqualTo(1);
         assertThat(report.path("recordsPublished").asLong()).isEqualTo(5);
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() == before.consumed() + 5);
-        Ledger.Counters after = ledger.counters();
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() == before.consumed() + 5);
+        Ledger.Counters after = APP.ledger().counters();
         assertThat(after.stored() - before.stored()).isEqualTo(3);
         assertThat(after.duplicates() - before.duplicates()).isEqualTo(1);
         assertThat(after.rejected() - before.rejected()).isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from rejected_events where reason = 'MALFORMED_JSON' and payload = ?",
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where reason = 'MALFORMED_JSON' and payload = ?",
                 Events.utf8("{\"eventId\": broken"))).isEqualTo(1);
 
         JsonNode again = drop("history.jsonl", file);
         assertThat(again.path("recordsPublished").asLong()).isEqualTo(5);
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() == before.consumed() + 10);
-        assertThat(ledger.counters().stored()).as("a second drop stores nothing").isEqualTo(after.stored());
-        assertThat(ledger.counters().duplicates() - after.duplicates()).isEqualTo(4);
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() == before.consumed() + 10);
+        assertThat(APP.ledger().counters().stored()).as("a second drop stores nothing").isEqualTo(after.stored());
+        assertThat(APP.ledger().counters().duplicates() - after.duplicates()).isEqualTo(4);
     }
 
     @Test
@@ -101,25 +87,25 @@ class EventFileImportTest {
                 + ",sale,CSV-01,Law,Aqua,drink,5000,IDR,two,cash,9," + now + ",X3\r\n"
                 + ",sale,CSV-01,Law,Aqua,drink\r\n"
                 + ",sale,CSV-01,Law,Aqua,drink,-5,IDR,1,cash,9," + now + ",X4\r\n";
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
 
         JsonNode report = drop("semester.csv", file);
         assertThat(report.path("linesRead").asLong()).isEqualTo(8);
         assertThat(report.path("recordsPublished").asLong()).isEqualTo(7);
         assertThat(report.path("rowsPublishedRaw").asLong()).isEqualTo(2);
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() == before.consumed() + 7);
-        Ledger.Counters after = ledger.counters();
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() == before.consumed() + 7);
+        Ledger.Counters after = APP.ledger().counters();
         assertThat(after.stored() - before.stored()).isEqualTo(3);
         assertThat(after.duplicates() - before.duplicates()).isEqualTo(1);
         assertThat(after.rejected() - before.rejected()).isEqualTo(3);
-        assertThat(ledger.queryLong("select count(*) from sales where location = 'Faculty of Law, Block A' and machine_id = 'CSV-01'"))
+        assertThat(APP.ledger().queryLong("select count(*) from sales where location = 'Faculty of Law, Block A' and machine_id = 'CSV-01'"))
                 .isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from rejected_events where reason = 'MALFORMED_JSON' and payload = ?",
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where reason = 'MALFORMED_JSON' and payload = ?",
                 Events.utf8(",sale,CSV-01,Law,Aqua,drink"))).as("the raw row is kept").isEqualTo(1);
 
         drop("semester.csv", file);
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() == before.consumed() + 14);
-        assertThat(ledger.counters().stored()).as("the rows without eventId get the same ids again").isEqualTo(after.stored());
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() == before.consumed() + 14);
+        assertThat(APP.ledger().counters().stored()).as("the rows without eventId get the same ids again").isEqualTo(after.stored());
     }
 
     @Test
@@ -134,22 +120,22 @@ class EventFileImportTest {
     @Test
     void should_accept_an_upload_and_list_its_report() throws Exception {
         Map<String, Object> a = Events.sale("UP-01", "Aqua", 1, "5000", 9);
-        HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/imports?name=../x.csv"))
+        HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + "/api/imports?name=../x.csv"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(bad.body()).path("parameter").asText()).isEqualTo("name");
-        HttpResponse<String> empty = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/imports?name=up.jsonl"))
+        HttpResponse<String> empty = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + "/api/imports?name=up.jsonl"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(empty.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(empty.body()).path("parameter").asText()).isEqualTo("body");
 
-        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/imports?name=up.jsonl"))
+        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + "/api/imports?name=up.jsonl"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Events.json(a))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-        await().atMost(30, SECONDS).until(() -> ledger.queryLong("select count(*) from sales where event_id = ?::uuid",
+        await().atMost(30, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid",
                 a.get("eventId")) == 1);
         await().atMost(10, SECONDS).untilAsserted(() -> {
-            JsonNode imports = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/imports")).build(),
+            JsonNode imports = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + "/api/imports")).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             List<String> files = imports.path("reports").findValuesAsText("file");
             assertThat(files).contains("up.jsonl");

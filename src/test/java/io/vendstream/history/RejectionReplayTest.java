@@ -11,16 +11,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.Events;
-import io.vendstream.support.Kafka;
 import io.vendstream.support.Ledger;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
+import io.vendstream.support.RunningApp;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -30,40 +26,24 @@ import static org.awaitility.Awaitility.await;
 /** Dead-letter replay over HTTP, through the real broker, the ingest route and the database. */
 class RejectionReplayTest {
 
-    private static final TestInfrastructure INFRA = TestInfrastructure.get();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static Namespace ns;
-    private static VendstreamApp app;
-    private static Kafka kafka;
-    private static Ledger ledger;
 
-    @BeforeAll
-    static void start() {
-        ns = INFRA.namespace("replay");
-        app = VendstreamApp.start(ns);
-        kafka = new Kafka(INFRA.bootstrapServers());
-        ledger = Ledger.of(ns);
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
-        app.close();
-    }
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("replay");
 
     @AfterEach
     void counters_reconcile() {
-        Ledger.Counters c = ledger.counters();
+        Ledger.Counters c = APP.ledger().counters();
         assertThat(c.consumed()).isEqualTo(c.stored() + c.duplicates() + c.rejected());
-        assertThat(ledger.queryLong("select count(*) from rejected_events")).isEqualTo(c.rejected());
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events")).isEqualTo(c.rejected());
     }
 
     private long rejectionOf(byte[] payload) {
-        long consumed = ledger.consumed();
-        kafka.send(ns.topic(), "ENG-07", payload);
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() > consumed);
-        return ledger.queryLong("select max(id) from rejected_events");
+        long consumed = APP.ledger().consumed();
+        APP.kafka().send(APP.topic(), "ENG-07", payload);
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() > consumed);
+        return APP.ledger().queryLong("select max(id) from rejected_events");
     }
 
     @Test
@@ -72,48 +52,48 @@ class RejectionReplayTest {
         String eventId = (String) sale.get("eventId");
         sale.put("occurredAt", Events.timestamp(Instant.now().plusSeconds(3_600)));
         long id = rejectionOf(Events.json(sale));
-        assertThat(ledger.queryLong("select count(*) from rejected_events where id = ? and reason = 'FUTURE_TIMESTAMP'", id)).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where id = ? and reason = 'FUTURE_TIMESTAMP'", id)).isEqualTo(1);
 
         sale.put("occurredAt", Events.timestamp(Instant.now()));
-        long consumed = ledger.consumed();
+        long consumed = APP.ledger().consumed();
         HttpResponse<String> first = post("/api/rejections/" + id + "/replay", Events.json(sale));
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
         JsonNode answer = JSON.readTree(first.body());
         assertThat(answer.path("replayed").asBoolean()).isTrue();
         assertThat(answer.path("corrected").asBoolean()).isTrue();
         assertThat(answer.path("replayedBy").asText()).isEqualTo("anonymous");
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() > consumed);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", eventId)).isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from rejected_events where id = ? and replayed_at is not null "
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() > consumed);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", eventId)).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where id = ? and replayed_at is not null "
                 + "and replayed_by = 'anonymous' and replay_corrected", id)).isEqualTo(1);
 
-        ConsumerRecord<byte[], byte[]> replayed = kafka.readUntil(ns.topic(),
+        ConsumerRecord<byte[], byte[]> replayed = APP.kafka().readUntil(APP.topic(),
                 r -> r.headers().lastHeader(RejectionReplay.REPLAY_OF) != null
                         && new String(r.headers().lastHeader(RejectionReplay.REPLAY_OF).value(), UTF_8).equals(String.valueOf(id)),
                 Duration.ofSeconds(20));
         assertThat(new String(replayed.key(), UTF_8)).as("the original key").isEqualTo("ENG-07");
 
-        long consumedAfterFirst = ledger.consumed();
+        long consumedAfterFirst = APP.ledger().consumed();
         HttpResponse<String> second = post("/api/rejections/" + id + "/replay", Events.json(sale));
         assertThat(second.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(second.body()).path("replayed").asBoolean()).isFalse();
         assertThat(JSON.readTree(second.body()).path("detail").asText()).contains("already replayed");
         // a record published now would be consumed after anything the second replay had published
-        kafka.send(ns.topic(), "ENG-07", Events.json(sale));
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() > consumedAfterFirst);
-        assertThat(ledger.consumed()).as("only the marker record was consumed").isEqualTo(consumedAfterFirst + 1);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", eventId)).isEqualTo(1);
+        APP.kafka().send(APP.topic(), "ENG-07", Events.json(sale));
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() > consumedAfterFirst);
+        assertThat(APP.ledger().consumed()).as("only the marker record was consumed").isEqualTo(consumedAfterFirst + 1);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", eventId)).isEqualTo(1);
     }
 
     @Test
     void should_reject_a_replayed_malformed_payload_again_as_a_new_rejection() throws Exception {
         long id = rejectionOf(Events.utf8("{\"eventId\": \"cut short"));
-        long rejections = ledger.queryLong("select count(*) from rejected_events");
+        long rejections = APP.ledger().queryLong("select count(*) from rejected_events");
         HttpResponse<String> response = post("/api/rejections/" + id + "/replay", new byte[0]);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(JSON.readTree(response.body()).path("corrected").asBoolean()).isFalse();
-        await().atMost(30, SECONDS).until(() -> ledger.queryLong("select count(*) from rejected_events") == rejections + 1);
-        assertThat(ledger.queryLong("select count(*) from rejected_events where id > ? and reason = 'MALFORMED_JSON' "
+        await().atMost(30, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from rejected_events") == rejections + 1);
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where id > ? and reason = 'MALFORMED_JSON' "
                 + "and payload = (select payload from rejected_events where id = ?)", id, id)).isEqualTo(1);
     }
 
@@ -126,13 +106,13 @@ class RejectionReplayTest {
             rejectionOf(Events.json(sale));
         }
         Instant to = Instant.now().plusMillis(1);
-        long rejections = ledger.queryLong("select count(*) from rejected_events");
+        long rejections = APP.ledger().queryLong("select count(*) from rejected_events");
         String range = "reason=SCHEMA_VIOLATION&from=" + from + "&to=" + to;
         HttpResponse<String> first = post("/api/rejections/replay?" + range, new byte[0]);
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
         assertThat(JSON.readTree(first.body()).path("replayed").asInt()).isEqualTo(3);
         // still missing paymentMethod: each is rejected again, as a new row outside the range
-        await().atMost(30, SECONDS).until(() -> ledger.queryLong("select count(*) from rejected_events") == rejections + 3);
+        await().atMost(30, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from rejected_events") == rejections + 3);
 
         HttpResponse<String> second = post("/api/rejections/replay?" + range, new byte[0]);
         assertThat(JSON.readTree(second.body()).path("replayed").asInt()).isZero();
@@ -148,7 +128,7 @@ class RejectionReplayTest {
         HttpResponse<String> tooLarge = post("/api/rejections/" + id + "/replay", new byte[64 * 1024 + 1]);
         assertThat(tooLarge.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(tooLarge.body()).path("parameter").asText()).isEqualTo("body");
-        assertThat(ledger.queryLong("select count(*) from rejected_events where id = ? and replayed_at is null", id)).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where id = ? and replayed_at is null", id)).isEqualTo(1);
 
         HttpResponse<String> noReason = post("/api/rejections/replay", new byte[0]);
         assertThat(noReason.statusCode()).isEqualTo(400);
@@ -164,7 +144,7 @@ class RejectionReplayTest {
     }
 
     private static HttpResponse<String> post(String path, byte[] body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + path))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + path))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());

@@ -5,17 +5,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import io.vendstream.support.Events;
-import io.vendstream.support.Kafka;
-import io.vendstream.support.Ledger;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,35 +18,17 @@ import static org.awaitility.Awaitility.await;
 /** Retention against the real database while the real ingest route keeps storing live events. */
 class RetentionTest {
 
-    private static final TestInfrastructure INFRA = TestInfrastructure.get();
-    private static Namespace ns;
-    private static VendstreamApp app;
-    private static Kafka kafka;
-    private static Ledger ledger;
-
-    @BeforeAll
-    static void start() {
-        ns = INFRA.namespace("retention");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.retention.raw-days", "30");
-        props.setProperty("vendstream.retention.rejected-days", "10");
-        props.setProperty("vendstream.retention.purge-grace-hours", "24");
-        props.setProperty("vendstream.retention.period-millis", "300");
-        // small batches, so one purge is many transactions while ingest runs
-        props.setProperty("vendstream.retention.batch-size", "100");
-        app = VendstreamApp.start(props);
-        kafka = new Kafka(INFRA.bootstrapServers());
-        ledger = Ledger.of(ns);
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
-        app.close();
-    }
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("retention")
+            .with("vendstream.retention.raw-days", "30")
+            .with("vendstream.retention.rejected-days", "10")
+            .with("vendstream.retention.purge-grace-hours", "24")
+            .with("vendstream.retention.period-millis", "300")
+            // small batches, so one purge is many transactions while ingest runs
+            .with("vendstream.retention.batch-size", "100");
 
     private static void seedSales(String machine, int rows, String age) {
-        ledger.execute("insert into sales (event_id, machine_id, location, product, category, unit_price, currency, "
+        APP.ledger().execute("insert into sales (event_id, machine_id, location, product, category, unit_price, currency, "
                 + "quantity, amount, payment_method, occurred_at, source_partition, source_offset) select gen_random_uuid(), '"
                 + machine + "', 'Engineering', 'Aqua', 'drink', 5000, 'IDR', 1, 5000, 'cash', now() - interval '" + age
                 + "' - i * interval '1 second', 0, i from generate_series(1, " + rows + ") i");
@@ -64,13 +40,13 @@ class RetentionTest {
         // past the 30-day horizon, but not yet past its 24-hour grace: kept for now
         seedSales("GRACE", 300, "30 days 12 hours");
         seedSales("RECENT", 200, "1 day");
-        ledger.execute("insert into restocks (event_id, machine_id, location, product, quantity, occurred_at) select gen_random_uuid(), "
+        APP.ledger().execute("insert into restocks (event_id, machine_id, location, product, quantity, occurred_at) select gen_random_uuid(), "
                 + "case when i <= 250 then 'OLD' else 'RECENT' end, 'Engineering', 'Aqua', 10, "
                 + "case when i <= 250 then now() - interval '35 days' else now() - interval '2 days' end from generate_series(1, 300) i");
-        ledger.execute("insert into rejected_events (source_topic, source_partition, source_offset, reason, detail, payload, payload_size, "
+        APP.ledger().execute("insert into rejected_events (source_topic, source_partition, source_offset, reason, detail, payload, payload_size, "
                 + "rejected_at) select 'seed', 0, i, 'MALFORMED_JSON', 'seeded', '\\x00'::bytea, 1, "
                 + "case when i <= 120 then now() - interval '20 days' else now() - interval '5 days' end from generate_series(1, 150) i");
-        ledger.execute("insert into sales_hourly (hour, machine_id, location, sales_count, units, revenue) "
+        APP.ledger().execute("insert into sales_hourly (hour, machine_id, location, sales_count, units, revenue) "
                 + "values (date_trunc('hour', now() - interval '40 days'), 'OLD', 'Engineering', 1050, 1050, 5250000)");
 
         // live events keep arriving while the purge works through the old rows
@@ -78,39 +54,39 @@ class RetentionTest {
         for (int i = 0; i < 600; i++) {
             Map<String, Object> sale = Events.sale("LIVE-" + (i % 4), "Aqua", 1, "5000", 10);
             live.add((String) sale.get("eventId"));
-            kafka.sendAsync(ns.topic(), (String) sale.get("machineId"), Events.json(sale));
+            APP.kafka().sendAsync(APP.topic(), (String) sale.get("machineId"), Events.json(sale));
             if (i % 100 == 99) {
-                kafka.flush();
+                APP.kafka().flush();
             }
         }
-        kafka.flush();
+        APP.kafka().flush();
 
-        await().atMost(60, SECONDS).until(() -> ledger.queryLong("select count(*) from sales where machine_id = 'OLD'") == 0
-                && ledger.queryLong("select count(*) from restocks where machine_id = 'OLD'") == 0
-                && ledger.queryLong("select count(*) from rejected_events where rejected_at < now() - interval '10 days'") == 0);
-        await().atMost(60, SECONDS).until(() -> ledger.queryLong("select count(*) from sales where machine_id like 'LIVE-%'") == 600);
+        await().atMost(60, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from sales where machine_id = 'OLD'") == 0
+                && APP.ledger().queryLong("select count(*) from restocks where machine_id = 'OLD'") == 0
+                && APP.ledger().queryLong("select count(*) from rejected_events where rejected_at < now() - interval '10 days'") == 0);
+        await().atMost(60, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from sales where machine_id like 'LIVE-%'") == 600);
 
-        assertThat(ledger.queryLong("select count(*) from sales where machine_id = 'GRACE'")).isEqualTo(300);
-        assertThat(ledger.queryLong("select count(*) from sales where machine_id = 'RECENT'")).isEqualTo(200);
-        assertThat(ledger.queryLong("select count(*) from restocks where machine_id = 'RECENT'")).isEqualTo(50);
-        assertThat(ledger.queryLong("select count(*) from rejected_events")).isEqualTo(30);
-        assertThat(ledger.queryLong("select count(*) from processed_events")).as("claims of the purged rows are gone with them")
+        assertThat(APP.ledger().queryLong("select count(*) from sales where machine_id = 'GRACE'")).isEqualTo(300);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where machine_id = 'RECENT'")).isEqualTo(200);
+        assertThat(APP.ledger().queryLong("select count(*) from restocks where machine_id = 'RECENT'")).isEqualTo(50);
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events")).isEqualTo(30);
+        assertThat(APP.ledger().queryLong("select count(*) from processed_events")).as("claims of the purged rows are gone with them")
                 .isEqualTo(300 + 200 + 600 + 50);
-        assertThat(ledger.queryLong("select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = 'OLD'"))
+        assertThat(APP.ledger().queryLong("select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = 'OLD'"))
                 .as("rollups stay").isEqualTo(1050);
-        assertThat(ledger.counters().stored()).isEqualTo(600);
+        assertThat(APP.ledger().counters().stored()).isEqualTo(600);
     }
 
     @Test
     void should_refuse_an_event_older_than_the_horizon_so_a_purged_event_cannot_be_stored_again() {
         Map<String, Object> old = Events.sale("OLD-2", "Aqua", 1, "5000", 10);
         old.put("occurredAt", Events.timestamp(Instant.now().minus(31, ChronoUnit.DAYS)));
-        long consumed = ledger.consumed();
-        kafka.send(ns.topic(), "OLD-2", Events.json(old));
-        kafka.send(ns.topic(), "OLD-2", Events.json(old));
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() == consumed + 2);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", old.get("eventId"))).isZero();
-        assertThat(ledger.queryLong("select count(*) from rejected_events where event_id = ? and reason = 'BEYOND_RETENTION'",
+        long consumed = APP.ledger().consumed();
+        APP.kafka().send(APP.topic(), "OLD-2", Events.json(old));
+        APP.kafka().send(APP.topic(), "OLD-2", Events.json(old));
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() == consumed + 2);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", old.get("eventId"))).isZero();
+        assertThat(APP.ledger().queryLong("select count(*) from rejected_events where event_id = ? and reason = 'BEYOND_RETENTION'",
                 old.get("eventId"))).isEqualTo(2);
     }
 }

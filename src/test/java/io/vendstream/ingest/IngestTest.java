@@ -13,18 +13,14 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.vendstream.support.Events;
-import io.vendstream.support.Kafka;
 import io.vendstream.support.Ledger;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
+import io.vendstream.support.RunningApp;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,49 +32,32 @@ import static org.awaitility.Awaitility.await;
 /** The ingest route against the real broker and the real database. */
 class IngestTest {
 
-    private static final TestInfrastructure INFRA = TestInfrastructure.get();
-    private static Namespace ns;
-    private static VendstreamApp app;
-    private static Kafka kafka;
-    private static Ledger ledger;
-
-    @BeforeAll
-    static void start() {
-        ns = INFRA.namespace("ingest");
-        app = VendstreamApp.start(ns);
-        kafka = new Kafka(INFRA.bootstrapServers());
-        ledger = Ledger.of(ns);
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
-        app.close();
-    }
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("ingest");
 
     @AfterEach
     void counters_reconcile() {
-        ledger.assertReconciles();
+        APP.ledger().assertReconciles();
     }
 
     private void awaitConsumed(long expected) {
-        await().atMost(30, SECONDS).until(() -> ledger.consumed() >= expected);
-        assertThat(ledger.consumed()).isEqualTo(expected);
+        await().atMost(30, SECONDS).until(() -> APP.ledger().consumed() >= expected);
+        assertThat(APP.ledger().consumed()).isEqualTo(expected);
     }
 
     @Test
     void should_store_valid_sales_and_restocks_with_every_field_and_keep_stock() throws Exception {
-        long before = ledger.consumed();
+        long before = APP.ledger().consumed();
         Map<String, Object> restock = Events.restock("ENG-01", "Teh Botol", 12, 12);
         Map<String, Object> sale = Events.sale("ENG-01", "Teh Botol", 3, "7500.50", 9);
         sale.put("paymentMethod", "cash");
         sale.put("occurredAt", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(1).atOffset(ZoneOffset.ofHours(7)).format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         sale.put("firmware", "2.1.0"); // unknown fields are ignored
-        kafka.send(ns.topic(), "ENG-01", Events.json(restock));
-        kafka.send(ns.topic(), "ENG-01", Events.json(sale));
+        APP.kafka().send(APP.topic(), "ENG-01", Events.json(restock));
+        APP.kafka().send(APP.topic(), "ENG-01", Events.json(sale));
         awaitConsumed(before + 2);
 
-        try (Connection c = ledger.connect(); PreparedStatement st = c.prepareStatement(
+        try (Connection c = APP.ledger().connect(); PreparedStatement st = c.prepareStatement(
                 "select machine_id, location, product, category, unit_price, currency, quantity, amount, payment_method, "
                         + "stock_after, occurred_at from sales where event_id = ?::uuid")) {
             st.setString(1, (String) sale.get("eventId"));
@@ -98,47 +77,47 @@ class IngestTest {
                         .isEqualTo(java.time.OffsetDateTime.parse((String) sale.get("occurredAt")).toInstant());
             }
         }
-        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid", restock.get("eventId"))).isEqualTo(1);
-        assertThat(ledger.queryLong("select quantity from stock where machine_id = 'ENG-01' and product = 'Teh Botol'")).isEqualTo(9);
-        assertThat(ledger.queryLong("select capacity from stock where machine_id = 'ENG-01' and product = 'Teh Botol'")).isEqualTo(12);
+        assertThat(APP.ledger().queryLong("select count(*) from restocks where event_id = ?::uuid", restock.get("eventId"))).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select quantity from stock where machine_id = 'ENG-01' and product = 'Teh Botol'")).isEqualTo(9);
+        assertThat(APP.ledger().queryLong("select capacity from stock where machine_id = 'ENG-01' and product = 'Teh Botol'")).isEqualTo(12);
     }
 
     @Test
     void should_store_an_event_published_twice_in_one_batch_once_and_count_the_duplicate() {
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
         byte[] event = Events.json(Events.sale("ENG-02", "Aqua 600ml", 1, "5000", 20));
-        kafka.sendAsync(ns.topic(), "ENG-02", event);
-        kafka.sendAsync(ns.topic(), "ENG-02", event);
-        kafka.flush();
+        APP.kafka().sendAsync(APP.topic(), "ENG-02", event);
+        APP.kafka().sendAsync(APP.topic(), "ENG-02", event);
+        APP.kafka().flush();
         awaitConsumed(before.consumed() + 2);
-        assertThat(ledger.counters().stored() - before.stored()).isEqualTo(1);
-        assertThat(ledger.counters().duplicates() - before.duplicates()).isEqualTo(1);
+        assertThat(APP.ledger().counters().stored() - before.stored()).isEqualTo(1);
+        assertThat(APP.ledger().counters().duplicates() - before.duplicates()).isEqualTo(1);
     }
 
     @Test
     void should_store_an_event_published_again_later_and_on_another_partition_once() {
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
         Map<String, Object> sale = Events.sale("LIB-01", "Chitato", 2, "9000", 5);
         byte[] event = Events.json(sale);
-        kafka.send(ns.topic(), 0, "LIB-01", event);
+        APP.kafka().send(APP.topic(), 0, "LIB-01", event);
         awaitConsumed(before.consumed() + 1);
-        kafka.send(ns.topic(), 0, "LIB-01", event);
-        kafka.send(ns.topic(), 2, "LIB-01", event);
+        APP.kafka().send(APP.topic(), 0, "LIB-01", event);
+        APP.kafka().send(APP.topic(), 2, "LIB-01", event);
         awaitConsumed(before.consumed() + 3);
-        Ledger.Counters after = ledger.counters();
+        Ledger.Counters after = APP.ledger().counters();
         assertThat(after.stored() - before.stored()).isEqualTo(1);
         assertThat(after.duplicates() - before.duplicates()).isEqualTo(2);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", sale.get("eventId"))).isEqualTo(1);
-        assertThat(ledger.queryLong("select coalesce(sum(units), 0) from sales_hourly where machine_id = 'LIB-01'")).isEqualTo(2);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", sale.get("eventId"))).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select coalesce(sum(units), 0) from sales_hourly where machine_id = 'LIB-01'")).isEqualTo(2);
     }
 
     @Test
     void should_count_an_event_id_stored_as_one_type_as_a_duplicate_when_it_comes_again_as_the_other() {
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
         Map<String, Object> sale = Events.sale("MED-01", "Pocari", 1, "8000", 7);
         Map<String, Object> restock = Events.restock("MED-02", "Pocari", 10, 10);
-        kafka.send(ns.topic(), 0, "MED-01", Events.json(sale));
-        kafka.send(ns.topic(), 1, "MED-02", Events.json(restock));
+        APP.kafka().send(APP.topic(), 0, "MED-01", Events.json(sale));
+        APP.kafka().send(APP.topic(), 1, "MED-02", Events.json(restock));
         awaitConsumed(before.consumed() + 2);
 
         // a restock reusing the stored sale's eventId, and a sale reusing the stored restock's, on the
@@ -147,40 +126,40 @@ class IngestTest {
         restockAsSale.put("eventId", sale.get("eventId"));
         Map<String, Object> saleAsRestock = Events.sale("MED-02", "Pocari", 1, "8000", 9);
         saleAsRestock.put("eventId", restock.get("eventId"));
-        kafka.send(ns.topic(), 0, "MED-01", Events.json(restockAsSale));
-        kafka.send(ns.topic(), 2, "MED-01", Events.json(restockAsSale));
-        kafka.send(ns.topic(), 1, "MED-02", Events.json(saleAsRestock));
-        kafka.send(ns.topic(), 2, "MED-02", Events.json(saleAsRestock));
+        APP.kafka().send(APP.topic(), 0, "MED-01", Events.json(restockAsSale));
+        APP.kafka().send(APP.topic(), 2, "MED-01", Events.json(restockAsSale));
+        APP.kafka().send(APP.topic(), 1, "MED-02", Events.json(saleAsRestock));
+        APP.kafka().send(APP.topic(), 2, "MED-02", Events.json(saleAsRestock));
         awaitConsumed(before.consumed() + 6);
 
-        Ledger.Counters after = ledger.counters();
+        Ledger.Counters after = APP.ledger().counters();
         assertThat(after.stored() - before.stored()).isEqualTo(2);
         assertThat(after.duplicates() - before.duplicates()).isEqualTo(4);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", sale.get("eventId"))).isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid", sale.get("eventId"))).isZero();
-        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid", restock.get("eventId"))).isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid", restock.get("eventId"))).isZero();
-        assertThat(ledger.queryLong("select count(*) from processed_events where event_id in (?::uuid, ?::uuid)",
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", sale.get("eventId"))).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select count(*) from restocks where event_id = ?::uuid", sale.get("eventId"))).isZero();
+        assertThat(APP.ledger().queryLong("select count(*) from restocks where event_id = ?::uuid", restock.get("eventId"))).isEqualTo(1);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", restock.get("eventId"))).isZero();
+        assertThat(APP.ledger().queryLong("select count(*) from processed_events where event_id in (?::uuid, ?::uuid)",
                 sale.get("eventId"), restock.get("eventId"))).isEqualTo(2);
         // the duplicates moved nothing: stock is what the first two events left
-        assertThat(ledger.queryLong("select quantity from stock where machine_id = 'MED-01' and product = 'Pocari'")).isEqualTo(7);
-        assertThat(ledger.queryLong("select quantity from stock where machine_id = 'MED-02' and product = 'Pocari'")).isEqualTo(10);
-        assertThat(ledger.queryLong("select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = 'MED-02'")).isZero();
+        assertThat(APP.ledger().queryLong("select quantity from stock where machine_id = 'MED-01' and product = 'Pocari'")).isEqualTo(7);
+        assertThat(APP.ledger().queryLong("select quantity from stock where machine_id = 'MED-02' and product = 'Pocari'")).isEqualTo(10);
+        assertThat(APP.ledger().queryLong("select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = 'MED-02'")).isZero();
     }
 
     @Test
     void should_record_where_each_stored_event_came_from() {
-        long before = ledger.consumed();
+        long before = APP.ledger().consumed();
         Map<String, Object> sale = Events.sale("MED-03", "Aqua 600ml", 1, "5000", 4);
         Map<String, Object> restock = Events.restock("MED-03", "Aqua 600ml", 8, 12);
-        RecordMetadata saleAt = kafka.send(ns.topic(), 1, "MED-03", Events.json(sale));
-        RecordMetadata restockAt = kafka.send(ns.topic(), 1, "MED-03", Events.json(restock));
+        RecordMetadata saleAt = APP.kafka().send(APP.topic(), 1, "MED-03", Events.json(sale));
+        RecordMetadata restockAt = APP.kafka().send(APP.topic(), 1, "MED-03", Events.json(restock));
         awaitConsumed(before + 2);
-        assertThat(ledger.queryLong("select count(*) from sales where event_id = ?::uuid and source_partition = 1 "
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid and source_partition = 1 "
                 + "and source_offset = ?", sale.get("eventId"), saleAt.offset())).isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from restocks where event_id = ?::uuid and source_partition = 1 "
+        assertThat(APP.ledger().queryLong("select count(*) from restocks where event_id = ?::uuid and source_partition = 1 "
                 + "and source_offset = ?", restock.get("eventId"), restockAt.offset())).isEqualTo(1);
-        assertThat(ledger.queryLong("select count(*) from processed_events where event_id = ?::uuid and event_type = 'restock' "
+        assertThat(APP.ledger().queryLong("select count(*) from processed_events where event_id = ?::uuid and event_type = 'restock' "
                 + "and source_offset = ?", restock.get("eventId"), restockAt.offset())).isEqualTo(1);
     }
 
@@ -221,20 +200,20 @@ class IngestTest {
     @MethodSource("badEvents")
     void should_dead_letter_a_bad_event_with_its_reason_and_exact_bytes(String kind, byte[] payload, String reason,
                                                                          String detailMentions) throws Exception {
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
         Map<String, Object> first = Events.sale("BAD-01", "Pocari", 1, "8000", 4);
         Map<String, Object> last = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
-        kafka.send(ns.topic(), "BAD-01", Events.json(first));
-        RecordMetadata bad = kafka.send(ns.topic(), "BAD-01", payload);
-        kafka.send(ns.topic(), "BAD-01", Events.json(last));
+        APP.kafka().send(APP.topic(), "BAD-01", Events.json(first));
+        RecordMetadata bad = APP.kafka().send(APP.topic(), "BAD-01", payload);
+        APP.kafka().send(APP.topic(), "BAD-01", Events.json(last));
         awaitConsumed(before.consumed() + 3);
 
-        assertThat(ledger.counters().rejected() - before.rejected()).isEqualTo(1);
-        assertThat(ledger.counters().stored() - before.stored()).isEqualTo(2);
-        try (Connection c = ledger.connect(); PreparedStatement st = c.prepareStatement(
+        assertThat(APP.ledger().counters().rejected() - before.rejected()).isEqualTo(1);
+        assertThat(APP.ledger().counters().stored() - before.stored()).isEqualTo(2);
+        try (Connection c = APP.ledger().connect(); PreparedStatement st = c.prepareStatement(
                 "select reason, detail, payload, payload_size, message_key from rejected_events "
                         + "where source_topic = ? and source_partition = ? and source_offset = ?")) {
-            st.setString(1, ns.topic());
+            st.setString(1, APP.topic());
             st.setInt(2, bad.partition());
             st.setLong(3, bad.offset());
             try (ResultSet rs = st.executeQuery()) {
@@ -246,14 +225,14 @@ class IngestTest {
                 assertThat(new String(rs.getBytes("message_key"), StandardCharsets.UTF_8)).isEqualTo("BAD-01");
             }
         }
-        ConsumerRecord<byte[], byte[]> letter = kafka.readUntil(ns.dlqTopic(),
+        ConsumerRecord<byte[], byte[]> letter = APP.kafka().readUntil(APP.ns().dlqTopic(),
                 r -> String.valueOf(bad.offset()).equals(header(r, DeadLetters.SOURCE_OFFSET))
                         && String.valueOf(bad.partition()).equals(header(r, DeadLetters.SOURCE_PARTITION)),
                 Duration.ofSeconds(20));
         assertThat(letter.value()).isEqualTo(payload);
         assertThat(letter.key()).isEqualTo(Events.utf8("BAD-01"));
         assertThat(header(letter, DeadLetters.REASON)).isEqualTo(reason);
-        assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(ns.topic());
+        assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(APP.topic());
         assertThat(header(letter, DeadLetters.DETAIL)).contains(detailMentions);
     }
 
@@ -264,18 +243,18 @@ class IngestTest {
 
     @Test
     void should_keep_up_with_a_thousand_events_across_machines_and_count_each_once() {
-        Ledger.Counters before = ledger.counters();
+        Ledger.Counters before = APP.ledger().counters();
         String[] machines = {"SC-01", "SC-02", "MED-01", "LAW-01", "CS-01", "CS-02"};
         for (int i = 0; i < 1000; i++) {
             String machine = machines[i % machines.length];
-            kafka.sendAsync(ns.topic(), machine, Events.json(Events.sale(machine, "Kopi Susu " + (i % 7), 1, "12000", 100)));
+            APP.kafka().sendAsync(APP.topic(), machine, Events.json(Events.sale(machine, "Kopi Susu " + (i % 7), 1, "12000", 100)));
         }
-        kafka.flush();
+        APP.kafka().flush();
         awaitConsumed(before.consumed() + 1000);
-        assertThat(ledger.counters().stored() - before.stored()).isEqualTo(1000);
-        assertThat(ledger.queryLong("select count(distinct machine_id) from machines where machine_id = any(?)",
+        assertThat(APP.ledger().counters().stored() - before.stored()).isEqualTo(1000);
+        assertThat(APP.ledger().queryLong("select count(distinct machine_id) from machines where machine_id = any(?)",
                 (Object) machines)).isEqualTo(machines.length);
-        assertThat(Arrays.stream(machines).mapToLong(m -> ledger.queryLong(
+        assertThat(Arrays.stream(machines).mapToLong(m -> APP.ledger().queryLong(
                 "select coalesce(sum(sales_count), 0) from sales_hourly where machine_id = ?", m)).sum()).isEqualTo(1000);
     }
 }
