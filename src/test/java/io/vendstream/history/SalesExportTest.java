@@ -12,22 +12,17 @@ import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 
-import io.vendstream.support.Ledger;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,21 +33,17 @@ class SalesExportTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int SALES = 12_000;
     private static final String[] LOCATIONS = {"Engineering", "Faculty of Law, Block \"A\"", "Medicine"};
-    private static Namespace ns;
-    private static VendstreamApp app;
-    private static Ledger ledger;
     private static final Instant START = Instant.parse("2026-03-01T00:00:00Z");
+
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("export")
+            .with("vendstream.ingest.enabled", "false")
+            // a small fetch size, so the export crosses many cursor fetches and stream chunks
+            .with("vendstream.export.fetch-size", "500");
 
     @BeforeAll
     static void start_on_a_seeded_database() throws Exception {
-        ns = TestInfrastructure.get().namespace("export");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        // a small fetch size, so the export crosses many cursor fetches and stream chunks
-        props.setProperty("vendstream.export.fetch-size", "500");
-        app = VendstreamApp.start(props);
-        ledger = Ledger.of(ns);
-        try (Connection c = ledger.connect(); PreparedStatement st = c.prepareStatement("insert into sales (event_id, machine_id, "
+        try (Connection c = APP.ledger().connect(); PreparedStatement st = c.prepareStatement("insert into sales (event_id, machine_id, "
                 + "location, product, category, unit_price, currency, quantity, amount, payment_method, stock_after, occurred_at, "
                 + "ingested_at) values (?, ?, ?, ?, ?, ?, 'IDR', ?, ?, ?, ?, ?, ?)")) {
             for (int i = 0; i < SALES; i++) {
@@ -79,15 +70,10 @@ class SalesExportTest {
             }
             st.executeBatch();
         }
-        ledger.execute("insert into sales_daily_product (day, machine_id, product, location, category, sales_count, units, revenue) values "
+        APP.ledger().execute("insert into sales_daily_product (day, machine_id, product, location, category, sales_count, units, revenue) values "
                 + "('2026-03-01', 'M-1', 'Aqua', 'Engineering', 'drink', 3, 4, 20000.00), "
                 + "('2026-03-01', 'M-2', 'Teh', 'Faculty of Law, Block \"A\"', null, 1, 1, 7500.50), "
                 + "('2026-03-02', 'M-1', 'Aqua', 'Engineering', 'drink', 2, 2, 10000.00)");
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
     }
 
     @Test
@@ -107,7 +93,7 @@ class SalesExportTest {
         // Camel caches a stream body between steps by default; for an export of millions of rows that
         // cache is the whole CSV in the heap (the 10 M-row export in HistoryBenchmarkIT ran out of it)
         for (String id : List.of("export-sales-csv", "export-daily-products-csv")) {
-            assertThat(app.context().getRoute(id).isStreamCaching()).as(id).isFalse();
+            assertThat(APP.context().getRoute(id).isStreamCaching()).as(id).isFalse();
         }
     }
 
@@ -146,7 +132,7 @@ class SalesExportTest {
     /** The rows as the table holds them, formatted independently of the exporter. */
     private static List<String> expectedSales(String where, List<Object> args) throws Exception {
         List<String> rows = new ArrayList<>();
-        try (Connection c = ledger.connect(); PreparedStatement st = c.prepareStatement("select event_id, occurred_at, ingested_at, "
+        try (Connection c = APP.ledger().connect(); PreparedStatement st = c.prepareStatement("select event_id, occurred_at, ingested_at, "
                 + "machine_id, location, product, category, quantity, unit_price, amount, currency, payment_method, stock_after "
                 + "from sales where " + where + " order by occurred_at, event_id")) {
             for (int i = 0; i < args.size(); i++) {
@@ -178,7 +164,7 @@ class SalesExportTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + path)).timeout(Duration.ofSeconds(60)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + path)).timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -30,22 +29,19 @@ import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import io.vendstream.support.Campus;
-import io.vendstream.support.Namespace;
+import io.vendstream.support.Events;
+import io.vendstream.support.RunningApp;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
 import org.apache.camel.ServiceStatus;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -64,21 +60,18 @@ class ApiTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ContractSchemas CONTRACT = new ContractSchemas();
 
-    private static Namespace ns;
-    private static VendstreamApp app;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("api")
+            // the API reads what ingest stored; here the tables are seeded directly
+            .with("vendstream.ingest.enabled", "false")
+            // every request queries, so each answer can be checked against the rows just seeded
+            .with("vendstream.api.cache-millis", "0");
     private static Instant now;
     private static Instant today;
     private static LocalDate day;
 
     @BeforeAll
     static void start_the_application_on_a_seeded_database() throws Exception {
-        ns = TestInfrastructure.get().namespace("api");
-        Properties props = ns.appProperties();
-        // the API reads what ingest stored; here the tables are seeded directly
-        props.setProperty("vendstream.ingest.enabled", "false");
-        // every request queries, so each answer can be checked against the rows just seeded
-        props.setProperty("vendstream.api.cache-millis", "0");
-        app = VendstreamApp.start(props);
         now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         today = LocalDate.now(Campus.ZONE).atStartOfDay(Campus.ZONE).toInstant();
         day = LocalDate.now(Campus.ZONE);
@@ -86,17 +79,10 @@ class ApiTest {
         publishAndCommitOffsets();
     }
 
-    @AfterAll
-    static void stop() {
-        if (app != null) {
-            app.close();
-        }
-    }
-
     // ------------------------------------------------------------------------------------ seed
 
     private static void seed() throws SQLException {
-        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD)) {
+        try (Connection c = APP.ledger().connect()) {
             insert(c, "insert into machines (machine_id, location, first_seen, last_seen, last_sale_at) values (?, ?, ?, ?, ?)",
                     row("m-eng-1", "Engineering", ago(86_400 * 3), ago(10), ago(10)),
                     row("m-eng-2", "Engineering", ago(86_400 * 3), ago(7_200), ago(7_200)),
@@ -132,7 +118,7 @@ class ApiTest {
                     sale(3, "m-eng-1", "Engineering", "Chips", 1),
                     sale(4, "m-med-1", "Medicine", "Cola", 3),
                     sale(5, "m-eng-2", "Engineering", "Water", 1));
-            String topic = ns.topic();
+            String topic = APP.topic();
             insert(c, "insert into ingest_partitions (topic, partition, next_offset, consumed, stored, duplicates, rejected) values (?, ?, ?, ?, ?, ?, ?)",
                     row(topic, 0, 50L, 50L, 45L, 3L, 2L),
                     row(topic, 1, 30L, 30L, 29L, 1L, 0L));
@@ -195,27 +181,22 @@ class ApiTest {
 
     /** Three records in partition 2; the ingest group has committed offset 1 there: lag 2. */
     private static void publishAndCommitOffsets() throws Exception {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.get().bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
-            for (int i = 0; i < 3; i++) {
-                producer.send(new ProducerRecord<>(ns.topic(), 2, "m-eng-1", "{}")).get();
-            }
+        for (int i = 0; i < 3; i++) {
+            APP.kafka().send(APP.topic(), 2, "m-eng-1", Events.utf8("{}"));
         }
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.get().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, ns.group(),
+                ConsumerConfig.GROUP_ID_CONFIG, APP.ns().group(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
-            consumer.commitSync(Map.of(new TopicPartition(ns.topic(), 2), new OffsetAndMetadata(1)));
+            consumer.commitSync(Map.of(new TopicPartition(APP.topic(), 2), new OffsetAndMetadata(1)));
         }
     }
 
     // ------------------------------------------------------------------------------------ http
 
     private static HttpResponse<String> get(String pathAndQuery) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery)).build(),
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + pathAndQuery)).build(),
                 HttpResponse.BodyHandlers.ofString());
         // every answer of an operation, whatever the test checks next, is one its contract allows
         if (CONTRACT.operation(pathAndQuery).isPresent()) {
@@ -494,7 +475,7 @@ class ApiTest {
         assertThat(p.get("duplicates").asLong()).isEqualTo(4);
         assertThat(p.get("rejected").asLong()).isEqualTo(2);
         assertThat(p.get("reconciled").asBoolean()).isTrue();
-        assertThat(p.get("group").asText()).isEqualTo(ns.group());
+        assertThat(p.get("group").asText()).isEqualTo(APP.ns().group());
         JsonNode partition2 = p.get("partitions").get(2);
         assertThat(partition2.get("endOffset").asLong()).isEqualTo(3);
         assertThat(partition2.get("committedOffset").asLong()).isEqualTo(1);
@@ -559,7 +540,7 @@ class ApiTest {
 
     @Test
     void should_answer_503_in_json_and_recover_when_the_database_cannot_answer() throws Exception {
-        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+        try (Connection c = APP.ledger().connect();
              java.sql.Statement st = c.createStatement()) {
             st.execute("alter table stock rename to stock_away");
             try {

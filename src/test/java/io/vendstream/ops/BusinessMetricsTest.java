@@ -3,27 +3,21 @@ package io.vendstream.ops;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.vendstream.support.Namespace;
+import io.vendstream.support.Events;
+import io.vendstream.support.RunningApp;
 import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,19 +27,17 @@ class BusinessMetricsTest {
 
     private static final TestInfrastructure INFRA = TestInfrastructure.get();
     private static final String TOPIC = "seeded.events";
-    private static Namespace ns;
-    private static VendstreamApp app;
+
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("metrics")
+            // nothing consumes: the committed offsets below stay as the test sets them
+            .with("vendstream.ingest.enabled", "false")
+            .with("vendstream.metrics.refresh-millis", "1500")
+            .with("vendstream.metrics.low-stock-units", "3");
 
     @BeforeAll
-    static void start() throws Exception {
-        ns = INFRA.namespace("metrics");
-        Properties props = ns.appProperties();
-        // nothing consumes: the committed offsets below stay as the test sets them
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.metrics.refresh-millis", "1500");
-        props.setProperty("vendstream.metrics.low-stock-units", "3");
-        app = VendstreamApp.start(props);
-        try (Connection c = app.dataSource().getConnection(); Statement st = c.createStatement()) {
+    static void seed() throws Exception {
+        try (Connection c = APP.dataSource().getConnection(); Statement st = c.createStatement()) {
             st.executeUpdate("insert into ingest_partitions (topic, partition, next_offset, consumed, stored, duplicates, rejected) values "
                     + "('" + TOPIC + "', 0, 40, 40, 35, 3, 2), ('" + TOPIC + "', 1, 25, 25, 20, 1, 4), ('" + TOPIC + "', 2, 0, 0, 0, 0, 0)");
             st.executeUpdate("insert into rejected_counts (topic, partition, reason, count) values "
@@ -63,31 +55,20 @@ class BusinessMetricsTest {
                     + "('2026-01-05', 'm2', 'card', 'FEB', 2, 24000.00)");
         }
         // 5 records in partition 0, 3 in partition 1; the group has done 2 in partition 0 and none in 1
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
-            for (int i = 0; i < 5; i++) {
-                producer.send(new ProducerRecord<>(ns.topic(), 0, "m1", "{}"));
-            }
-            for (int i = 0; i < 3; i++) {
-                producer.send(new ProducerRecord<>(ns.topic(), 1, "m2", "{}"));
-            }
-            producer.flush();
+        for (int i = 0; i < 5; i++) {
+            APP.kafka().send(APP.topic(), 0, "m1", Events.utf8("{}"));
+        }
+        for (int i = 0; i < 3; i++) {
+            APP.kafka().send(APP.topic(), 1, "m2", Events.utf8("{}"));
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers()))) {
-            admin.alterConsumerGroupOffsets(ns.group(), Map.of(new TopicPartition(ns.topic(), 0), new OffsetAndMetadata(2)))
+            admin.alterConsumerGroupOffsets(APP.ns().group(), Map.of(new TopicPartition(APP.topic(), 0), new OffsetAndMetadata(2)))
                     .all().get(30, TimeUnit.SECONDS);
         }
     }
 
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
-
     private static String scrape() {
-        var response = Http.get(app.baseUrl() + "/observe/metrics");
+        var response = Http.get(APP.baseUrl() + "/observe/metrics");
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();
     }
@@ -145,7 +126,7 @@ class BusinessMetricsTest {
             String s = scrape();
             assertThat(value(s, "vendstream_stock_alerts{level=\"out\"}")).isEqualTo(1);
             assertThat(value(s, "vendstream_stock_alerts{level=\"low\"}")).isEqualTo(2);
-            String t = "topic=\"" + ns.topic() + "\"";
+            String t = "topic=\"" + APP.topic() + "\"";
             assertThat(value(s, "vendstream_consumer_lag{partition=\"0\"," + t + "}")).isEqualTo(3);
             assertThat(value(s, "vendstream_consumer_lag{partition=\"1\"," + t + "}")).isEqualTo(3);
             assertThat(value(s, "vendstream_consumer_lag{partition=\"2\"," + t + "}")).isEqualTo(0);
@@ -162,7 +143,7 @@ class BusinessMetricsTest {
 
     @Test
     void should_read_the_database_once_per_refresh_interval_however_often_it_is_scraped() throws Exception {
-        javax.sql.DataSource real = app.dataSource();
+        javax.sql.DataSource real = APP.dataSource();
         java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
         // the real pool, with every connection it hands out counted
         javax.sql.DataSource counting = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
@@ -175,7 +156,7 @@ class BusinessMetricsTest {
         KafkaAdmin kafka = new KafkaAdmin(INFRA.bootstrapServers(), 5000);
         kafka.start();
         try {
-            BusinessMetrics metrics = new BusinessMetrics(counting, new ConsumerLag(kafka, ns.topic(), ns.group(), java.time.Duration.ofSeconds(2), Runnable::run), 3, 60_000);
+            BusinessMetrics metrics = new BusinessMetrics(counting, new ConsumerLag(kafka, APP.topic(), APP.ns().group(), java.time.Duration.ofSeconds(2), Runnable::run), 3, 60_000);
             for (int i = 0; i < 50; i++) {
                 assertThat(metrics.collect().stream().map(m -> m.getMetadata().getName()))
                         .contains("vendstream_events_consumed", "vendstream_stock_alerts");

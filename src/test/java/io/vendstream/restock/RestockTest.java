@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -30,12 +29,12 @@ import io.vendstream.http.Csv;
 import io.vendstream.http.Window;
 import io.vendstream.queries.AnswerCache;
 import io.vendstream.support.Campus;
-import io.vendstream.support.Namespace;
+import io.vendstream.support.RunningApp;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,39 +63,29 @@ class RestockTest {
                 "Cola": 20
             """;
 
-    private static Namespace ns;
-    private static VendstreamApp app;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("restock")
+            .with("vendstream.ingest.enabled", "false")
+            .with("vendstream.api.cache-millis", "0");
     private static RestockQueries restock;
     private static StockoutQueries stockouts;
     private static DemandForecast.Model model;
 
     @BeforeAll
     static void start_on_seeded_history() throws Exception {
-        ns = TestInfrastructure.get().namespace("restock");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.api.cache-millis", "0");
-        app = VendstreamApp.start(props);
         seed();
         Clock clock = Clock.fixed(NOW.toInstant(), Campus.ZONE);
-        DemandForecast forecast = new DemandForecast(app.dataSource(), Campus.ZONE, 28, Duration.ofMinutes(5), clock);
+        DemandForecast forecast = new DemandForecast(APP.dataSource(), Campus.ZONE, 28, Duration.ofMinutes(5), clock);
         AnswerCache noCache = new AnswerCache("restock-test", 0, 100);
         Planogram planogram = Planogram.parse(new ByteArrayInputStream(PLANOGRAM.getBytes(StandardCharsets.UTF_8)), "test planogram");
         // safety factor 0: stock-outs at the bare expectation, so the figures below can be worked out by hand
-        restock = new RestockQueries(app.dataSource(), Campus.ZONE, planogram, forecast, noCache, 24, 2, 7, 21, 0.0, clock);
+        restock = new RestockQueries(APP.dataSource(), Campus.ZONE, planogram, forecast, noCache, 24, 2, 7, 21, 0.0, clock);
         model = forecast.model();
-        stockouts = new StockoutQueries(app.dataSource(), Campus.ZONE, forecast, noCache, clock);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (app != null) {
-            app.close();
-        }
+        stockouts = new StockoutQueries(APP.dataSource(), Campus.ZONE, forecast, noCache, clock);
     }
 
     private static void seed() throws SQLException {
-        try (Connection c = DriverManager.getConnection(ns.jdbcUrl(), TestInfrastructure.USER, TestInfrastructure.PASSWORD)) {
+        try (Connection c = APP.ledger().connect()) {
             OffsetDateTime longAgo = NOW.minusDays(60).toOffsetDateTime();
             for (String[] m : new String[][] {{"R-1", "Hall"}, {"R-2", "Hall"}, {"R-3", "Annex"}}) {
                 exec(c, "insert into machines (machine_id, location, first_seen, last_seen) values (?, ?, ?, ?)",
@@ -387,7 +376,7 @@ class RestockTest {
     private static final ContractSchemas CONTRACT = new ContractSchemas();
 
     private static HttpResponse<String> get(String pathAndQuery, String accept) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(APP.baseUrl() + pathAndQuery));
         if (accept != null) {
             request.header("Accept", accept);
         }
