@@ -66,7 +66,7 @@ class AuditApiTest {
         Files.createDirectories(dropDirectory);
         // a name of this run's own: done/ keeps the files of earlier runs
         String name = "drop-01__visit-" + System.nanoTime() + ".dex";
-        Files.writeString(dropDirectory.resolve(name), read("SN-DROP", yesterday, 40, 40));
+        Files.writeString(dropDirectory.resolve(name), DexSamples.soundRead("SN-DROP", yesterday, 40, 40));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dropDirectory.resolve("done").resolve(name)));
         JsonNode reads = get("/api/dex/reads?machineId=drop-01");
@@ -81,7 +81,7 @@ class AuditApiTest {
     @Test
     void should_refuse_an_unreadable_upload_naming_the_reason_and_line_and_keep_it() throws Exception {
         // one byte changed on the way: the G85 CRC no longer matches
-        String dex = read("SN-BROKEN", yesterday, 3, 3).replace("VA1*", "VA1*9");
+        String dex = DexSamples.soundRead("SN-BROKEN", yesterday, 3, 3).replace("VA1*", "VA1*9");
 
         HttpResponse<String> response = post("/api/dex?machineId=broken-01", dex);
 
@@ -95,7 +95,7 @@ class AuditApiTest {
 
     @Test
     void should_answer_a_second_upload_of_the_same_read_as_a_duplicate() throws Exception {
-        String dex = read("SN-TWICE", yesterday, 7, 7);
+        String dex = DexSamples.soundRead("SN-TWICE", yesterday, 7, 7);
         JsonNode first = JSON.readTree(post("/api/dex?machineId=twice-01", dex).body());
         HttpResponse<String> again = post("/api/dex", dex);
 
@@ -106,7 +106,7 @@ class AuditApiTest {
 
     @Test
     void should_bind_a_held_read_over_http_and_refuse_an_unknown_read() throws Exception {
-        JsonNode held = JSON.readTree(post("/api/dex", read("SN-HELD", yesterday, 5, 5)).body());
+        JsonNode held = JSON.readTree(post("/api/dex", DexSamples.soundRead("SN-HELD", yesterday, 5, 5)).body());
         assertThat(held.path("status").asText()).isEqualTo("unknown_machine");
         assertThat(held.path("reason").asText()).isEqualTo("UNKNOWN_MACHINE");
 
@@ -125,9 +125,9 @@ class AuditApiTest {
     void should_count_a_machine_only_audits_know_in_the_fleet_and_its_sales_spread_over_the_interval() throws Exception {
         String machine = "oldlib-01";
         ZonedDateTime first = ZonedDateTime.now(Campus.ZONE).minusHours(10).withMinute(0).withSecond(0).withNano(0);
-        assertThat(post("/api/dex?machineId=" + machine + "&location=Old%20Library", read("SN-OLD", first, 100, 100)).statusCode())
+        assertThat(post("/api/dex?machineId=" + machine + "&location=Old%20Library", DexSamples.soundRead("SN-OLD", first, 100, 100)).statusCode())
                 .isEqualTo(200);
-        assertThat(post("/api/dex?machineId=" + machine, read("SN-OLD", first.plusHours(8), 124, 24)).statusCode()).isEqualTo(200);
+        assertThat(post("/api/dex?machineId=" + machine, DexSamples.soundRead("SN-OLD", first.plusHours(8), 124, 24)).statusCode()).isEqualTo(200);
 
         JsonNode machines = get("/api/machines?machineId=" + machine);
         assertThat(machines.path("auditOnly").asLong()).isEqualTo(1);
@@ -154,8 +154,8 @@ class AuditApiTest {
     @Test
     void should_answer_reads_and_reconciliation_as_the_contract_describes_and_as_csv() throws Exception {
         String machine = "csv-01";
-        post("/api/dex?machineId=" + machine, read("SN-CSV", yesterday, 10, 10));
-        post("/api/dex?machineId=" + machine, read("SN-CSV", yesterday.plusHours(6), 15, 5));
+        post("/api/dex?machineId=" + machine, DexSamples.soundRead("SN-CSV", yesterday, 10, 10));
+        post("/api/dex?machineId=" + machine, DexSamples.soundRead("SN-CSV", yesterday.plusHours(6), 15, 5));
 
         for (String path : List.of("/api/dex/reads", "/api/dex/reads?machineId=" + machine, "/api/reconciliation",
                 "/api/reconciliation?machineId=" + machine, "/api/dex/reads?status=nonsense", "/api/reconciliation?format=xml")) {
@@ -171,16 +171,6 @@ class AuditApiTest {
     }
 
     // ---------------------------------------------------------------------------------------------
-
-    /** A sound read of one selection at 5,000 a vend, all paid in cash. */
-    private static String read(String serial, ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
-        BigDecimal price = new BigDecimal("5000.00");
-        DexWriter.Sales init = new DexWriter.Sales(vendsSinceInit, price.multiply(BigDecimal.valueOf(vendsSinceInit)));
-        DexWriter.Sales reset = new DexWriter.Sales(vendsSinceReset, price.multiply(BigDecimal.valueOf(vendsSinceReset)));
-        return DexWriter.write(DexWriter.consistentAudit(serial, at.toLocalDateTime(),
-                List.of(new DexWriter.Selection("10", "Water", price, init, reset)), init, reset,
-                DexWriter.Sales.NONE, DexWriter.Sales.NONE, 1));
-    }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + path)).header("Content-Type", "text/plain")

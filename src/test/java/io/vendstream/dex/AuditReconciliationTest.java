@@ -132,7 +132,7 @@ class AuditReconciliationTest {
     @Test
     void should_store_the_same_read_once_and_change_nothing_on_a_second_import() throws Exception {
         String machine = "twice-01";
-        String dex = read("SN-TWICE", start.plusHours(1), 5, 5);
+        String dex = DexSamples.soundRead("SN-TWICE", start.plusHours(1), 5, 5);
         Map<String, Object> first = intake.receive(dex.getBytes(), "http", null, Optional.of(machine), "test");
         String before = reconciliationCsv(machine);
 
@@ -145,8 +145,8 @@ class AuditReconciliationTest {
 
     @Test
     void should_hold_a_read_of_an_unknown_serial_and_process_it_once_the_serial_is_bound() throws Exception {
-        Map<String, Object> a = intake.receive(read("SN-NEW", start.plusHours(1), 3, 3).getBytes(), "file", "a.dex", Optional.empty(), "test");
-        Map<String, Object> b = intake.receive(read("SN-NEW", start.plusHours(5), 10, 7).getBytes(), "file", "b.dex", Optional.empty(), "test");
+        Map<String, Object> a = intake.receive(DexSamples.soundRead("SN-NEW", start.plusHours(1), 3, 3).getBytes(), "file", "a.dex", Optional.empty(), "test");
+        Map<String, Object> b = intake.receive(DexSamples.soundRead("SN-NEW", start.plusHours(5), 10, 7).getBytes(), "file", "b.dex", Optional.empty(), "test");
         assertThat(a).containsEntry("status", "unknown_machine").containsEntry("reason", "UNKNOWN_MACHINE");
         assertThat(b).containsEntry("status", "unknown_machine");
         assertThat(intervals(reconciliation("new-01"))).isEmpty();
@@ -160,15 +160,15 @@ class AuditReconciliationTest {
             assertThat(i.get("missingVends")).isEqualTo(7L);
         });
         // a later read of the serial finds its machine by itself
-        Map<String, Object> c = intake.receive(read("SN-NEW", start.plusHours(9), 12, 2).getBytes(), "file", "c.dex", Optional.empty(), "test");
+        Map<String, Object> c = intake.receive(DexSamples.soundRead("SN-NEW", start.plusHours(9), 12, 2).getBytes(), "file", "c.dex", Optional.empty(), "test");
         assertThat(c).containsEntry("status", "parsed").containsEntry("machineId", "new-01");
     }
 
     @Test
     void should_use_the_since_reset_counters_of_an_interval_in_which_the_machine_was_reset() throws Exception {
-        intake.receive(read("SN-RESET", start.plusHours(1), 500, 20).getBytes(), "http", null, Optional.of("reset-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-RESET", start.plusHours(1), 500, 20).getBytes(), "http", null, Optional.of("reset-01"), "test");
         // the controller was replaced: its counters start again
-        intake.receive(read("SN-RESET", start.plusHours(6), 9, 9).getBytes(), "http", null, Optional.of("reset-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-RESET", start.plusHours(6), 9, 9).getBytes(), "http", null, Optional.of("reset-01"), "test");
 
         assertThat(intervals(reconciliation("reset-01"))).singleElement().satisfies(i -> {
             assertThat(i.get("counterReset")).isEqualTo(true);
@@ -178,10 +178,10 @@ class AuditReconciliationTest {
 
     @Test
     void should_put_a_read_that_arrives_late_between_its_neighbours() throws Exception {
-        intake.receive(read("SN-LATE", start.plusHours(1), 10, 10).getBytes(), "http", null, Optional.of("late-01"), "test");
-        intake.receive(read("SN-LATE", start.plusHours(9), 30, 12).getBytes(), "http", null, Optional.of("late-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-LATE", start.plusHours(1), 10, 10).getBytes(), "http", null, Optional.of("late-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-LATE", start.plusHours(9), 30, 12).getBytes(), "http", null, Optional.of("late-01"), "test");
         // the driver's handheld uploads the read of the visit in between only now
-        intake.receive(read("SN-LATE", start.plusHours(5), 18, 8).getBytes(), "http", null, Optional.of("late-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-LATE", start.plusHours(5), 18, 8).getBytes(), "http", null, Optional.of("late-01"), "test");
 
         List<Long> vends = intervals(reconciliation("late-01")).stream().map(i -> (Long) map(i.get("dex")).get("paidVends")).toList();
         assertThat(vends).as("newest first").containsExactly(12L, 8L);
@@ -190,14 +190,14 @@ class AuditReconciliationTest {
     @Test
     void should_spread_an_audit_only_machines_vends_into_the_rollups_and_keep_them_exact_when_a_late_read_splits_the_interval()
             throws Exception {
-        intake.receive(read("SN-AUDIT", start.plusHours(1), 100, 100).getBytes(), "http", null, Optional.of("audit-01"),
+        intake.receive(DexSamples.soundRead("SN-AUDIT", start.plusHours(1), 100, 100).getBytes(), "http", null, Optional.of("audit-01"),
                 Optional.of("Old Library"), "test");
-        intake.receive(read("SN-AUDIT", start.plusHours(9), 124, 24).getBytes(), "http", null, Optional.of("audit-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-AUDIT", start.plusHours(9), 124, 24).getBytes(), "http", null, Optional.of("audit-01"), "test");
         assertThat(count("select sum(units) from sales_hourly where machine_id = 'audit-01'")).isEqualTo(24);
         assertThat(count("select count(*) from sales_hourly where machine_id = 'audit-01'")).as("hours of the interval").isEqualTo(8);
 
         // the read of the visit in between arrives late: two intervals, the same 24 vends
-        intake.receive(read("SN-AUDIT", start.plusHours(3), 110, 10).getBytes(), "http", null, Optional.of("audit-01"), "test");
+        intake.receive(DexSamples.soundRead("SN-AUDIT", start.plusHours(3), 110, 10).getBytes(), "http", null, Optional.of("audit-01"), "test");
 
         assertThat(count("select sum(units) from sales_hourly where machine_id = 'audit-01'")).isEqualTo(24);
         assertThat(count("select sum(units) from sales_hourly where machine_id = 'audit-01' and hour < '"
@@ -243,16 +243,6 @@ class AuditReconciliationTest {
     }
 
     // ---------------------------------------------------------------------------------------------
-
-    /** A sound read of one selection at 5,000 a vend. */
-    private static String read(String serial, ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
-        BigDecimal price = new BigDecimal("5000.00");
-        DexWriter.Sales init = new DexWriter.Sales(vendsSinceInit, price.multiply(BigDecimal.valueOf(vendsSinceInit)));
-        DexWriter.Sales reset = new DexWriter.Sales(vendsSinceReset, price.multiply(BigDecimal.valueOf(vendsSinceReset)));
-        return DexWriter.write(DexWriter.consistentAudit(serial, at.toLocalDateTime(),
-                List.of(new DexWriter.Selection("10", "Water", price, init, reset)), init, reset,
-                DexWriter.Sales.NONE, DexWriter.Sales.NONE, 1));
-    }
 
     private static int bind(long readId, String machineId) throws SQLException {
         org.apache.camel.impl.DefaultCamelContext context = new org.apache.camel.impl.DefaultCamelContext();

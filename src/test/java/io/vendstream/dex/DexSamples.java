@@ -3,7 +3,9 @@ package io.vendstream.dex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,5 +49,18 @@ final class DexSamples {
         }
         String g85 = "G85*" + G85Crc.hex(G85Crc.crc16(covered));
         return "DXS*VST0000001*VA*V1/1*1\r\n" + covered + g85 + "\r\n" + "SE*" + (segments.length + 3) + "*0001\r\nDXE*1*1\r\n";
+    }
+
+    /**
+     * A sound read by the machine with {@code serial}, taken {@code at}: one selection (Water at
+     * 5,000 a vend, all paid in cash) with the given vends since initialisation and since reset.
+     */
+    static String soundRead(String serial, ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
+        BigDecimal price = new BigDecimal("5000.00");
+        DexWriter.Sales init = new DexWriter.Sales(vendsSinceInit, price.multiply(BigDecimal.valueOf(vendsSinceInit)));
+        DexWriter.Sales reset = new DexWriter.Sales(vendsSinceReset, price.multiply(BigDecimal.valueOf(vendsSinceReset)));
+        return DexWriter.write(DexWriter.consistentAudit(serial, at.toLocalDateTime(),
+                List.of(new DexWriter.Selection("10", "Water", price, init, reset)), init, reset,
+                DexWriter.Sales.NONE, DexWriter.Sales.NONE, 1));
     }
 }
