@@ -2,11 +2,9 @@ package io.vendstream.http;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,17 +12,13 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.Campus;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
+import io.vendstream.support.RunningApp;
 import org.apache.camel.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.Select;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,29 +34,26 @@ class DashboardBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(40);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static VendstreamApp app;
-    private static WebDriver browser;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("dashboard")
+            .assuming(() -> HeadlessChromium.assumeInstalled("the dashboard browser test"))
+            .with("vendstream.ingest.enabled", "false")
+            .with("vendstream.api.poll-interval-millis", "1000")
+            // the alert rules evaluate often, so the Alerts panel has the demo fleet's stock-outs at once
+            .with("vendstream.alerts.evaluate-period-millis", "500")
+            .with("vendstream.alerts.first-evaluation-delay-millis", "0");
+    private static HeadlessChromium browser;
     private static ScheduledExecutorService traffic;
     private static DemoFleet fleet;
 
     @BeforeAll
     static void start_the_application_with_sales_flowing_and_open_the_page() throws Exception {
-        HeadlessChromium.assumeInstalled("the dashboard browser test");
-
-        Namespace ns = TestInfrastructure.get().namespace("dashboard");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.api.poll-interval-millis", "1000");
-        // the alert rules evaluate often, so the Alerts panel has the demo fleet's stock-outs at once
-        props.setProperty("vendstream.alerts.evaluate-period-millis", "500");
-        props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
-        app = VendstreamApp.start(props);
-        fleet = new DemoFleet(ns, Campus.ZONE);
+        fleet = new DemoFleet(APP.ns(), Campus.ZONE);
         fleet.seed();
         for (Map.Entry<String, List<String>> machine : fleet.auditReads().entrySet()) {
             for (String dex : machine.getValue()) {
                 var uploaded = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                                java.net.URI.create(app.baseUrl() + "/api/dex?machineId=" + machine.getKey()))
+                                java.net.URI.create(APP.baseUrl() + "/api/dex?machineId=" + machine.getKey()))
                         .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString(dex)).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(uploaded.statusCode()).as("upload of a read of %s: %s", machine.getKey(), uploaded.body()).isEqualTo(200);
@@ -80,8 +71,8 @@ class DashboardBrowserTest {
             }
         }, 0, 300, TimeUnit.MILLISECONDS);
 
-        browser = HeadlessChromium.start(options -> { });
-        browser.get(app.baseUrl() + "/");
+        browser = HeadlessChromium.start(1440, 2300);
+        browser.open(APP.baseUrl() + "/");
     }
 
     @AfterAll
@@ -92,22 +83,15 @@ class DashboardBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        if (app != null) {
-            app.close();
-        }
     }
 
     private static String text(String id) {
         return browser.findElement(By.id(id)).getText().trim();
     }
 
-    private static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) browser).executeScript(script, args);
-    }
-
     @SuppressWarnings("unchecked")
     private static List<String> column(String tableId, int column) {
-        return (List<String>) js("return Array.from(document.querySelectorAll('#' + arguments[0] + ' tbody tr td:nth-child(' + arguments[1] + ')'))"
+        return (List<String>) browser.js("return Array.from(document.querySelectorAll('#' + arguments[0] + ' tbody tr td:nth-child(' + arguments[1] + ')'))"
                 + ".map(td => td.textContent);", tableId, column);
     }
 
@@ -117,7 +101,7 @@ class DashboardBrowserTest {
 
     private static JsonNode api(String pathAndQuery) throws Exception {
         var response = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + pathAndQuery)).build(),
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(APP.baseUrl() + pathAndQuery)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
@@ -134,22 +118,22 @@ class DashboardBrowserTest {
         assertThat(text("last-updated")).matches("\\d{2}\\.\\d{2}\\.\\d{2}");
 
         // 2. the figures move with the sales arriving, in the same page (no reload)
-        js("window.__samePage = 'yes';");
+        browser.js("window.__samePage = 'yes';");
         long salesBefore = number(text("kpi-sales"));
         String updatedBefore = text("last-updated");
         await().atMost(WAIT).until(() -> number(text("kpi-sales")) > salesBefore && !text("last-updated").equals(updatedBefore));
-        assertThat(js("return window.__samePage;")).isEqualTo("yes");
+        assertThat(browser.js("return window.__samePage;")).isEqualTo("yes");
         assertThat(Long.parseLong(browser.findElement(By.tagName("body")).getAttribute("data-polls"))).isGreaterThanOrEqualTo(2);
 
         // 3. charts are drawn, the heatmap has its 7 x 24 cells with sales in them
         for (String chart : List.of("chart-locations", "chart-machines", "chart-products", "chart-payments")) {
-            await(chart).atMost(WAIT).until(() -> Boolean.TRUE.equals(js(
+            await(chart).atMost(WAIT).until(() -> Boolean.TRUE.equals(browser.js(
                     "const c = document.getElementById(arguments[0]);"
                             + "if (!c || !window.Chart || !Chart.getChart(c) || Chart.getChart(c).data.labels.length === 0) return false;"
                             + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
                             + "for (let i = 3; i < d.length; i += 4) { if (d[i] !== 0) return true; } return false;", chart)));
         }
-        List<?> heatCells = (List<?>) js("return Array.from(document.querySelectorAll('#heatmap td')).map(td => Number(td.dataset.sales));");
+        List<?> heatCells = (List<?>) browser.js("return Array.from(document.querySelectorAll('#heatmap td')).map(td => Number(td.dataset.sales));");
         assertThat(heatCells).hasSize(168);
         assertThat(heatCells.stream().mapToLong(v -> ((Number) v).longValue()).max().orElse(0)).isPositive();
         assertThat(column("low-stock", 1)).isNotEmpty().startsWith("OUT");
@@ -158,18 +142,18 @@ class DashboardBrowserTest {
         assertThat(text("reasons")).contains("SCHEMA_VIOLATION");
         assertThat(text("routes")).contains("get-sales-summary", "Started");
         assertThat(number(text("pipe-consumed"))).isPositive();
-        screenshot(Path.of("target", "dashboard.png"));
+        browser.screenshot(Path.of("target", "dashboard.png"));
         saveApiExamples();
 
         // 4. down to a small laptop screen nothing spills sideways (the heatmap scrolls inside its panel)
         for (int width : new int[] {1280, 1024}) {
-            browser.manage().window().setSize(new org.openqa.selenium.Dimension(width, 800));
-            await().atMost(WAIT).until(() -> ((Number) js("return window.innerWidth;")).intValue() <= width);
-            assertThat(((Number) js("return document.documentElement.scrollWidth - window.innerWidth;")).intValue())
+            browser.resize(width, 800);
+            await().atMost(WAIT).until(() -> ((Number) browser.js("return window.innerWidth;")).intValue() <= width);
+            assertThat(((Number) browser.js("return document.documentElement.scrollWidth - window.innerWidth;")).intValue())
                     .as("horizontal overflow at %d px", width).isLessThanOrEqualTo(0);
         }
-        screenshot(Path.of("target", "dashboard-laptop.png"));
-        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 2300));
+        browser.screenshot(Path.of("target", "dashboard-laptop.png"));
+        browser.resize(1440, 2300);
 
         // 5. the location filter applies to the figures
         long medicineSales = api("/api/summary?location=Medicine").get("sales").asLong();
@@ -185,21 +169,21 @@ class DashboardBrowserTest {
         await().atMost(WAIT).until(() -> number(text("kpi-sales")) > medicineSales);
 
         // 6. the API stops answering: the page says so, keeps the last figures, and recovers by itself
-        List<String> apiRoutes = app.context().getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith("get-")).toList();
+        List<String> apiRoutes = APP.context().getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith("get-")).toList();
         for (String id : apiRoutes) {
-            app.context().getRouteController().stopRoute(id);
+            APP.context().getRouteController().stopRoute(id);
         }
         await().atMost(WAIT).until(() -> "stale".equals(browser.findElement(By.tagName("body")).getAttribute("data-state")));
         assertThat(browser.findElement(By.id("stale-banner")).isDisplayed()).isTrue();
         assertThat(text("status")).contains("Offline");
         assertThat(text("kpi-sales")).isNotEqualTo("–");
-        screenshot(Path.of("target", "dashboard-stale.png"));
+        browser.screenshot(Path.of("target", "dashboard-stale.png"));
         for (String id : apiRoutes) {
-            app.context().getRouteController().startRoute(id);
+            APP.context().getRouteController().startRoute(id);
         }
         await().atMost(WAIT).until(() -> "live".equals(browser.findElement(By.tagName("body")).getAttribute("data-state")));
         assertThat(browser.findElement(By.id("stale-banner")).isDisplayed()).isFalse();
-        assertThat(js("return window.__samePage;")).isEqualTo("yes");
+        assertThat(browser.js("return window.__samePage;")).isEqualTo("yes");
     }
 
     @Test
@@ -215,12 +199,12 @@ class DashboardBrowserTest {
     @Test
     void should_show_every_operation_of_the_contract_in_swagger_ui_and_try_one_out() throws Exception {
         try {
-            browser.get(app.baseUrl() + "/api/docs");
+            browser.open(APP.baseUrl() + "/api/docs");
             int operations = new ApiContract().operations().size();
             await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector(".opblock")).size() == operations);
             assertThat(browser.findElement(By.cssSelector(".info .title")).getText()).contains("vendstream API");
             assertThat(browser.findElement(By.id("swagger-ui")).getText()).contains("get-sales-summary", "/api/products/top");
-            screenshot(Path.of("target", "swagger-ui.png"));
+            browser.screenshot(Path.of("target", "swagger-ui.png"));
 
             // a person opens an operation and runs it against this application
             browser.findElement(By.cssSelector("#operations-sales-get-sales-summary .opblock-summary")).click();
@@ -230,9 +214,9 @@ class DashboardBrowserTest {
                     .stream().anyMatch(e -> e.getText().trim().equals("200")));
             assertThat(browser.findElement(By.cssSelector("#operations-sales-get-sales-summary .live-responses-table")).getText())
                     .contains("\"machinesKnown\"", "\"currency\"");
-            screenshot(Path.of("target", "swagger-ui-try-it-out.png"));
+            browser.screenshot(Path.of("target", "swagger-ui-try-it-out.png"));
         } finally {
-            browser.get(app.baseUrl() + "/");
+            browser.open(APP.baseUrl() + "/");
         }
     }
 
@@ -251,7 +235,7 @@ class DashboardBrowserTest {
                 "/api/reconciliation?limit=2",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + path)).build(),
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(APP.baseUrl() + path)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             String name = path.substring(5).replaceAll("[^A-Za-z0-9]+", "_");
             Files.writeString(dir.resolve(name + ".json"), response.statusCode() + " " + path + "\n"
@@ -286,7 +270,7 @@ class DashboardBrowserTest {
         assertThat(column("alerts", 5)).allMatch(age -> age.matches("\\d+ (s|min|h \\d+ min|d \\d+ h)"));
 
         // a new stock-out reaches the panel within an evaluation and a poll
-        try (java.sql.Connection c = app.dataSource().getConnection();
+        try (java.sql.Connection c = APP.dataSource().getConnection();
              java.sql.PreparedStatement ps = c.prepareStatement("update stock set quantity = 0, as_of = now() where (machine_id, product) = "
                      + "(select machine_id, product from stock where quantity > 0 order by machine_id, product limit 1) "
                      + "returning product || ' is sold out in ' || machine_id")) {
@@ -299,8 +283,8 @@ class DashboardBrowserTest {
 
         // acknowledge the first one: the button becomes who acknowledged it, and the API agrees
         // rows are replaced on every poll: find and click the button in one script
-        String alertId = (String) js("const b = document.querySelector('#alerts button.ack'); b.click(); return b.dataset.alertId;");
-        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(js(
+        String alertId = (String) browser.js("const b = document.querySelector('#alerts button.ack'); b.click(); return b.dataset.alertId;");
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(browser.js(
                 "const tr = document.querySelector('#alerts tr[data-alert-id=\"' + arguments[0] + '\"]');"
                         + "return !!tr && !tr.querySelector('button.ack') && tr.textContent.includes('anonymous');", alertId)));
         // API answers are reused for a moment (vendstream.api.cache-millis): the list agrees within that
@@ -313,14 +297,8 @@ class DashboardBrowserTest {
             return false;
         });
         // and the page, polling on, keeps showing it acknowledged
-        assertThat((Boolean) js("const tr = document.querySelector('#alerts tr[data-alert-id=\"' + arguments[0] + '\"]');"
+        assertThat((Boolean) browser.js("const tr = document.querySelector('#alerts tr[data-alert-id=\"' + arguments[0] + '\"]');"
                 + "return !tr || !tr.querySelector('button.ack');", alertId)).isTrue();
-        screenshot(Path.of("target", "dashboard-alerts.png"));
-    }
-
-    private static void screenshot(Path target) throws Exception {
-        Path shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+        browser.screenshot(Path.of("target", "dashboard-alerts.png"));
     }
 }

@@ -2,19 +2,15 @@ package io.vendstream.http;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.logging.Level;
 
 import io.vendstream.support.Campus;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -33,25 +29,22 @@ class DashboardSignInBrowserTest {
 
     private static final Duration WAIT = Duration.ofSeconds(40);
 
-    private static VendstreamApp app;
-    private static WebDriver browser;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("signin")
+            .assuming(() -> HeadlessChromium.assumeInstalled("the sign-in browser test"))
+            .with("vendstream.ingest.enabled", "false")
+            .with("vendstream.api.poll-interval-millis", "1000")
+            .with("vendstream.http.viewer.user", "vera")
+            .with("vendstream.http.viewer.password", HttpUsers.hash("look-only-42"));
+    private static HeadlessChromium browser;
 
     @BeforeAll
     static void start_the_application_with_users_and_a_browser() throws Exception {
-        HeadlessChromium.assumeInstalled("the sign-in browser test");
-
-        Namespace ns = TestInfrastructure.get().namespace("signin");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.api.poll-interval-millis", "1000");
-        props.setProperty("vendstream.http.viewer.user", "vera");
-        props.setProperty("vendstream.http.viewer.password", HttpUsers.hash("look-only-42"));
-        app = VendstreamApp.start(props);
-        new DemoFleet(ns, Campus.ZONE).seed();
+        new DemoFleet(APP.ns(), Campus.ZONE).seed();
 
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
-        browser = HeadlessChromium.start(options -> options.setCapability("goog:loggingPrefs", logs));
+        browser = HeadlessChromium.start(1440, 2300, options -> options.setCapability("goog:loggingPrefs", logs));
     }
 
     @AfterAll
@@ -59,38 +52,31 @@ class DashboardSignInBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        if (app != null) {
-            app.close();
-        }
     }
 
     @Test
     void should_show_live_figures_and_charts_to_a_signed_in_viewer_with_nothing_blocked_by_the_content_security_policy() {
-        browser.get("http://vera:look-only-42@127.0.0.1:" + app.httpPort() + "/");
+        browser.open("http://vera:look-only-42@127.0.0.1:" + APP.httpPort() + "/");
         await("the page polls the API successfully").atMost(WAIT)
                 .until(() -> "live".equals(browser.findElement(By.tagName("body")).getAttribute("data-state"))
                         && Long.parseLong(browser.findElement(By.tagName("body")).getAttribute("data-polls")) >= 2);
         assertThat(browser.findElement(By.id("kpi-sales")).getText().replaceAll("[^0-9]", "")).isNotEmpty()
                 .isNotEqualTo("0");
-        assertThat(js("return location.href;")).as("the address the page keeps has no credentials")
-                .isEqualTo("http://127.0.0.1:" + app.httpPort() + "/");
+        assertThat(browser.js("return location.href;")).as("the address the page keeps has no credentials")
+                .isEqualTo("http://127.0.0.1:" + APP.httpPort() + "/");
         // under the policy: Chart.js (a script of our origin) draws, our stylesheet applies, and the
         // heatmap's colours set through the DOM's style properties are allowed
-        await("a chart is drawn").atMost(WAIT).until(() -> Boolean.TRUE.equals(js(
+        await("a chart is drawn").atMost(WAIT).until(() -> Boolean.TRUE.equals(browser.js(
                 "const c = document.getElementById('chart-locations');"
                         + "return !!(c && window.Chart && Chart.getChart(c) && Chart.getChart(c).data.labels.length > 0);")));
-        assertThat(js("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim();"))
+        assertThat(browser.js("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim();"))
                 .isEqualTo("#f4f6f8");
-        await("the heatmap is coloured").atMost(WAIT).until(() -> Boolean.TRUE.equals(js(
+        await("the heatmap is coloured").atMost(WAIT).until(() -> Boolean.TRUE.equals(browser.js(
                 "return Array.from(document.querySelectorAll('#heatmap td')).some(td => td.style.background !== '');")));
 
         List<String> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).map(LogEntry::getMessage).toList();
         assertThat(problems).as("console errors (a blocked script or style, a refused request)")
                 .noneMatch(m -> m.contains("Content Security Policy") || m.contains("401") || m.contains("403"));
-    }
-
-    private static Object js(String script) {
-        return ((JavascriptExecutor) browser).executeScript(script);
     }
 }

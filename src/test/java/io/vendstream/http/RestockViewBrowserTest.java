@@ -4,35 +4,25 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.Campus;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The restock view in a real headless Chromium at phone size (390 x 844), against the real
@@ -41,40 +31,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class RestockViewBrowserTest {
 
-    private static final Path CHROMIUM = Path.of(System.getProperty("vendstream.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER = Path.of(System.getProperty("vendstream.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(40);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static VendstreamApp app;
-    private static ChromeDriver browser;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("restock_view")
+            .assuming(() -> HeadlessChromium.assumeInstalled("the restock view browser test"))
+            .with("vendstream.ingest.enabled", "false")
+            .with("vendstream.api.cache-millis", "0");
+    private static HeadlessChromium browser;
 
     @BeforeAll
     static void start_the_application_and_open_the_restock_view_on_a_phone() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed && System.getenv("CI") != null) {
-            fail("Chromium is required in CI: apt-get install -y chromium chromium-driver");
-        }
-        assumeTrue(installed, "No Chromium at " + CHROMIUM + ": the restock view browser test is skipped");
-        Namespace ns = TestInfrastructure.get().namespace("restock_view");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.ingest.enabled", "false");
-        props.setProperty("vendstream.api.cache-millis", "0");
-        app = VendstreamApp.start(props);
-        new DemoFleet(ns, Campus.ZONE).seed();
-
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-extensions", "--no-first-run", "--hide-scrollbars",
-                "--window-size=390,844", "--lang=en-US");
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build(), options);
+        new DemoFleet(APP.ns(), Campus.ZONE).seed();
+        browser = HeadlessChromium.start(390, 844);
         // the viewport a phone gives the page, whatever the window chrome takes
-        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
-        browser.get(app.baseUrl() + "/restock");
+        browser.emulateViewport(390, 844, true);
+        browser.open(APP.baseUrl() + "/restock");
     }
 
     @AfterAll
@@ -82,30 +55,16 @@ class RestockViewBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        if (app != null) {
-            app.close();
-        }
-    }
-
-    private static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) browser).executeScript(script, args);
     }
 
     private static JsonNode api(String pathAndQuery) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(app.baseUrl() + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpRequest.newBuilder(URI.create(APP.baseUrl() + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 
-    private static void screenshot(String name) throws Exception {
-        Path dir = Path.of("target", "screenshots");
-        Files.createDirectories(dir);
-        Files.write(dir.resolve(name), browser.getScreenshotAs(OutputType.BYTES));
-    }
-
     private static void showPlan() {
-        browser.get(app.baseUrl() + "/restock");
-        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#plan li")).isEmpty());
+        browser.open(APP.baseUrl() + "/restock", By.cssSelector("#plan li"));
     }
 
     @Test
@@ -118,16 +77,16 @@ class RestockViewBrowserTest {
                 .stream().map(li -> li.getAttribute("data-machine-id")).toList()).isEqualTo(expected));
         assertThat(browser.findElement(By.id("visit-count")).getText()).isEqualTo(String.valueOf(plan.get("machinesToVisit").asInt()));
         // readable without zooming: nothing wider than the phone, body text at least 16 px, taps of 44 px or more
-        assertThat(((Number) js("return document.documentElement.scrollWidth")).intValue()).isLessThanOrEqualTo(390);
+        assertThat(((Number) browser.js("return document.documentElement.scrollWidth")).intValue()).isLessThanOrEqualTo(390);
         WebElement first = browser.findElement(By.cssSelector("#plan li button"));
         assertThat(first.getSize().getHeight()).isGreaterThanOrEqualTo(44);
         assertThat(Double.parseDouble(first.findElement(By.cssSelector(".when")).getCssValue("font-size").replace("px", "")))
                 .isGreaterThanOrEqualTo(16);
-        screenshot("restock-phone-plan.png");
+        browser.screenshot(Path.of("target", "screenshots", "restock-phone-plan.png"));
 
         String machine = expected.get(0);
         first.click();
-        await().atMost(WAIT).until(() -> machine.equals(js("return document.body.dataset.picklistLoaded")));
+        await().atMost(WAIT).until(() -> machine.equals(browser.js("return document.body.dataset.picklistLoaded")));
         assertThat(browser.findElement(By.id("picklist-view")).isDisplayed()).isTrue();
         assertThat(browser.findElement(By.id("plan-view")).isDisplayed()).isFalse();
         JsonNode list = api("/api/restock/picklist?machineId=" + machine);
@@ -142,8 +101,8 @@ class RestockViewBrowserTest {
                 .map(tr -> tr.getAttribute("data-product") + " " + tr.findElement(By.cssSelector("td.load")).getText()).toList())
                 .isEqualTo(toLoad);
         assertThat(browser.findElement(By.id("picklist-total")).getText()).isEqualTo("Load " + list.get("unitsToLoad").asInt() + " units");
-        assertThat(((Number) js("return document.documentElement.scrollWidth")).intValue()).isLessThanOrEqualTo(390);
-        screenshot("restock-phone-picklist.png");
+        assertThat(((Number) browser.js("return document.documentElement.scrollWidth")).intValue()).isLessThanOrEqualTo(390);
+        browser.screenshot(Path.of("target", "screenshots", "restock-phone-picklist.png"));
 
         browser.findElement(By.id("back")).click();
         await().atMost(WAIT).until(() -> browser.findElement(By.id("plan-view")).isDisplayed());
@@ -153,7 +112,7 @@ class RestockViewBrowserTest {
     void should_print_the_pick_list_alone_on_a_clean_page() throws Exception {
         showPlan();
         browser.findElement(By.cssSelector("#plan li button")).click();
-        await().atMost(WAIT).until(() -> js("return document.body.dataset.picklistLoaded") != null);
+        await().atMost(WAIT).until(() -> browser.js("return document.body.dataset.picklistLoaded") != null);
         browser.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "print"));
         try {
             assertThat(browser.findElement(By.cssSelector(".bar")).isDisplayed()).isFalse();
@@ -168,18 +127,16 @@ class RestockViewBrowserTest {
 
     @Test
     void should_link_the_desktop_dashboard_to_the_restock_view_with_the_count_of_machines_to_visit() throws Exception {
-        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                Map.of("width", 1400, "height", 1000, "deviceScaleFactor", 1, "mobile", false));
+        browser.emulateViewport(1400, 1000, false);
         try {
-            browser.get(app.baseUrl() + "/");
+            browser.open(APP.baseUrl() + "/");
             String count = String.valueOf(api("/api/restock/plan").get("machinesToVisit").asInt());
             await().atMost(WAIT).until(() -> count.equals(browser.findElement(By.id("restock-count")).getText()));
             browser.findElement(By.id("restock-link")).click();
             await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/restock"));
             await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#plan li")).isEmpty());
         } finally {
-            browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                    Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+            browser.emulateViewport(390, 844, true);
         }
     }
 }
