@@ -41,7 +41,6 @@ import static org.awaitility.Awaitility.await;
  */
 class AlertRulesTest {
 
-
     private static Namespace ns;
     private static VendstreamApp app;
     private static AlertTables db;

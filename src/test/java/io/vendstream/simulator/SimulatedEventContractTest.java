@@ -22,7 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SimulatedEventContractTest {
 
-
     @Test
     void should_produce_only_events_that_validate_against_the_contract_schema() {
         Clock clock = Clock.fixed(Instant.parse("2026-03-10T03:15:00Z"), Campus.ZONE);

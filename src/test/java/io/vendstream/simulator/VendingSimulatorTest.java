@@ -17,7 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The timer-facing bean, driven by a simulated clock: the rate holds whatever the ticks do. */
 class VendingSimulatorTest {
 
-
     @Test
     void should_honour_the_rate_across_ticks_of_any_length() {
         SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
