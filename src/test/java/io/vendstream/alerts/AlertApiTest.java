@@ -15,11 +15,12 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.Namespace;
+import io.vendstream.support.RunningApp;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,19 +37,17 @@ class AlertApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static VendstreamApp app;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("alert_api", AlertTables::fastRules)
+            .with("vendstream.api.cache-millis", "0")
+            // the silent machine's usual hours would also show as a revenue drop at its location
+            // (revenue-drop reads the same hourly rollup); this test wants the three alerts below
+            .with("vendstream.alerts.revenue-drop.min-baseline", "1000000000");
     private static AlertTables db;
 
     @BeforeAll
     static void start_the_application_and_let_the_rules_raise_alerts() throws Exception {
-        Namespace ns = TestInfrastructure.get().namespace("alert_api");
-        Properties props = AlertTables.fastRules(ns);
-        props.setProperty("vendstream.api.cache-millis", "0");
-        // the silent machine's usual hours would also show as a revenue drop at its location
-        // (revenue-drop reads the same hourly rollup); this test wants the three alerts below
-        props.setProperty("vendstream.alerts.revenue-drop.min-baseline", "1000000000");
-        app = VendstreamApp.start(props);
-        db = new AlertTables(ns);
+        db = new AlertTables(APP.ns());
 
         db.stock("api-1", "Cola", "Api Hall", 0, 10);
         db.stock("api-2", "Water", "Other Hall", 0, 10);
@@ -63,13 +62,6 @@ class AlertApiTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> db.count("select count(*) from alerts where resolved_at is null") == 3);
         db.stock("api-2", "Water", "Other Hall", 10, 10);
         await().atMost(Duration.ofSeconds(60)).until(() -> db.count("select count(*) from alerts where resolved_at is not null") == 1);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (app != null) {
-            app.close();
-        }
     }
 
     @Test
@@ -228,6 +220,6 @@ class AlertApiTest {
     }
 
     private static URI uri(String path) {
-        return URI.create(app.baseUrl() + path);
+        return URI.create(APP.baseUrl() + path);
     }
 }

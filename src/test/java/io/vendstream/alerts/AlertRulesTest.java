@@ -20,15 +20,16 @@ import io.vendstream.dex.DexWriter;
 import io.vendstream.support.Campus;
 import io.vendstream.support.Kafka;
 import io.vendstream.support.Namespace;
+import io.vendstream.support.RunningApp;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -41,27 +42,18 @@ import static org.awaitility.Awaitility.await;
  */
 class AlertRulesTest {
 
-    private static Namespace ns;
-    private static VendstreamApp app;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("alert_rules", AlertTables::fastRules);
     private static AlertTables db;
 
     @BeforeAll
     static void start_the_application_with_fast_rule_evaluation() {
-        ns = TestInfrastructure.get().namespace("alert_rules");
-        app = VendstreamApp.start(AlertTables.fastRules(ns));
-        db = new AlertTables(ns);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (app != null) {
-            app.close();
-        }
+        db = new AlertTables(APP.ns());
     }
 
     @Test
     void should_not_let_an_older_reading_that_reaches_the_lock_second_undo_a_newer_one() throws Exception {
-        AlertStore store = app.context().getRegistry().lookupByNameAndType("alertStore", AlertStore.class);
+        AlertStore store = APP.context().getRegistry().lookupByNameAndType("alertStore", AlertStore.class);
         java.sql.Timestamp older = store.readingStarts();
         java.sql.Timestamp newer = store.readingStarts();
         assertThat(newer).isAfter(older);
@@ -229,7 +221,7 @@ class AlertRulesTest {
     void should_raise_a_revenue_drop_once_and_keep_it_open_until_revenue_recovers_past_the_hysteresis() throws Exception {
         Instant now = Instant.now();
         // the rule reads the hourly rollup, which ingest keeps beside the sales it stores
-        String zone = app.context().resolvePropertyPlaceholders("{{vendstream.timezone}}");
+        String zone = APP.context().resolvePropertyPlaceholders("{{vendstream.timezone}}");
         db.machine("drop-1", "Drop Hall", now);
         for (int week = 1; week <= 4; week++) {
             db.sale("drop-1", "Drop Hall", "Lunch", "cash", 100_000, null, now.minus(7L * week, ChronoUnit.DAYS).minus(1, ChronoUnit.HOURS));
@@ -315,7 +307,7 @@ class AlertRulesTest {
     }
 
     private static int uploadDex(String machineId, String dex) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/dex?machineId=" + machineId))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(APP.baseUrl() + "/api/dex?machineId=" + machineId))
                 .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(dex)).build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
     }
@@ -339,7 +331,7 @@ class AlertRulesTest {
     }
 
     private static void awaitFurtherEvaluations(String routeId, int rounds) {
-        AlertTables.awaitRounds(app, routeId, rounds);
+        AlertTables.awaitRounds(APP.app(), routeId, rounds);
     }
 
     // ------------------------------------------------------------------------------ reading

@@ -11,18 +11,15 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.util.List;
-import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.http.ContractSchemas;
 import io.vendstream.support.Campus;
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,26 +36,18 @@ class AuditApiTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ContractSchemas CONTRACT = new ContractSchemas();
 
-    private static VendstreamApp app;
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("dex_api")
+            .configured((ns, props) -> props.setProperty("vendstream.dex.dir",
+                    Path.of("target", "test-data", ns.id(), "dex").toAbsolutePath().toString()))
+            .with("vendstream.dex.poll-millis", "200");
     private static Path dropDirectory;
     private static ZonedDateTime yesterday;
 
     @BeforeAll
     static void start() throws Exception {
-        Namespace ns = TestInfrastructure.get().namespace("dex_api");
-        Properties props = ns.appProperties();
-        dropDirectory = Path.of("target", "test-data", ns.id(), "dex").toAbsolutePath();
-        props.setProperty("vendstream.dex.dir", dropDirectory.toString());
-        props.setProperty("vendstream.dex.poll-millis", "200");
-        app = VendstreamApp.start(props);
+        dropDirectory = Path.of(APP.properties().getProperty("vendstream.dex.dir"));
         yesterday = LocalDate.now(Campus.ZONE).minusDays(1).atTime(6, 0).atZone(Campus.ZONE);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (app != null) {
-            app.close();
-        }
     }
 
     @Test
@@ -159,11 +148,11 @@ class AuditApiTest {
 
         for (String path : List.of("/api/dex/reads", "/api/dex/reads?machineId=" + machine, "/api/reconciliation",
                 "/api/reconciliation?machineId=" + machine, "/api/dex/reads?status=nonsense", "/api/reconciliation?format=xml")) {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + path)).build(),
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + path)).build(),
                     HttpResponse.BodyHandlers.ofString());
             CONTRACT.assertAnswers(path, response.statusCode(), response.body());
         }
-        HttpResponse<String> csv = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/reconciliation?machineId=" + machine))
+        HttpResponse<String> csv = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + "/api/reconciliation?machineId=" + machine))
                 .header("Accept", "text/csv").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(csv.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
         assertThat(csv.headers().firstValue("Content-Disposition")).hasValueSatisfying(d -> assertThat(d).contains("reconciliation.csv"));
@@ -173,12 +162,12 @@ class AuditApiTest {
     // ---------------------------------------------------------------------------------------------
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + path)).header("Content-Type", "text/plain")
+        return HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + path)).header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode get(String path) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + path)).build(),
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(APP.baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(200);
         return JSON.readTree(response.body());

@@ -8,17 +8,13 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
-import io.vendstream.support.Namespace;
-import io.vendstream.support.TestInfrastructure;
-import io.vendstream.support.VendstreamApp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.vendstream.support.RunningApp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -27,24 +23,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** An operator attaching JConsole/VisualVM (platform MBean server) or Hawtio (Jolokia) sees every route. */
 class JmxMonitoringTest {
 
-    private static VendstreamApp app;
-
-    @BeforeAll
-    static void start() {
-        Namespace ns = TestInfrastructure.get().namespace("jmx");
-        Properties props = ns.appProperties();
-        // events flow: the simulator publishes, ingest (where present) consumes
-        props.setProperty("vendstream.simulator.enabled", "true");
-        props.setProperty("camel.management.jolokia-enabled", "true");
-        // reachable over this machine's other addresses without users, so Jolokia's own refusal shows
-        props.setProperty("vendstream.http.open-without-credentials", "true");
-        app = VendstreamApp.start(props);
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
+    @RegisterExtension
+    static final RunningApp APP = RunningApp.named("jmx")
+            // events flow: the simulator publishes, ingest (where present) consumes
+            .with("vendstream.simulator.enabled", "true")
+            .with("camel.management.jolokia-enabled", "true")
+            // reachable over this machine's other addresses without users, so Jolokia's own refusal shows
+            .with("vendstream.http.open-without-credentials", "true");
 
     private static ObjectName routeMBean(String routeId) throws Exception {
         return new ObjectName("org.apache.camel:context=vendstream,type=routes,name=\"" + routeId + "\"");
@@ -54,7 +39,7 @@ class JmxMonitoringTest {
     void should_register_an_mbean_under_the_fixed_context_name_for_every_route_in_the_routes_directory() throws Exception {
         List<String> ids = RouteIds.declared();
         assertThat(ids).contains("simulate-vending-sales");
-        assertThat(app.context().getManagementName()).isEqualTo("vendstream");
+        assertThat(APP.context().getManagementName()).isEqualTo("vendstream");
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (String id : ids) {
             assertThat(server.isRegistered(routeMBean(id))).as("MBean of route %s", id).isTrue();
@@ -75,7 +60,7 @@ class JmxMonitoringTest {
 
     @Test
     void should_read_a_route_attribute_over_jolokia_with_a_plain_http_request() {
-        HttpResponse<String> response = Http.get(app.baseUrl()
+        HttpResponse<String> response = Http.get(APP.baseUrl()
                 + "/observe/jolokia/read/org.apache.camel:context=vendstream,type=routes,name=%22simulate-vending-sales%22/State");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"value\":\"Started\"").contains("\"status\":200");
@@ -89,7 +74,7 @@ class JmxMonitoringTest {
                 .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
                 .findFirst();
         assumeTrue(external.isPresent(), "this machine has no non-loopback address to call from");
-        String base = "http://" + external.get().getHostAddress() + ":" + app.httpPort();
+        String base = "http://" + external.get().getHostAddress() + ":" + APP.httpPort();
         // the same server answers health over that address, so the refusal is Jolokia's own
         // (readiness holds DOWN until every polling consumer has polled once)
         await().atMost(Duration.ofSeconds(30))

@@ -1,10 +1,10 @@
 package io.vendstream.support;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 import org.apache.camel.CamelContext;
@@ -26,25 +26,37 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class RunningApp implements BeforeAllCallback, AfterAllCallback {
 
     private final String name;
-    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Function<Namespace, Properties> baseProperties;
+    private final List<BiConsumer<Namespace, Properties>> settings = new ArrayList<>();
     private final List<Runnable> preconditions = new ArrayList<>();
     private Namespace namespace;
     private VendstreamApp app;
     private Ledger ledger;
     private Kafka kafka;
 
-    private RunningApp(String name) {
+    private RunningApp(String name, Function<Namespace, Properties> baseProperties) {
         this.name = name;
+        this.baseProperties = baseProperties;
     }
 
-    /** An application in a fresh namespace named after {@code name}. */
+    /** An application in a fresh namespace named after {@code name}, with {@link Namespace#appProperties()}. */
     public static RunningApp named(String name) {
-        return new RunningApp(name);
+        return named(name, Namespace::appProperties);
     }
 
-    /** Sets an application property on top of the namespace's {@link Namespace#appProperties()}. */
+    /** An application in a fresh namespace named after {@code name}, with the properties {@code base} gives it. */
+    public static RunningApp named(String name, Function<Namespace, Properties> base) {
+        return new RunningApp(name, base);
+    }
+
+    /** Sets an application property on top of the base properties. */
     public RunningApp with(String property, String value) {
-        settings.put(property, value);
+        return configured((ns, properties) -> properties.setProperty(property, value));
+    }
+
+    /** Changes the properties once the namespace is known, e.g. with a directory named after it. */
+    public RunningApp configured(BiConsumer<Namespace, Properties> setting) {
+        settings.add(setting);
         return this;
     }
 
@@ -58,8 +70,8 @@ public final class RunningApp implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) {
         preconditions.forEach(Runnable::run);
         namespace = TestInfrastructure.get().namespace(name);
-        Properties properties = namespace.appProperties();
-        settings.forEach(properties::setProperty);
+        Properties properties = baseProperties.apply(namespace);
+        settings.forEach(setting -> setting.accept(namespace, properties));
         app = VendstreamApp.start(properties);
         ledger = Ledger.of(namespace);
     }
