@@ -1,7 +1,5 @@
 package io.vendstream.alerts;
 
-import io.vendstream.queries.QueryContext;
-
 import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +24,7 @@ import io.vendstream.http.NotFoundException;
 import io.vendstream.http.Params;
 import io.vendstream.http.Window;
 import io.vendstream.queries.AnswerCache;
+import io.vendstream.queries.QueryContext;
 import io.vendstream.queries.Sql;
 import org.apache.camel.Body;
 import org.apache.camel.Header;

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+
 import javax.sql.DataSource;
 
 import io.vendstream.http.BadParameterException;

@@ -1,7 +1,5 @@
 package io.vendstream.dex;
 
-import io.vendstream.dex.DexFormatException.Reason;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +11,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+
+import io.vendstream.dex.DexFormatException.Reason;
 
 /**
  * Reads a DEX/UCS (EVA-DTS) audit file: the DXS..DXE envelope, one ST..SE transaction set, its

@@ -1,10 +1,10 @@
 package io.vendstream.dex;
 
 import java.math.BigDecimal;
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
-import java.time.DateTimeException;
 import java.util.Optional;
 import java.util.OptionalLong;
 

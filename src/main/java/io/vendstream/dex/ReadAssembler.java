@@ -1,7 +1,5 @@
 package io.vendstream.dex;
 
-import io.vendstream.dex.DexFormatException.Reason;
-
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -11,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
+
+import io.vendstream.dex.DexFormatException.Reason;
 
 /**
  * Builds a {@link DexRead} from the typed top-level segments: picks the totals, groups PA segments

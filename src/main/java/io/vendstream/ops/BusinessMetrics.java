@@ -3,6 +3,7 @@ package io.vendstream.ops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
 import javax.sql.DataSource;
 
 import io.prometheus.metrics.model.registry.MultiCollector;

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+
 import javax.sql.DataSource;
 
 import io.vendstream.http.Json;

@@ -8,6 +8,7 @@ import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+
 import javax.sql.DataSource;
 
 import io.vendstream.http.Json;

@@ -1,7 +1,5 @@
 package io.vendstream.restock;
 
-import io.vendstream.queries.QueryContext;
-
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -15,9 +13,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
 import javax.sql.DataSource;
 
 import io.vendstream.http.Json;
+import io.vendstream.queries.QueryContext;
 import io.vendstream.queries.Sql;
 
 /**

@@ -1,7 +1,5 @@
 package io.vendstream.restock;
 
-import io.vendstream.queries.QueryContext;
-
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+
 import javax.sql.DataSource;
 
 import io.vendstream.http.BadParameterException;
@@ -26,6 +25,7 @@ import io.vendstream.http.Json;
 import io.vendstream.http.Params;
 import io.vendstream.http.SerializedAnswer;
 import io.vendstream.queries.AnswerCache;
+import io.vendstream.queries.QueryContext;
 import io.vendstream.queries.Sql;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;

@@ -1,7 +1,5 @@
 package io.vendstream.restock;
 
-import io.vendstream.queries.QueryContext;
-
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+
 import javax.sql.DataSource;
 
 import io.vendstream.http.Json;
@@ -19,6 +18,7 @@ import io.vendstream.http.Params;
 import io.vendstream.http.SerializedAnswer;
 import io.vendstream.http.Window;
 import io.vendstream.queries.AnswerCache;
+import io.vendstream.queries.QueryContext;
 import io.vendstream.queries.Sql;
 import org.apache.camel.Headers;
 

@@ -25,11 +25,11 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.ingest.DirectIngest;
 import io.vendstream.ingest.EventStore;
 import io.vendstream.ingest.EventValidator;
 import io.vendstream.ingest.IngestBatch;
 import io.vendstream.ingest.SourceRecord;
-import io.vendstream.ingest.DirectIngest;
 import io.vendstream.support.Campus;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

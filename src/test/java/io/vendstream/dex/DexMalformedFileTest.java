@@ -1,12 +1,12 @@
 package io.vendstream.dex;
 
-import io.vendstream.dex.DexFormatException.Reason;
-import org.junit.jupiter.api.Test;
-
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
+
+import io.vendstream.dex.DexFormatException.Reason;
+import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,11 +1,11 @@
 package io.vendstream.dex;
 
-import org.junit.jupiter.api.Test;
-
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.Optional;
 import java.util.OptionalLong;
+
+import org.junit.jupiter.api.Test;
 
 import static io.vendstream.dex.DexFinding.Kind.*;
 import static org.junit.jupiter.api.Assertions.*;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+
 import javax.sql.DataSource;
 
 import org.apache.camel.CamelContext;
