@@ -12,6 +12,8 @@ latest as (
     select distinct on (i.machine_id) i.read_id, i.machine_id, i.from_at, i.to_at
       from dex_intervals i, settings st
      where i.to_at > now() - make_interval(hours => st.lookback_hours)
+       -- a second copy of a read (other bytes, same read time) makes an empty interval: not a reading
+       and i.to_at > i.from_at
      order by i.machine_id, i.to_at desc, i.read_id desc
 ),
 events as (

@@ -70,7 +70,7 @@ final class AuditSales {
     static void applyIfAuditOnly(Connection c, long readId, String machineId, ZoneId zone, Instant from, Instant to,
                                  Map<String, long[]> productVends, Map<String, BigDecimal> productValues,
                                  long[] paymentVends, BigDecimal[] paymentValues) throws SQLException {
-        Optional<String> location = auditOnlyLocation(c, machineId);
+        Optional<String> location = auditOnlyLocation(c, machineId, to);
         if (location.isEmpty() || !to.isAfter(from)) {
             return;
         }
@@ -163,11 +163,16 @@ final class AuditSales {
         }
     }
 
-    /** The machine's location when only the audits know it; empty when the stream has reported it. */
-    private static Optional<String> auditOnlyLocation(Connection c, String machineId) throws SQLException {
+    /**
+     * The machine's location when only the audits know it for this interval: the stream had not
+     * reported it before the interval ended (so a machine that starts streaming later keeps the audit
+     * sales of the intervals before, also when one of them is made again); empty otherwise.
+     */
+    private static Optional<String> auditOnlyLocation(Connection c, String machineId, Instant to) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select a.location from audit_machines a where a.machine_id = ? "
-                + "and not exists (select 1 from machines m where m.machine_id = a.machine_id)")) {
+                + "and not exists (select 1 from machines m where m.machine_id = a.machine_id and m.first_seen < ?)")) {
             ps.setString(1, machineId);
+            ps.setTimestamp(2, Timestamp.from(to));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }

@@ -36,7 +36,11 @@ final class AuditStore {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What became of a read. */
-    record Stored(long readId, String status, boolean duplicate, Optional<String> machineId) {
+    record Stored(long readId, String status, boolean duplicate, Optional<String> machineId, Optional<String> reason,
+                  Optional<String> detail) {
+        Stored(long readId, String status, Optional<String> machineId) {
+            this(readId, status, false, machineId, Optional.empty(), Optional.empty());
+        }
     }
 
     /** A read as it arrived: bytes, where from, who sent it. */
@@ -53,24 +57,37 @@ final class AuditStore {
 
     /** The read already stored with these bytes, if any. */
     Optional<Stored> find(byte[] sha256) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select read_id, status, machine_id from dex_reads where content_sha256 = ?")) {
+        try (Connection c = dataSource.getConnection()) {
+            return find(c, sha256);
+        }
+    }
+
+    private static Optional<Stored> find(Connection c, byte[] sha256) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select read_id, status, machine_id, reason, detail from dex_reads "
+                + "where content_sha256 = ?")) {
             ps.setBytes(1, sha256);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Stored(rs.getLong(1), rs.getString(2), true, Optional.ofNullable(rs.getString(3))))
-                        : Optional.empty();
+                return rs.next() ? Optional.of(new Stored(rs.getLong(1), rs.getString(2), true, Optional.ofNullable(rs.getString(3)),
+                        Optional.ofNullable(rs.getString(4)), Optional.ofNullable(rs.getString(5)))) : Optional.empty();
             }
         }
     }
 
     /** The machine a serial number is bound to. */
-    Optional<String> boundMachine(String serial) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select machine_id from dex_machine_bindings where serial = ?")) {
+    private static Optional<String> boundMachine(Connection c, String serial) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select machine_id from dex_machine_bindings where serial = ?")) {
             ps.setString(1, serial);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
+        }
+    }
+
+    /** Reads and bindings of one serial, one transaction at a time (released at commit). */
+    private static void lockSerial(Connection c, String serial) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select pg_advisory_xact_lock(hashtext('dex-serial:' || ?))")) {
+            ps.setString(1, serial);
+            ps.executeQuery().close();
         }
     }
 
@@ -85,20 +102,28 @@ final class AuditStore {
                 ps.setString(7, e.getMessage());
                 ps.setInt(8, e.line());
                 ps.setString(9, e.segment());
-                return inserted(ps, in, "rejected", null);
+                return inserted(c, ps, in, "rejected", null);
             }
         }
     }
 
     /**
-     * A parsed read, bound to {@code machineId} or held as {@code unknown_machine} when it is
-     * empty; binds the serial when the sender named the machine.
+     * A parsed read of the machine the sender named (which binds the read's serial to it), else of
+     * the machine its serial is bound to, else held as {@code unknown_machine}. The serial's lock
+     * orders this against a binding of the same serial, so a read never misses a binding that
+     * committed before it.
      */
-    Stored storeParsed(Received in, DexRead read, Optional<String> machineId, boolean bindSerial, Optional<String> location)
-            throws SQLException {
+    Stored storeParsed(Received in, DexRead read, Optional<String> namedMachine, Optional<String> location) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                Optional<String> machineId = namedMachine;
+                if (read.machineSerial().isPresent()) {
+                    lockSerial(c, read.machineSerial().get());
+                    if (machineId.isEmpty()) {
+                        machineId = boundMachine(c, read.machineSerial().get());
+                    }
+                }
                 Stored stored;
                 try (PreparedStatement ps = c.prepareStatement("insert into dex_reads (content_sha256, source, file_name, received_by, raw, "
                         + "status, reason, serial, machine_id, read_at, currency, paid_vends, paid_value, cash_vends, cash_value, "
@@ -120,14 +145,14 @@ final class AuditStore {
                     ps.setBigDecimal(17, read.cashlessValue().orElse(null));
                     ps.setBigDecimal(18, read.cashToBox().orElse(null));
                     ps.setString(19, json(findings(read)));
-                    stored = inserted(ps, in, machineId.isPresent() ? "parsed" : "unknown_machine", machineId.orElse(null));
+                    stored = inserted(c, ps, in, machineId.isPresent() ? "parsed" : "unknown_machine", machineId.orElse(null));
                 }
                 if (stored.duplicate()) {
                     c.rollback();
                     return stored;
                 }
                 insertDetails(c, stored.readId(), read);
-                if (bindSerial && machineId.isPresent() && read.machineSerial().isPresent()) {
+                if (namedMachine.isPresent() && read.machineSerial().isPresent()) {
                     bind(c, read.machineSerial().get(), machineId.get(), in.by());
                 }
                 if (machineId.isPresent()) {
@@ -145,7 +170,7 @@ final class AuditStore {
 
     /**
      * Binds a held read's serial to {@code machineId} and processes every read held for that serial,
-     * oldest first; answers how many were processed.
+     * oldest first (a read without a serial is processed alone); answers how many were processed.
      */
     int bindHeld(long readId, String machineId, Optional<String> location, String by) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
@@ -158,18 +183,22 @@ final class AuditStore {
                         if (!rs.next()) {
                             throw new IllegalArgumentException("no read " + readId);
                         }
-                        if (!"unknown_machine".equals(rs.getString(2)) || rs.getString(1) == null) {
+                        if (!"unknown_machine".equals(rs.getString(2))) {
                             throw new IllegalStateException("read " + readId + " is " + rs.getString(2) + ", not held for an unknown machine");
                         }
                         serial = rs.getString(1);
                     }
                 }
-                bind(c, serial, machineId, by);
+                if (serial != null) {
+                    lockSerial(c, serial);
+                    bind(c, serial, machineId, by);
+                }
                 List<Long> held = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement("update dex_reads set status = 'parsed', reason = null, machine_id = ? "
-                        + "where status = 'unknown_machine' and serial = ? returning read_id, read_at")) {
+                        + "where status = 'unknown_machine' and (serial = ? or read_id = ?) returning read_id, read_at")) {
                     ps.setString(1, machineId);
                     ps.setString(2, serial);
+                    ps.setLong(3, readId);
                     try (ResultSet rs = ps.executeQuery()) {
                         List<Object[]> rows = new ArrayList<>();
                         while (rs.next()) {
@@ -404,8 +433,10 @@ final class AuditStore {
             if (before != null && !monotonic) {
                 reset = true;
             }
-            products.put(e.getKey(), new long[] {monotonic ? after[0] - before[0] : before == null ? after[0] : after[1]});
-            productValues.put(e.getKey(), monotonic ? valueAfter[0].subtract(valueBefore[0]) : before == null ? valueAfter[0] : valueAfter[1]);
+            // a product new to this read (a slot given another product) or a counter that went back:
+            // the since-reset counters, never the selection's lifetime
+            products.put(e.getKey(), new long[] {monotonic ? after[0] - before[0] : after[1]});
+            productValues.put(e.getKey(), monotonic ? valueAfter[0].subtract(valueBefore[0]) : valueAfter[1]);
         }
         try (PreparedStatement ps = c.prepareStatement("insert into dex_intervals (read_id, previous_read_id, machine_id, from_at, to_at, "
                 + "counter_reset, paid_vends, paid_value, cash_vends, cash_value, cashless_vends, cashless_value, cash_to_box) "
@@ -453,13 +484,15 @@ final class AuditStore {
     }
 
     /** The new read's id, or the stored one's when the same bytes were there already. */
-    private Stored inserted(PreparedStatement ps, Received in, String status, String machineId) throws SQLException {
+    private static Stored inserted(Connection c, PreparedStatement ps, Received in, String status, String machineId)
+            throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
-                return new Stored(rs.getLong(1), status, false, Optional.ofNullable(machineId));
+                return new Stored(rs.getLong(1), status, Optional.ofNullable(machineId));
             }
         }
-        return find(in.sha256()).orElseThrow(() -> new SQLException("a read with these bytes was deleted while storing it"));
+        // the same bytes were stored by another upload in the meantime: that read, on this connection
+        return find(c, in.sha256()).orElseThrow(() -> new SQLException("a read with these bytes was deleted while storing it"));
     }
 
     private static void setLong(PreparedStatement ps, int index, OptionalLong value) throws SQLException {

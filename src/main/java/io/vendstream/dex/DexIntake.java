@@ -118,7 +118,10 @@ public final class DexIntake {
         AuditStore.Received in = new AuditStore.Received(raw, sha256(raw), source, fileName, by);
         Optional<AuditStore.Stored> known = store.find(in.sha256());
         if (known.isPresent()) {
-            return outcome(known.get(), null);
+            Map<String, Object> answer = outcome(known.get(), null);
+            known.get().reason().ifPresent(reason -> answer.put("reason", reason));
+            known.get().detail().ifPresent(detail -> answer.put("detail", detail));
+            return answer;
         }
         DexRead read;
         try {
@@ -126,14 +129,16 @@ public final class DexIntake {
         } catch (DexFormatException e) {
             LOG.warn("DEX read {} from {} rejected: {}", fileName == null ? "(upload)" : fileName, by, e.getMessage());
             return outcome(store.storeRejected(in, e), e);
+        } catch (RuntimeException e) {
+            // a file the parser itself fails on is the file's problem too: kept and reported, never retried forever
+            DexFormatException unreadable = new DexFormatException(DexFormatException.Reason.BAD_STRUCTURE, 0, null,
+                    "the parser could not read the file (" + e + ")");
+            LOG.warn("DEX read {} from {} rejected: {}", fileName == null ? "(upload)" : fileName, by, unreadable.getMessage(), e);
+            return outcome(store.storeRejected(in, unreadable), unreadable);
         }
-        Optional<String> machineId = namedMachine;
-        if (machineId.isEmpty() && read.machineSerial().isPresent()) {
-            machineId = store.boundMachine(read.machineSerial().get());
-        }
-        AuditStore.Stored stored = store.storeParsed(in, read, machineId, namedMachine.isPresent(), location);
-        if (!stored.duplicate() && machineId.isEmpty()) {
-            LOG.warn("DEX read {} of serial {} held: no machine is bound to that serial; bind it with POST /api/dex/reads/{}/bind",
+        AuditStore.Stored stored = store.storeParsed(in, read, namedMachine, location);
+        if (!stored.duplicate() && stored.machineId().isEmpty()) {
+            LOG.warn("DEX read {} of serial {} held: no machine is bound to it; bind it with POST /api/dex/reads/{}/bind",
                     stored.readId(), read.machineSerial().orElse("(none)"), stored.readId());
         }
         Map<String, Object> answer = outcome(stored, null);

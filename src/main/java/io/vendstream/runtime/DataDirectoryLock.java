@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.vendstream.config.StartupException;
 import org.slf4j.Logger;
@@ -39,6 +41,11 @@ public final class DataDirectoryLock implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DataDirectoryLock.class);
     static final String FILE_NAME = "vendstream.lock";
+    /**
+     * Directories this JVM holds. A second start in the same JVM must not even open the lock file:
+     * closing any descriptor of a file releases the process's fcntl locks on it.
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final Path directory;
     private final FileChannel channel;
@@ -60,6 +67,9 @@ public final class DataDirectoryLock implements AutoCloseable {
     public static DataDirectoryLock acquire(Path dataDir) {
         Path directory = dataDir.toAbsolutePath().normalize();
         Path file = directory.resolve(FILE_NAME);
+        if (!HELD.add(directory)) {
+            throw refusal(directory, " (pid " + ProcessHandle.current().pid() + ", this very process)");
+        }
         FileChannel channel = null;
         try {
             Files.createDirectories(directory);
@@ -74,18 +84,24 @@ public final class DataDirectoryLock implements AutoCloseable {
             if (lock == null) {
                 String owner = describe(readOwner(channel));
                 channel.close();
-                throw new StartupException("The data directory " + directory + " is in use by another vendstream instance"
-                        + owner + ". One data directory has one owner: stop that instance first, or give this one a "
-                        + "directory of its own with vendstream.data-dir (env VENDSTREAM_DATA_DIR). Nothing was changed.");
+                HELD.remove(directory);
+                throw refusal(directory, owner);
             }
             DataDirectoryLock taken = new DataDirectoryLock(directory, channel, lock);
             taken.describeOwner(Optional.empty());
             return taken;
         } catch (IOException e) {
             closeQuietly(channel);
+            HELD.remove(directory);
             throw new StartupException("Cannot lock the data directory " + directory + " (" + e.getMessage()
                     + "). Check that it is writable, or set vendstream.data-dir (env VENDSTREAM_DATA_DIR).", e);
         }
+    }
+
+    private static StartupException refusal(Path directory, String owner) {
+        return new StartupException("The data directory " + directory + " is in use by another vendstream instance"
+                + owner + ". One data directory has one owner: stop that instance first, or give this one a "
+                + "directory of its own with vendstream.data-dir (env VENDSTREAM_DATA_DIR). Nothing was changed.");
     }
 
     /** The directory this lock owns, absolute and normalised. */
@@ -129,6 +145,7 @@ public final class DataDirectoryLock implements AutoCloseable {
             LOG.debug("Releasing the lock on {}: {}", directory, e.getMessage());
         } finally {
             closeQuietly(channel);
+            HELD.remove(directory);
         }
     }
 

@@ -53,6 +53,8 @@ public final class ManagedPostgres implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedPostgres.class);
     private static final String PG_MAJOR = "17";
     private static final String UNPRIVILEGED_USER = "nobody";
+    /** In the data directory: the pid of the instance that started the server (see stopLeftoverServer). */
+    static final String OWNER_FILE = "postgres.owner";
 
     private final Path root;
     private final Path binaries;
@@ -127,6 +129,10 @@ public final class ManagedPostgres implements AutoCloseable {
             pgCtl(Duration.ofSeconds(90), "-D", cluster.toString(), "-l", cluster.resolve("server.log").toString(),
                     "-w", "-t", "80", "start");
             running = true;
+            if (ownsDirectory()) {
+                // which instance started this server, for a later start to check before it stops it
+                Files.writeString(root.resolve(OWNER_FILE), ProcessHandle.current().pid() + "\n");
+            }
             return this;
         } catch (IOException e) {
             throw new StartupException("Embedded PostgreSQL could not start: " + e.getMessage()
@@ -257,10 +263,26 @@ public final class ManagedPostgres implements AutoCloseable {
             throw new StartupException("A PostgreSQL server (pid " + pid.getAsLong() + ") is running on " + cluster
                     + ". It may belong to a running instance, so it is left alone: stop that instance first.");
         }
-        // we hold the directory's lock, so the instance that started this server is dead
+        // we hold the directory's lock, so the instance that started this server should be dead; if it
+        // is not (its lock file was deleted while it ran), its server is not an orphan
+        OptionalLong starter = starterPid();
+        if (starter.isPresent() && starter.getAsLong() != ProcessHandle.current().pid()
+                && ProcessHandle.of(starter.getAsLong()).map(p -> p.info().command().orElse("").contains("java")).orElse(false)) {
+            throw new StartupException("The PostgreSQL server (pid " + pid.getAsLong() + ") on " + cluster + " was started by the "
+                    + "vendstream instance with pid " + starter.getAsLong() + ", which is still running (was its lock file "
+                    + root.resolve(DataDirectoryLock.FILE_NAME) + " deleted?). Stop that instance first.");
+        }
         LOG.warn("A PostgreSQL server (pid {}) from an earlier run that did not shut down is still running on {}; "
                 + "stopping it before starting again", pid.getAsLong(), cluster);
         pgCtl(Duration.ofSeconds(60), "-D", cluster.toString(), "-m", "fast", "-w", "-t", "45", "stop");
+    }
+
+    private OptionalLong starterPid() {
+        try {
+            return OptionalLong.of(Long.parseLong(Files.readString(root.resolve(OWNER_FILE)).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     private boolean ownsDirectory() {

@@ -13,22 +13,6 @@ public record Faults(double duplicateFraction, Map<InvalidKind, Double> invalidF
 
     public static final Faults NONE = new Faults(0, Map.of());
 
-    /**
-     * The faults of {@code vendstream.simulator.faults.*}, as {@code routes/simulator-beans.camel.yaml}
-     * passes them: the duplicate fraction, then one fraction per invalid kind in the order of
-     * {@link InvalidKind}. (Boxed: Camel matches a whole number such as {@code 0} in a beans file
-     * to {@code Double} but not to {@code double}.)
-     */
-    public static Faults fromFractions(Double duplicate, Double malformedJson, Double missingField, Double negativePrice,
-                                       Double futureTimestamp, Double wrongType, Double oversize, Double notAnObject) {
-        Double[] fractions = {malformedJson, missingField, negativePrice, futureTimestamp, wrongType, oversize, notAnObject};
-        Map<InvalidKind, Double> invalid = new EnumMap<>(InvalidKind.class);
-        for (InvalidKind kind : InvalidKind.values()) {
-            invalid.put(kind, fractions[kind.ordinal()]);
-        }
-        return new Faults(duplicate, invalid);
-    }
-
     public Faults {
         invalidFractions = Collections.unmodifiableMap(invalidFractions.isEmpty()
                 ? new EnumMap<>(InvalidKind.class) : new EnumMap<>(invalidFractions));

@@ -86,11 +86,16 @@ public final class FleetSimulator {
         this.keepAudits = keep;
     }
 
-    /** The audit reads taken since the last call, oldest first. */
+    /**
+     * The audit reads taken since the last call, oldest first. Safe to call from another thread than
+     * the one driving the fleet (route simulate-dex-audits takes them while a burst is generated).
+     */
     public List<AuditRead> takeAudits() {
-        List<AuditRead> taken = List.copyOf(audits);
-        audits.clear();
-        return taken;
+        synchronized (audits) {
+            List<AuditRead> taken = List.copyOf(audits);
+            audits.clear();
+            return taken;
+        }
     }
 
     /**
@@ -224,7 +229,10 @@ public final class FleetSimulator {
             // that triggered the visit falls inside the interval the read closes
             LocalDateTime at = time.withZoneSameInstant(zone).toLocalDateTime();
             LocalDateTime whole = at.getNano() == 0 ? at : at.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-            audits.add(new AuditRead(machine.id(), whole.atZone(zone), books.get(machine.id()).read(whole)));
+            AuditRead read = new AuditRead(machine.id(), whole.atZone(zone), books.get(machine.id()).read(whole));
+            synchronized (audits) {
+                audits.add(read);
+            }
         }
         int[] levels = stock.get(machine.id());
         List<WireEvent> events = new ArrayList<>();

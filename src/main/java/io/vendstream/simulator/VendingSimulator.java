@@ -36,7 +36,8 @@ public final class VendingSimulator {
     private double carry;
     private boolean burstStarted;
     private int burstRemaining;
-    private long lostEvents;
+    // counted by the thread that generates events, read by others
+    private final java.util.concurrent.atomic.AtomicLong lostEvents = new java.util.concurrent.atomic.AtomicLong();
 
     public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock) {
         this.source = source;
@@ -46,51 +47,37 @@ public final class VendingSimulator {
 
     /**
      * The simulator of {@code routes/simulator-beans.camel.yaml}, from the Simulator group of
-     * {@code application.properties}: the campus in {@code fleetFile}, its clock in {@code timezone},
-     * and a random seed of its own when {@code seed} is empty (logged at the first tick, so the
-     * run can be repeated). ({@code Double} boxed: Camel matches a whole number such as {@code 10}
-     * in a beans file to {@code Double} but not to {@code double}.)
+     * {@code application.properties} set by name on {@code setup}: the campus in its fleet file, its
+     * clock in the campus time zone, and a random seed of its own when the seed is empty (logged at
+     * the first tick, so the run can be repeated).
      */
-    public static VendingSimulator fromSettings(String fleetFile, String timezone, String seed, String mode,
-                                                Double eventsPerSecond, long periodMillis, boolean followCampusDay,
-                                                int burstCount, int backfillDays, Faults faults) {
-        ZoneId zone = ZoneId.of(timezone.trim());
+    public static VendingSimulator from(SimulatorSetup setup) {
+        ZoneId zone = ZoneId.of(setup.timezone());
         long seedInUse;
         try {
-            seedInUse = seed.isBlank() ? new Random().nextLong() : Long.parseLong(seed.trim());
+            seedInUse = setup.seed().isBlank() ? new Random().nextLong() : Long.parseLong(setup.seed());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("vendstream.simulator.seed must be a whole number or empty, not '" + seed + "'");
+            throw new IllegalArgumentException("vendstream.simulator.seed must be a whole number or empty, not '" + setup.seed() + "'");
         }
         Random random = new Random(seedInUse);
-        FleetSimulator model = new FleetSimulator(FleetFile.load(fleetFile.trim()), random, zone);
-        SimulatorSettings settings = new SimulatorSettings(SimulatorSettings.Mode.parse(mode), eventsPerSecond, periodMillis,
-                followCampusDay, burstCount, backfillDays, seedInUse);
-        return new VendingSimulator(new EventSource(model, faults, random), settings, Clock.system(zone));
+        FleetSimulator model = new FleetSimulator(FleetFile.load(setup.fleetFile()), random, zone);
+        SimulatorSettings settings = new SimulatorSettings(SimulatorSettings.Mode.parse(setup.mode()), setup.eventsPerSecond(),
+                setup.periodMillis(), setup.followCampusDay(), setup.burstCount(), setup.backfillDays(), seedInUse);
+        VendingSimulator simulator = new VendingSimulator(new EventSource(model, setup.faults(), random), settings, Clock.system(zone));
+        // each restock visit takes a DEX audit read (route simulate-dex-audits writes them to the DEX directory)
+        model.keepAudits(setup.dexAudits());
+        // a share of sales whose event never arrives, though the machine counts it in its books
+        model.loseEvents(setup.eventLossFraction(), lost -> simulator.lostEvents.incrementAndGet());
+        return simulator;
     }
 
     public SimulatorSettings settings() {
         return settings;
     }
 
-    /**
-     * {@code vendstream.simulator.dex-audits}: whether each restock visit also takes a DEX audit
-     * read of the machine (route simulate-dex-audits writes them to the DEX drop directory).
-     */
-    public synchronized void setDexAudits(boolean dexAudits) {
-        source.fleet().keepAudits(dexAudits);
-    }
-
-    /**
-     * {@code vendstream.simulator.event-loss-fraction}: the share of sales whose event never
-     * arrives (the machine counts them in its books); {@link #lostEvents()} counts them.
-     */
-    public synchronized void setEventLossFraction(double fraction) {
-        source.fleet().loseEvents(fraction, lost -> lostEvents++);
-    }
-
     /** Sales whose event was lost on the way, since start. */
-    public synchronized long lostEvents() {
-        return lostEvents;
+    public long lostEvents() {
+        return lostEvents.get();
     }
 
     /** The DEX audit reads taken at restock visits since the last call, oldest first. */

@@ -68,6 +68,18 @@ class AuditApiTest {
     }
 
     @Test
+    void should_move_a_dropped_file_over_the_limit_to_failed_and_store_nothing() throws Exception {
+        Files.createDirectories(dropDirectory);
+        String name = "big-01__visit-" + System.nanoTime() + ".dex";
+        Files.write(dropDirectory.resolve(name), new byte[(1 << 20) + 1]);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dropDirectory.resolve("failed").resolve(name)));
+        assertThat(dropDirectory.resolve("done").resolve(name)).doesNotExist();
+        assertThat(dropDirectory.resolve(name)).doesNotExist();
+        assertThat(get("/api/dex/reads?machineId=big-01").path("reads")).isEmpty();
+    }
+
+    @Test
     void should_refuse_an_unreadable_upload_naming_the_reason_and_line_and_keep_it() throws Exception {
         // one byte changed on the way: the G85 CRC no longer matches
         String dex = DexSamples.soundRead("SN-BROKEN", yesterday, 3, 3).replace("VA1*", "VA1*9");

@@ -215,6 +215,29 @@ class AuditReconciliationTest {
     }
 
     @Test
+    void should_count_a_product_new_to_a_read_by_its_since_reset_counters_not_the_selections_lifetime() throws Exception {
+        intake.receive(DexSamples.soundRead("SN-SLOT", start.plusHours(1), "Water", 100, 100).getBytes(), "http", null,
+                Optional.of("slot-01"), "test");
+        // the crew put Juice in Water's slot: the selection's lifetime count goes on, its interim count is Juice's
+        intake.receive(DexSamples.soundRead("SN-SLOT", start.plusHours(6), "Juice", 104, 4).getBytes(), "http", null,
+                Optional.of("slot-01"), "test");
+
+        assertThat(list(intervals(reconciliation("slot-01")).get(0).get("products")))
+                .filteredOn(p -> "Juice".equals(p.get("product"))).singleElement()
+                .satisfies(p -> assertThat(p.get("dexVends")).isEqualTo(4L));
+    }
+
+    @Test
+    void should_bind_a_held_read_that_names_no_serial_on_its_own() throws Exception {
+        Map<String, Object> held = intake.receive(DexSamples.soundRead("", start.plusHours(2), 7, 7).getBytes(), "file", "x.dex",
+                Optional.empty(), "test");
+        assertThat(held).containsEntry("status", "unknown_machine");
+
+        assertThat(bind((Long) held.get("readId"), "noserial-01")).isEqualTo(1);
+        assertThat(count("select count(*) from dex_reads where machine_id = 'noserial-01' and status = 'parsed'")).isEqualTo(1);
+    }
+
+    @Test
     void should_keep_a_file_that_cannot_be_read_with_its_reason_and_line() throws Exception {
         byte[] truncated = Files.readAllBytes(SAMPLES.resolve("sielaff.eva_dts"));
 

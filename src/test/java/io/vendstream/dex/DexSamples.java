@@ -56,11 +56,16 @@ final class DexSamples {
      * 5,000 a vend, all paid in cash) with the given vends since initialisation and since reset.
      */
     static String soundRead(String serial, ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
+        return soundRead(serial, at, "Water", vendsSinceInit, vendsSinceReset);
+    }
+
+    /** The same, with another product in selection 10. */
+    static String soundRead(String serial, ZonedDateTime at, String product, long vendsSinceInit, long vendsSinceReset) {
         BigDecimal price = new BigDecimal("5000.00");
         DexWriter.Sales init = new DexWriter.Sales(vendsSinceInit, price.multiply(BigDecimal.valueOf(vendsSinceInit)));
         DexWriter.Sales reset = new DexWriter.Sales(vendsSinceReset, price.multiply(BigDecimal.valueOf(vendsSinceReset)));
         return DexWriter.write(DexWriter.consistentAudit(serial, at.toLocalDateTime(),
-                List.of(new DexWriter.Selection("10", "Water", price, init, reset)), init, reset,
+                List.of(new DexWriter.Selection("10", product, price, init, reset)), init, reset,
                 DexWriter.Sales.NONE, DexWriter.Sales.NONE, 1));
     }
 }

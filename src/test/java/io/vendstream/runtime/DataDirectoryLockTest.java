@@ -25,11 +25,24 @@ class DataDirectoryLockTest {
 
             StartupException refused = assertThrows(StartupException.class, () -> DataDirectoryLock.acquire(data));
 
+            // within one JVM the lock file is not even opened: closing a descriptor would release the owner's lock
             assertThat(refused.getMessage()).contains(data.toString(), "pid " + ProcessHandle.current().pid(),
-                    "dashboard http://localhost:18080/", "vendstream.data-dir", "Nothing was changed");
+                    "vendstream.data-dir", "Nothing was changed");
             assertThat(Files.readString(data.resolve(DataDirectoryLock.FILE_NAME))).isEqualTo(description);
             assertThat(first.owns(data)).isTrue();
         }
+    }
+
+    @Test
+    void should_name_the_owner_as_its_lock_file_describes_it() {
+        java.util.Properties owner = new java.util.Properties();
+        owner.setProperty("pid", "4242");
+        owner.setProperty("http", "http://127.0.0.1:8080/");
+        owner.setProperty("since", "2026-12-06T02:31:07Z");
+
+        assertThat(DataDirectoryLock.describe(owner))
+                .isEqualTo(" (pid 4242, dashboard http://127.0.0.1:8080/, running since 2026-12-06T02:31:07Z)");
+        assertThat(DataDirectoryLock.describe(new java.util.Properties())).isEmpty();
     }
 
     @Test
