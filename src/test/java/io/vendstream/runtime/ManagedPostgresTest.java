@@ -109,6 +109,35 @@ class ManagedPostgresTest {
     }
 
     @Test
+    void should_not_stop_a_server_whose_starting_instance_still_runs_though_its_lock_is_gone() throws Exception {
+        Path data = Files.createTempDirectory(Path.of("target"), "owner-alive").toAbsolutePath();
+        // a live JVM standing for the instance that started the server, whose lock file was deleted
+        Path sleeper = Files.writeString(data.resolve("Sleeper.java"),
+                "class Sleeper { public static void main(String[] a) throws Exception { Thread.sleep(120_000); } }");
+        Process starter = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), sleeper.toString())
+                .redirectErrorStream(true).start();
+        ManagedPostgres running;
+        try (DataDirectoryLock first = DataDirectoryLock.acquire(data)) {
+            running = new ManagedPostgres(first, TestInfrastructure.freePort(), USER, PASSWORD).start();
+        }
+        try {
+            Files.writeString(data.resolve(ManagedPostgres.OWNER_FILE), starter.pid() + "\n");
+            long pid = postmasterPid(running);
+            try (DataDirectoryLock second = DataDirectoryLock.acquire(data)) {
+                StartupException error = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+                        () -> new ManagedPostgres(second, TestInfrastructure.freePort(), USER, PASSWORD).start());
+
+                assertThat(error.getMessage()).contains("pid " + starter.pid(), "still running");
+            }
+            assertThat(isRunning(pid)).as("the server of the live instance").isTrue();
+            assertThat(query(running, "select 'still serving'")).containsExactly("still serving");
+        } finally {
+            starter.destroyForcibly();
+            running.close();
+        }
+    }
+
+    @Test
     void should_recover_committed_rows_after_the_server_itself_was_killed() throws Exception {
         ManagedPostgres crashed = new ManagedPostgres(DATA, TestInfrastructure.freePort(), USER, PASSWORD).start();
         execute(crashed, "create table if not exists crash (note text)", "insert into crash values ('committed before the crash')");
