@@ -7,13 +7,13 @@ import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import io.vendstream.http.BadParameterException;
 import io.vendstream.http.Caller;
 import io.vendstream.http.NotFoundException;
+import io.vendstream.http.Params;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,16 +32,17 @@ import org.slf4j.LoggerFactory;
 public final class DexIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger(DexIntake.class);
-    private static final Pattern MACHINE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     /** The user the HTTP access gate authenticated (io.vendstream.http.AccessGate). */
     private static final String USER_HEADER = "VendstreamUser";
 
     private final AuditStore store;
     private final DexParser parser = DexParser.strict();
+    private final ZoneId zone;
     private final int maxBytes;
 
     public DexIntake(DataSource dataSource, String timezone, int maxBytes) {
-        this.store = new AuditStore(dataSource, ZoneId.of(timezone));
+        this.zone = ZoneId.of(timezone);
+        this.store = new AuditStore(dataSource, zone);
         this.maxBytes = maxBytes;
     }
 
@@ -59,11 +60,9 @@ public final class DexIntake {
      * read (it is kept).
      */
     public Map<String, Object> upload(Exchange exchange) throws SQLException {
-        Object rawMachine = exchange.getMessage().getHeader("machineId");
-        Optional<String> machineId = Optional.ofNullable(rawMachine).map(Object::toString).map(String::trim).filter(s -> !s.isEmpty());
-        if (machineId.isPresent() && !MACHINE_ID.matcher(machineId.get()).matches()) {
-            throw new BadParameterException("machineId", "'machineId' must be 1-64 characters of A-Z a-z 0-9 . _ -");
-        }
+        Params params = new Params(exchange.getMessage().getHeaders(), zone);
+        Optional<String> machineId = Optional.ofNullable(params.machineId());
+        Optional<String> location = Optional.ofNullable(params.location());
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body == null || body.length == 0) {
             throw new BadParameterException("body", "the body must be the DEX file's content (Content-Type text/plain)");
@@ -72,7 +71,7 @@ public final class DexIntake {
             throw new BadParameterException("body", "the read is " + body.length + " bytes; the limit is " + maxBytes
                     + " bytes (vendstream.dex.max-bytes)");
         }
-        Map<String, Object> outcome = receive(body, "http", null, machineId, location(exchange), caller(exchange));
+        Map<String, Object> outcome = receive(body, "http", null, machineId, location, Caller.name(exchange));
         if ("rejected".equals(outcome.get("status"))) {
             throw new BadParameterException("body", "the DEX read cannot be read: " + outcome.get("detail")
                     + "; it is kept as read " + outcome.get("readId"));
@@ -83,20 +82,20 @@ public final class DexIntake {
     /** {@code POST /api/dex/reads/{id}/bind?machineId=}: names the machine of a held read's serial. */
     public Map<String, Object> bind(Exchange exchange) throws SQLException {
         long readId = readId(exchange.getMessage().getHeader("id"));
-        Object rawMachine = exchange.getMessage().getHeader("machineId");
-        String machineId = rawMachine == null ? "" : rawMachine.toString().trim();
-        if (!MACHINE_ID.matcher(machineId).matches()) {
+        Params params = new Params(exchange.getMessage().getHeaders(), zone);
+        String machineId = params.machineId();
+        if (machineId == null) {
             throw new BadParameterException("machineId", "'machineId' is required: 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         int processed;
         try {
-            processed = store.bindHeld(readId, machineId, location(exchange), caller(exchange));
+            processed = store.bindHeld(readId, machineId, Optional.ofNullable(params.location()), Caller.name(exchange));
         } catch (IllegalArgumentException e) {
             throw new NotFoundException("id", "there is no DEX read " + readId);
         } catch (IllegalStateException e) {
             throw new BadParameterException("id", e.getMessage());
         }
-        LOG.info("DEX reads held for an unknown machine bound to {} by {}: {} processed", machineId, caller(exchange), processed);
+        LOG.info("DEX reads held for an unknown machine bound to {} by {}: {} processed", machineId, Caller.name(exchange), processed);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("readId", readId);
         answer.put("machineId", machineId);
@@ -177,7 +176,7 @@ public final class DexIntake {
             return Optional.empty();
         }
         String candidate = name.substring(0, cut);
-        return MACHINE_ID.matcher(candidate).matches() ? Optional.of(candidate) : Optional.empty();
+        return Params.isMachineId(candidate) ? Optional.of(candidate) : Optional.empty();
     }
 
     private static long readId(Object raw) {
@@ -186,23 +185,6 @@ public final class DexIntake {
         } catch (NumberFormatException e) {
             throw new BadParameterException("id", "the read id must be a whole number");
         }
-    }
-
-    /** The optional {@code location} parameter: where a machine that only the audits know stands. */
-    private static Optional<String> location(Exchange exchange) {
-        Object raw = exchange.getMessage().getHeader("location");
-        String value = raw == null ? "" : raw.toString().trim();
-        if (value.isEmpty()) {
-            return Optional.empty();
-        }
-        if (value.length() > 100 || value.chars().anyMatch(Character::isISOControl)) {
-            throw new BadParameterException("location", "'location' must be 1-100 printable characters");
-        }
-        return Optional.of(value);
-    }
-
-    private static String caller(Exchange exchange) {
-        return Caller.name(exchange);
     }
 
     private static byte[] sha256(byte[] raw) {

@@ -39,8 +39,6 @@ import org.apache.camel.Headers;
  */
 public final class DexQueries {
 
-    /** The exchange property that tells the route to answer with {@link #reconciliationCsv}. */
-    public static final String CSV_PROPERTY = "vendstreamCsv";
     // money in stored JSON (reader counters) stays decimal: 481000.00, not 481000.0
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -65,8 +63,8 @@ public final class DexQueries {
     public Map<String, Object> reads(@Headers Map<String, Object> headers) throws SQLException {
         Params params = new Params(headers, zone);
         String machineId = params.machineId();
-        String status = (String) headers.get("status");
-        if (status != null && !status.isBlank() && !STATUSES.contains(status.trim())) {
+        String status = params.raw("status");
+        if (status != null && !STATUSES.contains(status)) {
             throw new BadParameterException("status", "'status' must be parsed, unknown_machine or rejected");
         }
         Instant[] window = window(params);
@@ -75,7 +73,7 @@ public final class DexQueries {
                 + "line_no, segment, currency, paid_vends, paid_value, cash_vends, cash_value, cashless_vends, cashless_value, "
                 + "cash_to_box, payment_devices::text, findings::text from dex_reads where coalesce(read_at, received_at) >= ? and coalesce(read_at, received_at) < ? "
                 + (machineId == null ? "and ?::text is null " : "and machine_id = ? ")
-                + (status == null || status.isBlank() ? "and ?::text is null " : "and status = ? ")
+                + (status == null ? "and ?::text is null " : "and status = ? ")
                 + "order by coalesce(read_at, received_at) desc, read_id desc limit ?";
         List<Map<String, Object>> reads = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -83,7 +81,7 @@ public final class DexQueries {
             ps.setTimestamp(1, Timestamp.from(window[0]));
             ps.setTimestamp(2, Timestamp.from(window[1]));
             ps.setString(3, machineId);
-            ps.setString(4, status == null || status.isBlank() ? null : status.trim());
+            ps.setString(4, status);
             ps.setInt(5, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -131,13 +129,7 @@ public final class DexQueries {
      */
     public Map<String, Object> reconciliation(@Headers Map<String, Object> headers, Exchange exchange) throws SQLException {
         Params params = new Params(headers, zone);
-        String format = headers.get("format") == null ? null : headers.get("format").toString().trim();
-        if (format != null && !format.isEmpty() && !format.equals("json") && !format.equals("csv")) {
-            throw new BadParameterException("format", "'format' must be json or csv");
-        }
-        Object accept = headers.get("Accept");
-        exchange.setProperty(CSV_PROPERTY, "csv".equals(format)
-                || (format == null || format.isEmpty()) && accept != null && accept.toString().contains("text/csv"));
+        exchange.setProperty(Params.CSV_PROPERTY, params.wantsCsv());
         return reconciliation(params.machineId(), window(params), params.integer("limit", 200, 1, 2000));
     }
 

@@ -46,12 +46,36 @@ public final class Params {
         return text.isEmpty() ? null : text;
     }
 
+    /**
+     * The exchange property that tells an API route to answer with the bean's CSV method instead of
+     * JSON (the {@code json-or-csv} answer of routes/api-rest.camel.yaml).
+     */
+    public static final String CSV_PROPERTY = "vendstreamCsv";
+
+    /**
+     * Whether the request asks for CSV: {@code format=csv}, or no {@code format} and an
+     * {@code Accept} header naming {@code text/csv}; {@code format} is json or csv.
+     */
+    public boolean wantsCsv() {
+        String format = raw("format");
+        if (format != null && !format.equals("json") && !format.equals("csv")) {
+            throw new BadParameterException("format", "'format' must be json or csv");
+        }
+        Object accept = headers.get("Accept");
+        return "csv".equals(format) || format == null && accept != null && accept.toString().contains("text/csv");
+    }
+
     public String location() {
         String value = raw("location");
         if (value != null && (value.length() > MAX_LOCATION_LENGTH || value.chars().anyMatch(Character::isISOControl))) {
             throw new BadParameterException("location", "'location' must be 1-100 printable characters");
         }
         return value;
+    }
+
+    /** Whether {@code value} is a machine id as the event contract defines it. */
+    public static boolean isMachineId(String value) {
+        return value != null && MACHINE_ID.matcher(value).matches();
     }
 
     public String machineId() {

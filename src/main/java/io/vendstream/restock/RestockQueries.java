@@ -248,22 +248,14 @@ public final class RestockQueries {
 
     // ----------------------------------------------------------------------------- the pick list
 
-    /** The exchange property that tells the route to answer with {@link #picklistCsv} instead of JSON. */
-    public static final String CSV_PROPERTY = "vendstreamCsv";
-
     /**
      * {@code /api/restock/picklist}: units to load per machine and product at the visit, and totals
      * for the run. CSV instead of JSON when the request says {@code format=csv} or accepts {@code text/csv}.
      */
     public SerializedAnswer picklist(@Headers Map<String, Object> headers, Exchange exchange) {
-        String format = new Params(headers, zone).raw("format");
-        if (format != null && !format.equals("json") && !format.equals("csv")) {
-            throw new BadParameterException("format", "'format' must be json or csv");
-        }
+        boolean csv = new Params(headers, zone).wantsCsv();
         SerializedAnswer answer = picklist(headers);
-        Object accept = headers.get("Accept");
-        boolean csv = "csv".equals(format) || format == null && accept != null && accept.toString().contains("text/csv");
-        exchange.setProperty(CSV_PROPERTY, csv);
+        exchange.setProperty(Params.CSV_PROPERTY, csv);
         return answer;
     }
 
