@@ -5,7 +5,6 @@ import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,12 +74,8 @@ public final class DataDirectoryLock implements AutoCloseable {
             Files.createDirectories(directory);
             // no TRUNCATE_EXISTING: a refused start must leave the owner's description as it was
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null; // held by this very JVM
-            }
+            // another process holds it (this JVM's own holds were refused above, without opening the file)
+            FileLock lock = channel.tryLock();
             if (lock == null) {
                 String owner = describe(readOwner(channel));
                 channel.close();

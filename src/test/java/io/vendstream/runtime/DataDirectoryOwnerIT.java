@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.PackagedApp;
@@ -43,17 +45,13 @@ class DataDirectoryOwnerIT {
                     .ignoreExceptions().until(() -> stored(owner), n -> n >= 0);
 
             List<String> notHealthy = new CopyOnWriteArrayList<>();
-            AtomicBoolean watching = new AtomicBoolean(true);
-            Thread watcher = new Thread(() -> {
-                while (watching.get()) {
-                    int status = healthStatus(owner);
-                    if (status != 200) {
-                        notHealthy.add(status + " at " + java.time.Instant.now());
-                    }
-                    sleepQuietly(100);
+            ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
+            watcher.scheduleWithFixedDelay(() -> {
+                int status = healthStatus(owner);
+                if (status != 200) {
+                    notHealthy.add(status + " at " + java.time.Instant.now());
                 }
-            }, "owner-health-watch");
-            watcher.start();
+            }, 0, 100, TimeUnit.MILLISECONDS);
 
             int exit;
             String refusal;
@@ -63,8 +61,8 @@ class DataDirectoryOwnerIT {
                 await("the owner stays healthy after the refused start").during(Duration.ofSeconds(3))
                         .atMost(Duration.ofSeconds(10)).until(() -> healthStatus(owner) == 200);
             } finally {
-                watching.set(false);
-                watcher.join();
+                watcher.shutdown(); // the reading in progress completes: an interrupted one would look like an outage
+                watcher.awaitTermination(10, TimeUnit.SECONDS);
             }
 
             assertThat(exit).as("exit code of the second start; output:%n%s", refusal).isNotZero();
@@ -119,14 +117,6 @@ class DataDirectoryOwnerIT {
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (Exception e) {
             return -1;
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

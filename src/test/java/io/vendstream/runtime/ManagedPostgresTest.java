@@ -112,8 +112,9 @@ class ManagedPostgresTest {
     void should_not_stop_a_server_whose_starting_instance_still_runs_though_its_lock_is_gone() throws Exception {
         Path data = Files.createTempDirectory(Path.of("target"), "owner-alive").toAbsolutePath();
         // a live JVM standing for the instance that started the server, whose lock file was deleted
-        Path sleeper = Files.writeString(data.resolve("Sleeper.java"),
-                "class Sleeper { public static void main(String[] a) throws Exception { Thread.sleep(120_000); } }");
+        // (it lives until its standard input is closed, which destroying it does)
+        Path sleeper = Files.writeString(data.resolve("Starter.java"),
+                "class Starter { public static void main(String[] a) throws Exception { System.in.read(); } }");
         Process starter = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), sleeper.toString())
                 .redirectErrorStream(true).start();
         ManagedPostgres running;
