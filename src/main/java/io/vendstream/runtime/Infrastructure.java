@@ -260,10 +260,17 @@ public final class Infrastructure extends MainListenerSupport {
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
-                        + "  data        {}\n  roles       simulator={} ingest={} api={} alerts={}\n  access      {}\n{}",
+                        + "  data        {}\n  roles       simulator={} ingest={} api={} alerts={} mqtt={}\n  access      {}\n"
+                        + "  machines    {}\n{}{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
                 s.flag("vendstream.simulator.enabled"), s.flag("vendstream.ingest.enabled"),
-                s.flag("vendstream.api.enabled"), s.flag("vendstream.alerts.enabled"), s.optional("vendstream.http.access").orElse("HTTP server off"), line);
+                s.flag("vendstream.api.enabled"), s.flag("vendstream.alerts.enabled"), s.flag("vendstream.mqtt.enabled"),
+                s.optional("vendstream.http.access").orElse("HTTP server off"),
+                s.optional("vendstream.mqtt.access").orElse(s.flag("vendstream.mqtt.enabled") ? "MQTT: " + s.text("vendstream.mqtt.mode") + " broker " + s.text("vendstream.mqtt.broker-url") : "MQTT off")
+                        + "; HTTP: POST " + s.text("vendstream.devices.http.events-path"),
+                io.vendstream.http.HttpAccess.secretsInClear(s)
+                        ? "  WARNING     no TLS: passwords and machine secrets cross the network in clear (docs/connect.md#tls)\n" : "",
+                line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */
