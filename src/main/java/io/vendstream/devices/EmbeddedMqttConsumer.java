@@ -108,7 +108,14 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
                 .endpointHandler(this::connecting)
                 // a client that sends garbage is its own problem: its connection is closed, the others go on
                 .exceptionHandler(e -> LOG.debug("MQTT connection error: {}", e.toString()));
-        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            vertx.close();
+            throw new IllegalStateException("The MQTT endpoint for machines cannot listen on " + host + ":" + settings.getPort()
+                    + " (" + e.getCause().getMessage() + "): is another MQTT broker (a Mosquitto service?) running there? "
+                    + "Set vendstream.mqtt.port (VENDSTREAM_MQTT_PORT) to a free port, or vendstream.mqtt.mode=external to use that broker", e.getCause());
+        }
         serverName = host + ":" + server.actualPort();
         // sessions this endpoint held when the process last ended without stopping (kill -9, power cut)
         registry.serverRestarted(serverName);
