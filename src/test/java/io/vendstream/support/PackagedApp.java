@@ -234,6 +234,11 @@ public final class PackagedApp implements AutoCloseable {
         return name;
     }
 
+    /** A setting of its environment, e.g. the MQTT port it was given. */
+    public String env(String name) {
+        return env.get(name);
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
