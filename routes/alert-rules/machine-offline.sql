@@ -1,6 +1,7 @@
 -- Rule machine-offline: a machine that connects directly (docs/connect.md) whose MQTT session has
 -- been down for longer than vendstream.alerts.machine-offline.min-minutes: its last will came, its
--- connection dropped, or it disconnected and did not come back. Resolves when it reconnects. A
+-- connection dropped, or it said offline. A clean DISCONNECT is a machine's own choice (one that
+-- connects only to send does so each time) and raises nothing. Resolves when it reconnects. A
 -- revoked machine is not judged. Reads only the devices whose session is down (a partial index):
 -- the cost follows the machines that are offline, not the fleet or the history.
 with settings as (
@@ -20,4 +21,5 @@ select d.machine_id,
   left join machines m using (machine_id)
  where not d.connected
    and d.revoked_at is null
+   and (d.session_ended is distinct from 'disconnect' or d.reported_status = 'offline')
    and d.session_since < now() - make_interval(mins => st.min_minutes)

@@ -280,7 +280,9 @@ public final class DeviceRegistry implements DeviceCredentials {
     public static Map<String, Object> describe(Device d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("machineId", d.machineId());
-        m.put("state", d.revokedAt() != null ? "revoked" : d.connected() ? "online" : d.sessionSince() == null ? "never connected" : "offline");
+        boolean leftCleanly = "disconnect".equals(d.sessionEnded()) && !"offline".equals(d.reportedStatus());
+        m.put("state", d.revokedAt() != null ? "revoked" : d.connected() ? "online" : d.sessionSince() == null ? "never connected"
+                : leftCleanly ? "disconnected" : "offline");
         m.put("registeredAt", d.registeredAt());
         m.put("registeredBy", d.registeredBy());
         m.put("rotatedAt", d.rotatedAt());

@@ -144,16 +144,20 @@ public final class FleetQueries {
 
     /**
      * The MQTT session of a machine that connects directly: online (a session is open), offline since
-     * its session ended (and how: its last will, a clean disconnect, ...), or null for a machine that
-     * has no credentials of its own or never connected.
+     * its session ended unexpectedly or it said it goes offline (how: its last will, a lost connection,
+     * ...), disconnected after a clean DISCONNECT, or null for a machine that has no credentials of its
+     * own or never connected.
      */
     private static Map<String, Object> connection(java.sql.ResultSet rs) throws java.sql.SQLException {
         if (rs.getTimestamp("session_since") == null) {
             return null;
         }
         boolean connected = rs.getBoolean("connected") && rs.getTimestamp("revoked_at") == null;
+        // a machine that said goodbye (a clean DISCONNECT, as one that connects only to send does) is not
+        // missing, unless it said it goes offline
+        boolean leftCleanly = "disconnect".equals(rs.getString("session_ended")) && !"offline".equals(rs.getString("reported_status"));
         return Json.object(
-                "state", connected ? "online" : "offline",
+                "state", connected ? "online" : leftCleanly ? "disconnected" : "offline",
                 "since", Json.time(rs, "session_since"),
                 "ended", connected ? null : rs.getString("session_ended"),
                 "reportedStatus", rs.getString("reported_status"));
