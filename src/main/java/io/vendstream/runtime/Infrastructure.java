@@ -66,6 +66,7 @@ public final class Infrastructure extends MainListenerSupport {
         }
         try {
             requireFreeHttpPort(s);
+            requireFreeMqttPort(s);
             startDatabase(s);
             startKafka(s);
         } catch (RuntimeException e) {
@@ -107,6 +108,25 @@ public final class Infrastructure extends MainListenerSupport {
         } catch (IOException e) {
             throw new StartupException("Port " + port + " on " + host + " is already in use, so the dashboard and API "
                     + "cannot listen there. Set vendstream.http.port (env VENDSTREAM_HTTP_PORT) to a free port.");
+        }
+    }
+
+    /** The machines' MQTT endpoint (embedded mode): a broker already on its port is the usual cause. */
+    private static void requireFreeMqttPort(Settings s) {
+        if (!s.flag("vendstream.mqtt.enabled") || !"embedded".equals(s.text("vendstream.mqtt.mode"))) {
+            return;
+        }
+        int port = s.integer("vendstream.mqtt.port");
+        if (port <= 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(s.text("vendstream.mqtt.host"), port));
+        } catch (IOException e) {
+            throw new StartupException("Port " + port + " is already in use, so machines cannot connect over MQTT there: "
+                    + "is another MQTT broker (a Mosquitto service?) running? Set vendstream.mqtt.port (env VENDSTREAM_MQTT_PORT) "
+                    + "to a free port, or use that broker: vendstream.mqtt.mode=external (docs/connect.md).");
         }
     }
 
