@@ -35,7 +35,7 @@ class MqttEndpointTest {
 
     @RegisterExtension
     static final RunningApp APP = RunningApp.named("mqtt_endpoint").with("vendstream.mqtt.max-message-bytes", "65536")
-            .with("vendstream.mqtt.auth-failures-before-delay", "3");
+            .with("vendstream.mqtt.auth-failures-before-delay", "3").with("vendstream.mqtt.receive-maximum", "8");
 
     private static long stored(String machineId) {
         return APP.ledger().queryLong("select count(*) from sales where machine_id = ?", machineId);
@@ -180,6 +180,53 @@ class MqttEndpointTest {
         assertThat(goodClient.isConnected()).isTrue();
         goodClient.disconnect().waitForCompletion(5_000);
         goodClient.close();
+    }
+
+    @Test
+    void should_disconnect_a_client_with_more_messages_in_flight_than_the_receive_maximum() throws Exception {
+        String secret = Devices.register(APP, "mq-flood");
+        MqttMeters meters = APP.context().getRegistry().lookupByNameAndType("mqttMeters", MqttMeters.class);
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            // an MQTT 3.1.1 client is not told the limit: it sends 200 QoS 1 messages without waiting
+            io.vertx.mqtt.MqttClient flood = io.vertx.mqtt.MqttClient.create(vertx, new io.vertx.mqtt.MqttClientOptions()
+                    .setClientId("mq-flood").setUsername("mq-flood").setPassword(secret).setMaxInflightQueue(1000));
+            flood.connect(Devices.mqttPort(APP), "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+            flood.closeHandler(v -> closed.countDown());
+            vertx.runOnContext(v -> {
+                for (int i = 0; i < 200; i++) {
+                    flood.publish("vendstream/machines/mq-flood/events", io.vertx.core.buffer.Buffer.buffer(
+                            Events.json(Events.sale("mq-flood", "Aqua 600ml", 1, "5000", 10))), io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, false, false);
+                }
+            });
+            assertThat(closed.await(20, TimeUnit.SECONDS)).as("disconnected").isTrue();
+            assertThat(meters.refused()).containsKey("receive maximum exceeded");
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        // an MQTT 5 client is told the limit and keeps to it: 100 messages at once, all acknowledged
+        String good = Devices.register(APP, "mq-polite");
+        MqttAsyncClient client = Devices.client(APP, "mq-polite", good, true);
+        List<org.eclipse.paho.mqttv5.client.IMqttToken> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            while (true) {
+                try {
+                    tokens.add(client.publish("vendstream/machines/mq-polite/events",
+                            message(Events.json(Events.sale("mq-polite", "Aqua 600ml", 1, "5000", 10)))));
+                    break;
+                } catch (MqttException e) {
+                    Thread.sleep(5); // Paho refuses a publish beyond the server's receive maximum: wait for an ack
+                }
+            }
+        }
+        for (var t : tokens) {
+            t.waitForCompletion(10_000);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> stored("mq-polite") == 100);
+        assertThat(client.isConnected()).isTrue();
+        client.disconnect().waitForCompletion(5_000);
+        client.close();
     }
 
     @Test
