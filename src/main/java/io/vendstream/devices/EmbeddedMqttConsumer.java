@@ -74,6 +74,9 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
     private Vertx vertx;
     private MqttServer server;
     private String serverName;
+    // the route runs here, not on the event loops: a Kafka send that blocks (metadata, a full buffer
+    // while the broker is away) or a database write must not stall the other machines' connections
+    private java.util.concurrent.ExecutorService routeThreads;
 
     EmbeddedMqttConsumer(Endpoint endpoint, Processor processor, MqttSettings settings, DeviceRegistry registry, MqttMeters meters) {
         super(endpoint, processor);
@@ -86,6 +89,8 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
     protected void doStart() throws Exception {
         super.doStart();
         meters.bind(getEndpoint().getCamelContext());
+        routeThreads = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newThreadPool(this, "machines-mqtt", settings.getRouteThreads(), settings.getRouteThreads());
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         // like the HTTP server: nothing beyond this machine until people must sign in
         Settings s = new Settings(getEndpoint().getCamelContext());
@@ -140,6 +145,9 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
         }
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        if (routeThreads != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(routeThreads);
         }
         super.doStop();
     }
@@ -272,6 +280,8 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
         private final String machineId;
         private final String address;
         private final Deque<InFlight> inFlight = new ArrayDeque<>();
+        // this machine's messages go to the route one after another, in the order they came
+        private final java.util.concurrent.Executor serial = new SerialExecutor(routeThreads);
         private boolean cleanDisconnect;
         private String closedBecause;
 
@@ -321,7 +331,7 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
             exchange.getMessage().setHeader(MachineMessage.DEVICE, machineId);
             exchange.getMessage().setHeader(MachineMessage.SOURCE, "mqtt " + address);
             exchange.getMessage().setHeader(MachineMessage.RECEIVED_AT, System.currentTimeMillis());
-            getAsyncProcessor().process(exchange, doneSync -> {
+            serial.execute(() -> getAsyncProcessor().process(exchange, doneSync -> {
                 Exception failure = exchange.getException();
                 releaseExchange(exchange, false);
                 if (entry == null) {
@@ -337,7 +347,7 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
                         flush();
                     }
                 });
-            });
+            }));
         }
 
         /** Acknowledges the settled messages at the head of the queue, keeping the order they came in. */
@@ -404,6 +414,47 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
             if (will) {
                 // the server publishes the last will: here, to the route, as the machine's own status message
                 received(new MachineTopic(machineId, MachineTopic.Kind.STATUS), endpoint.will().getWillMessageBytes(), null);
+            }
+        }
+    }
+
+    /**
+     * Runs one task at a time, in order, on a shared pool: a machine's messages reach the route (and
+     * Kafka) in the order the machine sent them, while different machines' go in parallel.
+     */
+    private static final class SerialExecutor implements java.util.concurrent.Executor {
+        private final java.util.concurrent.Executor pool;
+        private final Deque<Runnable> tasks = new ArrayDeque<>();
+        private boolean running;
+
+        SerialExecutor(java.util.concurrent.Executor pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            tasks.add(task);
+            if (!running) {
+                running = true;
+                pool.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                Runnable next;
+                synchronized (this) {
+                    next = tasks.poll();
+                    if (next == null) {
+                        running = false;
+                        return;
+                    }
+                }
+                try {
+                    next.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("A machine's message could not be handed to the route: {}", e.toString());
+                }
             }
         }
     }

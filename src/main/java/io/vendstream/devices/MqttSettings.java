@@ -13,6 +13,7 @@ public final class MqttSettings {
     private int authFailuresBeforeDelay = 5;
     private long maxAuthDelayMillis = 10_000;
     private int connectTimeoutSeconds = 30;
+    private int routeThreads = 8;
     private String keyStore = "";
     private String keyStorePassword = "";
     private String keyStoreType = "PKCS12";
@@ -37,6 +38,9 @@ public final class MqttSettings {
     public int getConnectTimeoutSeconds() { return connectTimeoutSeconds; }
     public void setConnectTimeoutSeconds(int seconds) { this.connectTimeoutSeconds = seconds; }
     /** A key store (PKCS12 or JKS) with the server's certificate and key: the one camel.ssl.key-store names. Blank: no TLS. */
+    /** Threads that hand machines' messages to the route (each machine's in order). */
+    public int getRouteThreads() { return routeThreads; }
+    public void setRouteThreads(int routeThreads) { this.routeThreads = routeThreads; }
     public String getKeyStore() { return keyStore; }
     public void setKeyStore(String keyStore) { this.keyStore = keyStore; }
     public String getKeyStorePassword() { return keyStorePassword; }

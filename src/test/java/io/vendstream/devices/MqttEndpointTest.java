@@ -256,6 +256,24 @@ class MqttEndpointTest {
     }
 
     @Test
+    void should_store_an_audit_read_a_machine_publishes_on_its_dex_topic() throws Exception {
+        String secret = Devices.register(APP, "mq-dex");
+        MqttAsyncClient client = Devices.client(APP, "mq-dex", secret, true);
+        String read = io.vendstream.dex.DexSamples.soundRead("SN-MQTT-1",
+                java.time.ZonedDateTime.now(io.vendstream.support.Campus.ZONE).minusHours(1).withNano(0), 30, 30);
+        // acknowledged once stored
+        client.publish("vendstream/machines/mq-dex/dex", message(read.getBytes(StandardCharsets.UTF_8))).waitForCompletion(10_000);
+        var reads = Devices.get(APP, "/api/dex/reads?machineId=mq-dex").path("reads");
+        assertThat(reads).hasSize(1);
+        assertThat(reads.get(0).path("status").asText()).isEqualTo("parsed");
+        assertThat(reads.get(0).path("source").asText()).isEqualTo("mqtt");
+        assertThat(reads.get(0).path("serial").asText()).isEqualTo("SN-MQTT-1");
+        assertThat(reads.get(0).path("receivedBy").asText()).startsWith("device mq-dex");
+        client.disconnect().waitForCompletion(5_000);
+        client.close();
+    }
+
+    @Test
     void should_refuse_a_last_will_outside_the_machines_own_status_topic() throws Exception {
         String secret = Devices.register(APP, "mq-badwill");
         MqttAsyncClient client = Devices.client(APP, "mq-badwill", secret, false);

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The real sample reads in src/test/resources/dex/samples, and small hand-made files for edge cases. */
-final class DexSamples {
+public final class DexSamples {
 
     private DexSamples() {
     }
@@ -55,7 +55,7 @@ final class DexSamples {
      * A sound read by the machine with {@code serial}, taken {@code at}: one selection (Water at
      * 5,000 a vend, all paid in cash) with the given vends since initialisation and since reset.
      */
-    static String soundRead(String serial, ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
+    public static String soundRead(String serial, ZonedDateTime at, long vendsSinceInit, long vendsSinceReset) {
         return soundRead(serial, at, "Water", vendsSinceInit, vendsSinceReset);
     }
 
