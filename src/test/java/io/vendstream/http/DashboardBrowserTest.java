@@ -228,11 +228,15 @@ class DashboardBrowserTest {
         Path dir = Files.createDirectories(Path.of("target", "api-examples"));
         ContractSchemas contract = new ContractSchemas();
         List<ApiExamples.Answer> answers = new java.util.ArrayList<>();
+        // one machine with credentials of its own, so the device list has an entry
+        java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(APP.baseUrl() + "/api/devices"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"machineId\": \"med-02\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
         for (String path : List.of("/api/summary", "/api/machines?location=Medicine", "/api/locations", "/api/products/top?limit=3",
                 "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/stock/low?limit=3", "/api/alerts?state=open",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
                 "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports", "/api/dex/reads?limit=2",
-                "/api/reconciliation?limit=2",
+                "/api/reconciliation?limit=2", "/api/devices",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(APP.baseUrl() + path)).build(),
