@@ -15,8 +15,10 @@ create table devices (
     connected       boolean     not null default false,
     session_since   timestamptz,
     session_address text,
-    -- the MQTT endpoint (host:port) that holds the session
+    -- the MQTT endpoint (host name:port) that holds the session, and the session's own id: an end
+    -- recorded late by one instance never closes a newer session of the machine
     session_server  text,
+    session_id      text,
     session_ended   text,
     -- what the device itself last said on vendstream/machines/{id}/status ('online' or 'offline')
     reported_status text,

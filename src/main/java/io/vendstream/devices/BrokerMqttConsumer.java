@@ -42,6 +42,8 @@ final class BrokerMqttConsumer extends DefaultConsumer implements MqttCallback {
     private MqttAsyncClient client;
     private MqttConnectionOptions options;
     private ExecutorService reconnects;
+    // one reconnect at a time, however many messages failed meanwhile
+    private final java.util.concurrent.atomic.AtomicBoolean reconnecting = new java.util.concurrent.atomic.AtomicBoolean();
 
     BrokerMqttConsumer(Endpoint endpoint, Processor processor, MqttSettings settings, MqttMeters meters) {
         super(endpoint, processor);
@@ -59,8 +61,10 @@ final class BrokerMqttConsumer extends DefaultConsumer implements MqttCallback {
         meters.bind(getEndpoint().getCamelContext());
         reconnects = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "machines-mqtt-reconnect");
+        // stable across restarts, so that a restarted instance takes up its session and the messages
+        // the broker still holds for it unacknowledged
         String clientId = settings.getClientId().isBlank()
-                ? "vendstream-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid()
+                ? "vendstream-" + java.net.InetAddress.getLocalHost().getHostName()
                 : settings.getClientId();
         client = new MqttAsyncClient(settings.getBrokerUrl(), clientId, new MemoryPersistence());
         client.setManualAcks(true);
@@ -141,7 +145,9 @@ final class BrokerMqttConsumer extends DefaultConsumer implements MqttCallback {
             } else {
                 LOG.warn("A message of machine {} on {} could not be handed on ({}): reconnecting without acknowledging it, "
                         + "so that the broker delivers it again", topic.machineId(), topic, failure.getMessage());
-                reconnects.submit(this::reconnectUnacknowledged);
+                if (reconnecting.compareAndSet(false, true)) {
+                    reconnects.submit(this::reconnectUnacknowledged);
+                }
             }
         });
     }
@@ -164,10 +170,12 @@ final class BrokerMqttConsumer extends DefaultConsumer implements MqttCallback {
             }
             Thread.sleep(1_000);
             client.connect(options).waitForCompletion(TimeUnit.SECONDS.toMillis(settings.getConnectTimeoutSeconds()));
+            reconnecting.set(false);
         } catch (MqttException e) {
             LOG.warn("Reconnecting to the broker {} failed ({}); trying again", settings.getBrokerUrl(), e.getMessage());
             reconnects.submit(this::reconnectUnacknowledged);
         } catch (InterruptedException e) {
+            reconnecting.set(false);
             Thread.currentThread().interrupt();
         }
     }

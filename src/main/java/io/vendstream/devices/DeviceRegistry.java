@@ -54,11 +54,13 @@ public final class DeviceRegistry implements DeviceCredentials {
     }
 
     private final DataSource dataSource;
+    private final long cacheMillis;
     private final Cache<String, Optional<Stored>> stored;
     private final List<Consumer<String>> revokedListeners = new CopyOnWriteArrayList<>();
 
     public DeviceRegistry(DataSource dataSource, long cacheTtlMillis) {
         this.dataSource = dataSource;
+        this.cacheMillis = cacheTtlMillis;
         this.stored = Caffeine.newBuilder().maximumSize(100_000)
                 .expireAfterWrite(Duration.ofMillis(Math.max(0, cacheTtlMillis))).build();
     }
@@ -159,13 +161,15 @@ public final class DeviceRegistry implements DeviceCredentials {
         return query("select * from devices where machine_id = ?", machineId).stream().findFirst();
     }
 
-    /** The device's MQTT session started, on the endpoint {@code server} (host:port). */
-    public void connected(String machineId, String address, String server) throws SQLException {
-        update(machineId, "update devices set connected = true, session_since = now(), session_address = ?, session_server = ?, session_ended = null where machine_id = ?",
+    /** The device's MQTT session {@code sessionId} started, on the endpoint {@code server} (host:port). */
+    public void connected(String machineId, String address, String server, String sessionId) throws SQLException {
+        update(machineId, "update devices set connected = true, session_since = now(), session_address = ?, session_server = ?, "
+                        + "session_id = ?, session_ended = null where machine_id = ?",
                 st -> {
                     st.setString(1, address);
                     st.setString(2, server);
-                }, 3);
+                    st.setString(3, sessionId);
+                }, 4);
     }
 
     /**
@@ -181,10 +185,45 @@ public final class DeviceRegistry implements DeviceCredentials {
         }
     }
 
-    /** The device's MQTT session ended: how ({@code disconnect}, {@code last will}, ...). */
-    public void disconnected(String machineId, String how) throws SQLException {
-        update(machineId, "update devices set connected = false, session_since = now(), session_ended = ? where machine_id = ? and connected",
-                st -> st.setString(1, how), 2);
+    /**
+     * The device's MQTT session {@code sessionId} ended: how ({@code disconnect}, {@code last will},
+     * ...). A later session of the same machine (here or on another instance) is left as it is.
+     */
+    public void disconnected(String machineId, String how, String sessionId) throws SQLException {
+        update(machineId, "update devices set connected = false, session_since = now(), session_ended = ? "
+                        + "where machine_id = ? and connected and session_id = ?",
+                st -> {
+                    st.setString(1, how);
+                    st.setString(3, sessionId);
+                }, 2);
+    }
+
+    /** Of these open sessions (machine id, digest of the secret it signed in with), the ones whose secret no longer holds. */
+    public List<String> withdrawn(Map<String, byte[]> sessions) throws SQLException {
+        List<String> withdrawn = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement st = c.prepareStatement(
+                     "select machine_id, secret_sha256, revoked_at is not null from devices where machine_id = any(?)")) {
+            st.setArray(1, c.createArrayOf("text", sessions.keySet().toArray()));
+            java.util.Set<String> found = new java.util.HashSet<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    found.add(id);
+                    if (rs.getBoolean(3) || !MessageDigest.isEqual(rs.getBytes(2), sessions.get(id))) {
+                        withdrawn.add(id);
+                    }
+                }
+            }
+            sessions.keySet().stream().filter(id -> !found.contains(id)).forEach(withdrawn::add);
+        }
+        withdrawn.forEach(stored::invalidate);
+        return withdrawn;
+    }
+
+    /** How long a stored digest is trusted in memory (vendstream.devices.cache-millis). */
+    public long cacheMillis() {
+        return cacheMillis;
     }
 
     /** What the device said about itself on its status topic. */
@@ -214,16 +253,17 @@ public final class DeviceRegistry implements DeviceCredentials {
         return status;
     }
 
-    /** Marks every session this instance served as ended (at stop: its clients lost their connection). */
-    public void allDisconnected(List<String> machineIds, String how) throws SQLException {
+    /** Marks the sessions the endpoint {@code server} held as ended (at stop: its clients lost their connection). */
+    public void allDisconnected(List<String> machineIds, String how, String server) throws SQLException {
         if (machineIds.isEmpty()) {
             return;
         }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement st = c.prepareStatement(
-                     "update devices set connected = false, session_since = now(), session_ended = ? where machine_id = any(?) and connected")) {
+             PreparedStatement st = c.prepareStatement("update devices set connected = false, session_since = now(), session_ended = ? "
+                     + "where machine_id = any(?) and connected and session_server = ?")) {
             st.setString(1, how);
             st.setArray(2, c.createArrayOf("text", machineIds.toArray()));
+            st.setString(3, server);
             st.executeUpdate();
         }
     }

@@ -7,6 +7,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,15 +49,25 @@ import org.slf4j.LoggerFactory;
  * and subscribe only within {@code vendstream/machines/{its id}/}. Each PUBLISH becomes one
  * exchange of the route; a QoS 1 message is acknowledged (PUBACK, in the order received) only when
  * the route has completed it, that is after Kafka acknowledged its records. When the route fails
- * (Kafka unreachable), the connection is closed unacknowledged, so the device sends the message
- * again when it reconnects; the eventIds make the resend harmless.
+ * (Kafka unreachable), the connection is closed unacknowledged, and a device that keeps each QoS 1
+ * message until its PUBACK sends it again when it reconnects; the eventIds make the resend
+ * harmless. Sessions are not kept between connections (the CONNACK says session present = false).
+ *
+ * <p>Threads: everything about one connection runs on its Vert.x event loop; the route runs on a
+ * pool of its own ({@link MqttSettings#getRouteThreads()}), each machine's messages one after
+ * another in the order they came (its connect and disconnect records too), so a Kafka send that
+ * blocks or a database write never stalls the network. Every {@code vendstream.devices.cache-millis}
+ * the open sessions are checked against the registry: a machine revoked or rotated on another
+ * instance is disconnected here too.
  *
  * <p>Bounds: a message larger than {@link MqttSettings#getMaxMessageBytes()} ends the connection
  * (MQTT 5 clients are told the limit in the CONNACK); a client with more than
  * {@link MqttSettings#getReceiveMaximum()} messages in flight is disconnected (MQTT 5 clients are
- * told this limit too, and keep to it). Wrong credentials are refused, counted and logged without
- * the secret; after {@link MqttSettings#getAuthFailuresBeforeDelay()} failures from one address
- * each further refusal waits longer, doubling up to {@link MqttSettings#getMaxAuthDelayMillis()}.
+ * told this limit too, and keep to it); QoS 0 messages do not count against it but are bounded
+ * too (four times as many; beyond that they are dropped and counted). Wrong credentials are refused,
+ * counted and logged without the secret; after {@link MqttSettings#getAuthFailuresBeforeDelay()}
+ * failures from one address each further CONNECT from it waits before its credentials are even
+ * checked, longer each time, doubling up to {@link MqttSettings#getMaxAuthDelayMillis()}.
  * QoS 2 is not offered (MQTT 5: maximum QoS 1 in the CONNACK).
  */
 final class EmbeddedMqttConsumer extends DefaultConsumer {
@@ -74,9 +86,11 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
     private Vertx vertx;
     private MqttServer server;
     private String serverName;
-    // the route runs here, not on the event loops: a Kafka send that blocks (metadata, a full buffer
-    // while the broker is away) or a database write must not stall the other machines' connections
-    private java.util.concurrent.ExecutorService routeThreads;
+    private long sessionCheck = -1;
+    // the route runs here, not on the event loops. Its queue holds at most one task per machine
+    // (a machine's messages wait in its own queue, SerialExecutor), so it never refuses a task
+    // and never hands one back to an event loop
+    private ThreadPoolExecutor routeThreads;
 
     EmbeddedMqttConsumer(Endpoint endpoint, Processor processor, MqttSettings settings, DeviceRegistry registry, MqttMeters meters) {
         super(endpoint, processor);
@@ -89,8 +103,13 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
     protected void doStart() throws Exception {
         super.doStart();
         meters.bind(getEndpoint().getCamelContext());
-        routeThreads = getEndpoint().getCamelContext().getExecutorServiceManager()
-                .newThreadPool(this, "machines-mqtt", settings.getRouteThreads(), settings.getRouteThreads());
+        AtomicInteger threadNumber = new AtomicInteger();
+        routeThreads = new ThreadPoolExecutor(settings.getRouteThreads(), settings.getRouteThreads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "machines-mqtt-" + threadNumber.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         // like the HTTP server: nothing beyond this machine until people must sign in
         Settings s = new Settings(getEndpoint().getCamelContext());
@@ -121,11 +140,14 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
                     + " (" + e.getCause().getMessage() + "): is another MQTT broker (a Mosquitto service?) running there? "
                     + "Set vendstream.mqtt.port (VENDSTREAM_MQTT_PORT) to a free port, or vendstream.mqtt.mode=external to use that broker", e.getCause());
         }
-        serverName = host + ":" + server.actualPort();
-        // sessions this endpoint held when the process last ended without stopping (kill -9, power cut)
+        // this endpoint among all instances: no two can listen on one host's port at once
+        serverName = hostName() + ":" + server.actualPort();
+        // sessions this endpoint held when its process last ended without stopping (kill -9, power cut)
         registry.serverRestarted(serverName);
         registry.onRevoked(this::secretWithdrawn);
-        String access = (settings.tls() ? "mqtts://" : "mqtt://") + serverName + ", each machine signs in with its own secret"
+        sessionCheck = vertx.setPeriodic(Math.max(1_000, registry.cacheMillis()), id -> checkSessions());
+        String access = (settings.tls() ? "mqtts://" : "mqtt://") + host + ":" + server.actualPort()
+                + ", each machine signs in with its own secret"
                 + (HttpAccess.mayListenBeyondLoopback(s) ? "" : " (127.0.0.1 only while no users are configured)");
         getEndpoint().getCamelContext().getPropertiesComponent().addOverrideProperty("vendstream.mqtt.access", access);
         LOG.info("MQTT endpoint for machines: {} (topics {}{{machineId}}/events|status|dex)", access, MachineTopic.ROOT);
@@ -133,33 +155,50 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
 
     @Override
     protected void doStop() throws Exception {
+        if (sessionCheck >= 0) {
+            vertx.cancelTimer(sessionCheck);
+        }
+        List<String> open = new ArrayList<>(sessions.keySet());
         if (server != null) {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        List<String> open = new ArrayList<>(sessions.keySet());
         sessions.clear();
+        if (routeThreads != null) {
+            routeThreads.shutdown();
+            routeThreads.awaitTermination(10, TimeUnit.SECONDS);
+        }
         try {
-            registry.allDisconnected(open, "server stopped");
+            registry.allDisconnected(open, "server stopped", serverName);
         } catch (Exception e) {
             LOG.warn("Could not record that {} MQTT sessions ended: {}", open.size(), e.getMessage());
         }
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        if (routeThreads != null) {
-            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(routeThreads);
-        }
         super.doStop();
     }
 
-    /** The port it listens on (a configured port of 0 picks a free one). */
-    int port() {
-        return server.actualPort();
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     private void connecting(MqttEndpoint endpoint) {
         boolean v5 = endpoint.protocolVersion() == 5;
         String address = endpoint.remoteAddress() == null ? "unknown" : endpoint.remoteAddress().host();
+        // a client may send right after its CONNECT: keep what comes before the CONNACK (bounded), and
+        // notice a connection that goes away while its credentials are being checked
+        Early early = new Early();
+        endpoint.publishAutoAck(false);
+        endpoint.closeHandler(v -> early.gone = true);
+        endpoint.publishHandler(message -> {
+            if (early.messages.size() < settings.getReceiveMaximum()) {
+                early.messages.add(message);
+            }
+        });
         if (endpoint.auth() == null || endpoint.auth().getUsername() == null || endpoint.auth().getPassword() == null) {
             refuseConnect(endpoint, v5, address, null, "no credentials");
             return;
@@ -167,12 +206,15 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
         String machineId = endpoint.auth().getUsername();
         String secret = endpoint.auth().getPassword();
         Context context = Vertx.currentContext();
-        vertx.executeBlocking(() -> registry.authenticate(machineId, secret), false).onComplete(result -> {
+        Runnable check = () -> vertx.executeBlocking(() -> registry.authenticate(machineId, secret), false).onComplete(result -> {
+            if (early.gone) {
+                return;
+            }
             if (result.failed()) {
                 LOG.warn("MQTT connection of {} from {} refused: the device registry cannot be read ({})", machineId, address,
                         result.cause().getMessage());
                 meters.connectRefused("registry unavailable");
-                endpoint.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                reject(endpoint, v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
                         : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
             } else if (!result.result()) {
                 refuseConnect(endpoint, v5, address, machineId, "wrong credentials");
@@ -180,84 +222,120 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
                     && !MachineTopic.of(machineId, MachineTopic.Kind.STATUS).equals(endpoint.will().getWillTopic())) {
                 refuseConnect(endpoint, v5, address, machineId, "last will outside its own status topic");
             } else {
+                // a machine that signs in from here ends the address's run of failures (a whole campus
+                // network may sit behind one address); guessing a 256-bit secret is hopeless anyway,
+                // the wait is there to slow down whoever keeps knocking
                 failures.invalidate(address);
-                accept(endpoint, context, v5, machineId, address);
+                accept(endpoint, context, v5, machineId, address, DeviceRegistry.sha256(secret), early.messages);
             }
         });
+        // an address that keeps failing waits before its credentials are even looked at
+        AtomicInteger failed = failures.getIfPresent(address);
+        long delay = authDelayMillis(failed == null ? 0 : failed.get());
+        if (delay > 0) {
+            vertx.setTimer(delay, t -> check.run());
+        } else {
+            check.run();
+        }
+    }
+
+    /** What a connection sent before its CONNACK, and whether it went away meanwhile. */
+    private static final class Early {
+        final List<MqttPublishMessage> messages = new ArrayList<>();
+        boolean gone;
     }
 
     private void refuseConnect(MqttEndpoint endpoint, boolean v5, String address, String machineId, String reason) {
         meters.connectRefused(reason);
-        AtomicInteger count = failures.get(address, a -> new AtomicInteger());
-        int n = count.incrementAndGet();
+        int n = failures.get(address, a -> new AtomicInteger()).incrementAndGet();
         logRefusal("MQTT connection from {} refused ({}{}), {} failures from this address in the last minutes",
                 address, reason, machineId == null ? "" : " for machine " + machineId, n);
-        MqttConnectReturnCode code = v5 ? (reason.startsWith("last will") ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+        boolean will = reason.startsWith("last will");
+        reject(endpoint, v5 ? (will ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
                 : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD)
-                : (reason.startsWith("last will") ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED
-                : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-        long delay = authDelayMillis(n);
-        if (delay <= 0) {
+                : (will ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED
+                : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD));
+    }
+
+    private static void reject(MqttEndpoint endpoint, MqttConnectReturnCode code) {
+        try {
             endpoint.reject(code);
-        } else {
-            vertx.setTimer(delay, t -> {
-                try {
-                    endpoint.reject(code);
-                } catch (RuntimeException e) {
-                    LOG.debug("The refused client from {} had gone: {}", address, e.toString());
-                }
-            });
+        } catch (RuntimeException e) {
+            LOG.debug("The refused client had gone: {}", e.toString());
         }
     }
 
-    /** How long the refusal of the n-th failure in a row from one address waits. */
+    /** How long a CONNECT waits before its check when its address has failed this many times in a row. */
     long authDelayMillis(int failuresFromAddress) {
-        int over = failuresFromAddress - settings.getAuthFailuresBeforeDelay();
+        int over = failuresFromAddress - settings.getAuthFailuresBeforeDelay() + 1;
         if (over <= 0) {
             return 0;
         }
         return Math.min(settings.getMaxAuthDelayMillis(), 250L << Math.min(over - 1, 20));
     }
 
-    private void accept(MqttEndpoint endpoint, Context context, boolean v5, String machineId, String address) {
-        Session session = new Session(endpoint, context, v5, machineId, address);
+    private void accept(MqttEndpoint endpoint, Context context, boolean v5, String machineId, String address, byte[] digest,
+                        List<MqttPublishMessage> early) {
+        Session session = new Session(endpoint, context, v5, machineId, address, digest);
+        try {
+            endpoint.subscriptionAutoAck(false);
+            endpoint.publishHandler(session::publish);
+            endpoint.subscribeHandler(session::subscribe);
+            endpoint.unsubscribeHandler(u -> endpoint.unsubscribeAcknowledge(u.messageId()));
+            endpoint.disconnectHandler(v -> session.cleanDisconnect = true);
+            endpoint.closeHandler(v -> session.closed());
+            endpoint.exceptionHandler(e -> LOG.debug("MQTT session of {} from {}: {}", machineId, address, e.toString()));
+            if (v5) {
+                MqttProperties props = new MqttProperties();
+                props.add(new IntegerProperty(MqttPropertyType.RECEIVE_MAXIMUM.value(), settings.getReceiveMaximum()));
+                props.add(new IntegerProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), settings.getMaxMessageBytes()));
+                props.add(new IntegerProperty(MqttPropertyType.MAXIMUM_QOS.value(), 1));
+                props.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 0));
+                props.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 0));
+                props.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
+                endpoint.accept(false, props);
+            } else {
+                endpoint.accept(false);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("MQTT connection of {} from {} ended while it was accepted: {}", machineId, address, e.toString());
+            return;
+        }
         Session previous = sessions.put(machineId, session);
         if (previous != null) {
-            previous.close(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, "a new connection of the same machine took over");
+            previous.context.runOnContext(v -> previous.close(MqttDisconnectReasonCode.SESSION_TAKEN_OVER,
+                    "a new connection of the same machine took over"));
         }
-        endpoint.publishAutoAck(false);
-        endpoint.subscriptionAutoAck(false);
-        endpoint.publishHandler(session::publish);
-        endpoint.subscribeHandler(session::subscribe);
-        endpoint.unsubscribeHandler(u -> endpoint.unsubscribeAcknowledge(u.messageId()));
-        endpoint.disconnectHandler(v -> session.cleanDisconnect = true);
-        endpoint.closeHandler(v -> session.closed());
-        endpoint.exceptionHandler(e -> LOG.debug("MQTT session of {} from {}: {}", machineId, address, e.toString()));
-        if (v5) {
-            MqttProperties props = new MqttProperties();
-            props.add(new IntegerProperty(MqttPropertyType.RECEIVE_MAXIMUM.value(), settings.getReceiveMaximum()));
-            props.add(new IntegerProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), settings.getMaxMessageBytes()));
-            props.add(new IntegerProperty(MqttPropertyType.MAXIMUM_QOS.value(), 1));
-            props.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 0));
-            props.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 0));
-            props.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
-            endpoint.accept(false, props);
-        } else {
-            endpoint.accept(false);
-        }
-        meters.connected();
-        vertx.executeBlocking(() -> {
-            registry.connected(machineId, address, serverName);
-            return null;
-        }, false).onFailure(e -> LOG.warn("Could not record the MQTT session of {}: {}", machineId, e.getMessage()));
+        session.open();
+        early.forEach(session::publish);
     }
 
-    /** A device's secret was rotated or revoked: its open session (on this instance) ends. */
+    /** A device's secret was rotated or revoked on this instance: its open session here ends at once. */
     private void secretWithdrawn(String machineId) {
         Session session = sessions.get(machineId);
         if (session != null) {
             session.context.runOnContext(v -> session.close(MqttDisconnectReasonCode.NOT_AUTHORIZED, "its secret was withdrawn"));
         }
+    }
+
+    /** The open sessions against the registry: one revoked or rotated on another instance ends here too. */
+    private void checkSessions() {
+        if (sessions.isEmpty()) {
+            return;
+        }
+        Map<String, Session> open = Map.copyOf(sessions);
+        Map<String, byte[]> digests = new java.util.HashMap<>();
+        open.forEach((id, session) -> digests.put(id, session.digest));
+        vertx.executeBlocking(() -> registry.withdrawn(digests), false).onComplete(result -> {
+            if (result.failed()) {
+                LOG.debug("Could not check the open MQTT sessions: {}", result.cause().toString());
+                return;
+            }
+            for (String machineId : result.result()) {
+                Session session = open.get(machineId);
+                session.context.runOnContext(v -> session.close(MqttDisconnectReasonCode.NOT_AUTHORIZED, "its secret was withdrawn"));
+            }
+        });
     }
 
     private void logRefusal(String format, Object... args) {
@@ -271,52 +349,87 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
         }
     }
 
-    /** One connected machine: its messages in flight, acknowledged in the order they came. */
+    /**
+     * One connected machine: its messages in flight, acknowledged in the order they came. Its fields
+     * are touched on its connection's event loop only; what goes to the route and the registry goes
+     * through {@link #serial}, in order.
+     */
     private final class Session {
 
+        private final String id = java.util.UUID.randomUUID().toString();
         private final MqttEndpoint endpoint;
         private final Context context;
         private final boolean v5;
         private final String machineId;
         private final String address;
+        private final byte[] digest;
         private final Deque<InFlight> inFlight = new ArrayDeque<>();
-        // this machine's messages go to the route one after another, in the order they came
-        private final java.util.concurrent.Executor serial = new SerialExecutor(routeThreads);
+        private final SerialExecutor serial = new SerialExecutor(routeThreads);
+        private int qos1InFlight;
+        private int qos0InFlight;
         private boolean cleanDisconnect;
+        private boolean closing;
+        private volatile boolean closed;
+        private boolean counted;
         private String closedBecause;
 
-        Session(MqttEndpoint endpoint, Context context, boolean v5, String machineId, String address) {
+        Session(MqttEndpoint endpoint, Context context, boolean v5, String machineId, String address, byte[] digest) {
             this.endpoint = endpoint;
             this.context = context;
             this.v5 = v5;
             this.machineId = machineId;
             this.address = address;
+            this.digest = digest;
+        }
+
+        void open() {
+            counted = true;
+            meters.connected();
+            serial.execute(() -> {
+                try {
+                    registry.connected(machineId, address, serverName, id);
+                } catch (Exception e) {
+                    LOG.warn("Could not record the MQTT session of {}: {}", machineId, e.getMessage());
+                }
+            });
         }
 
         void publish(MqttPublishMessage message) {
+            if (closing) {
+                return; // never acknowledged: the machine sends it again on its next connection
+            }
             if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
                 meters.refused("qos 2");
                 logRefusal("MQTT machine {} from {} published with QoS 2, which is not offered: disconnected", machineId, address);
                 close(MqttDisconnectReasonCode.QOS_NOT_SUPPORTED, "QoS 2 is not offered");
                 return;
             }
-            if (inFlight.size() >= settings.getReceiveMaximum()) {
+            boolean qos1 = message.qosLevel() == MqttQoS.AT_LEAST_ONCE;
+            if (qos1 && qos1InFlight >= settings.getReceiveMaximum()) {
                 meters.refused("receive maximum exceeded");
-                logRefusal("MQTT machine {} from {} has more than {} messages in flight: disconnected", machineId, address,
+                logRefusal("MQTT machine {} from {} has more than {} QoS 1 messages in flight: disconnected", machineId, address,
                         settings.getReceiveMaximum());
                 close(MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "more than " + settings.getReceiveMaximum() + " messages in flight");
                 return;
             }
-            InFlight entry = new InFlight(message.messageId(), message.qosLevel() == MqttQoS.AT_LEAST_ONCE);
+            if (!qos1 && qos0InFlight >= 4 * settings.getReceiveMaximum()) {
+                meters.refused("qos 0 over the in-flight bound, dropped");
+                return;
+            }
+            InFlight entry = new InFlight(message.messageId(), qos1);
             inFlight.add(entry);
+            if (qos1) {
+                qos1InFlight++;
+            } else {
+                qos0InFlight++;
+            }
             MachineTopic topic = MachineTopic.parse(message.topicName()).orElse(null);
             if (topic == null || !topic.machineId().equals(machineId)) {
                 meters.refused("topic outside own tree");
                 logRefusal("MQTT machine {} from {} published on {}, outside its own topics {}: not accepted", machineId, address,
                         message.topicName(), MachineTopic.subtree(machineId));
                 // MQTT 5 says so in the PUBACK; MQTT 3.1.1 has no way to, and acknowledges (as brokers do)
-                entry.settle(v5 ? MqttPubAckReasonCode.NOT_AUTHORIZED : MqttPubAckReasonCode.SUCCESS);
-                flush();
+                settle(entry, v5 ? MqttPubAckReasonCode.NOT_AUTHORIZED : MqttPubAckReasonCode.SUCCESS);
                 return;
             }
             meters.message(topic.kind().segment());
@@ -331,35 +444,52 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
             exchange.getMessage().setHeader(MachineMessage.DEVICE, machineId);
             exchange.getMessage().setHeader(MachineMessage.SOURCE, "mqtt " + address);
             exchange.getMessage().setHeader(MachineMessage.RECEIVED_AT, System.currentTimeMillis());
-            serial.execute(() -> getAsyncProcessor().process(exchange, doneSync -> {
-                Exception failure = exchange.getException();
-                releaseExchange(exchange, false);
-                if (entry == null) {
+            serial.execute(() -> {
+                if (closed && entry != null) {
+                    // the connection is gone and nothing was acknowledged: the machine sends it again
+                    releaseExchange(exchange, false);
                     return;
                 }
-                context.runOnContext(v -> {
-                    if (failure != null) {
-                        LOG.warn("A message of machine {} on {} could not be handed on ({}): closing its connection unacknowledged, "
-                                + "so that it sends the message again", machineId, topic, failure.getMessage());
-                        close(MqttDisconnectReasonCode.UNSPECIFIED_ERROR, "the message could not be handed on");
-                    } else {
-                        entry.settle(MqttPubAckReasonCode.SUCCESS);
-                        flush();
+                getAsyncProcessor().process(exchange, doneSync -> {
+                    Exception failure = exchange.getException();
+                    releaseExchange(exchange, false);
+                    if (entry == null) {
+                        return;
                     }
+                    context.runOnContext(v -> {
+                        if (closing) {
+                            return;
+                        }
+                        if (failure != null) {
+                            LOG.warn("A message of machine {} on {} could not be handed on ({}): closing its connection unacknowledged, "
+                                    + "so that it sends the message again", machineId, topic, failure.getMessage());
+                            close(MqttDisconnectReasonCode.UNSPECIFIED_ERROR, "the message could not be handed on");
+                        } else {
+                            settle(entry, MqttPubAckReasonCode.SUCCESS);
+                        }
+                    });
                 });
-            }));
+            });
+        }
+
+        private void settle(InFlight entry, MqttPubAckReasonCode code) {
+            entry.code = code;
+            flush();
         }
 
         /** Acknowledges the settled messages at the head of the queue, keeping the order they came in. */
         private void flush() {
             while (!inFlight.isEmpty() && inFlight.peek().code != null) {
                 InFlight done = inFlight.poll();
-                if (done.qos1 && endpoint.isConnected()) {
+                if (done.qos1) {
+                    qos1InFlight--;
                     if (v5 && done.code != MqttPubAckReasonCode.SUCCESS) {
                         endpoint.publishAcknowledge(done.messageId, done.code, MqttProperties.NO_PROPERTIES);
                     } else {
                         endpoint.publishAcknowledge(done.messageId);
                     }
+                } else {
+                    qos0InFlight--;
                 }
             }
         }
@@ -387,30 +517,44 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
             }
         }
 
+        /** Ends the connection (once; on its event loop). */
         void close(MqttDisconnectReasonCode reason, String because) {
-            closedBecause = because;
-            if (v5 && endpoint.isConnected()) {
-                try {
-                    endpoint.disconnect(reason, MqttProperties.NO_PROPERTIES);
-                } catch (RuntimeException e) {
-                    LOG.debug("Could not say why the session of {} ends: {}", machineId, e.toString());
-                }
+            if (closing) {
+                return;
             }
-            endpoint.close();
+            closing = true;
+            closedBecause = because;
+            try {
+                if (v5 && endpoint.isConnected()) {
+                    endpoint.disconnect(reason, MqttProperties.NO_PROPERTIES);
+                }
+                endpoint.close();
+            } catch (RuntimeException e) {
+                LOG.debug("The connection of {} had already ended: {}", machineId, e.toString());
+            }
         }
 
         void closed() {
-            meters.disconnected();
-            inFlight.clear();
-            if (!sessions.remove(machineId, this)) {
-                return; // taken over by a newer connection of the same machine, which is the one that counts
+            if (closed) {
+                return;
             }
+            closed = true;
+            closing = true;
+            if (counted) {
+                meters.disconnected();
+            }
+            inFlight.clear();
+            sessions.remove(machineId, this);
             boolean will = !cleanDisconnect && endpoint.will() != null && endpoint.will().isWillFlag();
             String how = closedBecause != null ? "closed by vendstream: " + closedBecause : will ? "last will" : cleanDisconnect ? "disconnect" : "connection lost";
-            vertx.executeBlocking(() -> {
-                registry.disconnected(machineId, how);
-                return null;
-            }, false).onFailure(e -> LOG.warn("Could not record that the MQTT session of {} ended: {}", machineId, e.getMessage()));
+            // after its messages, and only if this session is still the machine's latest (session id)
+            serial.execute(() -> {
+                try {
+                    registry.disconnected(machineId, how, id);
+                } catch (Exception e) {
+                    LOG.warn("Could not record that the MQTT session of {} ended: {}", machineId, e.getMessage());
+                }
+            });
             if (will) {
                 // the server publishes the last will: here, to the route, as the machine's own status message
                 received(new MachineTopic(machineId, MachineTopic.Kind.STATUS), endpoint.will().getWillMessageBytes(), null);
@@ -467,10 +611,6 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
         InFlight(int messageId, boolean qos1) {
             this.messageId = messageId;
             this.qos1 = qos1;
-        }
-
-        void settle(MqttPubAckReasonCode code) {
-            this.code = code;
         }
     }
 }

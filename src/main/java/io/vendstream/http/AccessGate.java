@@ -87,20 +87,43 @@ final class AccessGate implements AuthenticationHandler {
         }
         boolean write = request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD;
         Optional<String[]> signIn = basicCredentials(request.getHeader("Authorization"));
-        if (signIn.isPresent() && users.check(signIn.get()[0], signIn.get()[1]).isEmpty()
-                && devices.authenticate(signIn.get()[0], signIn.get()[1])) {
-            // a machine signed in as itself: it may post its own events, and nothing else
-            if (request.method() != HttpMethod.POST || !devicePaths.contains(ctx.normalizedPath())) {
-                refuse(ctx, 403, "a machine may only post its own events (POST " + String.join(", ", devicePaths) + ")", null);
-                return;
-            }
-            if (withinLimit(ctx)) {
-                request.headers().set(USER_HEADER, "device " + signIn.get()[0]);
-                request.headers().set(DEVICE_HEADER, signIn.get()[0]);
-                ctx.next();
-            }
+        if (signIn.isPresent() && users.check(signIn.get()[0], signIn.get()[1]).isEmpty()) {
+            // perhaps a machine signed in as itself: its secret is looked up off the event loop (the
+            // registry may ask the database), the request's body waiting meanwhile
+            String name = signIn.get()[0];
+            String secret = signIn.get()[1];
+            request.pause();
+            ctx.vertx().executeBlocking(() -> devices.authenticate(name, secret), false).onComplete(result -> {
+                request.resume();
+                if (result.failed()) {
+                    refuse(ctx, 503, "the service cannot answer right now; retry shortly", null);
+                } else if (result.result()) {
+                    asMachine(ctx, name);
+                } else {
+                    asPerson(ctx, write);
+                }
+            });
             return;
         }
+        asPerson(ctx, write);
+    }
+
+    /** A machine signed in as itself: it may post its own events, and nothing else. */
+    private void asMachine(RoutingContext ctx, String machineId) {
+        HttpServerRequest request = ctx.request();
+        if (request.method() != HttpMethod.POST || !devicePaths.contains(ctx.normalizedPath())) {
+            refuse(ctx, 403, "a machine may only post its own events (POST " + String.join(", ", devicePaths) + ")", null);
+            return;
+        }
+        if (withinLimit(ctx)) {
+            request.headers().set(USER_HEADER, "device " + machineId);
+            request.headers().set(DEVICE_HEADER, machineId);
+            ctx.next();
+        }
+    }
+
+    private void asPerson(RoutingContext ctx, boolean write) {
+        HttpServerRequest request = ctx.request();
         if (users.isEmpty()) {
             request.headers().set(USER_HEADER, ANONYMOUS);
             if (!write || withinLimit(ctx)) {

@@ -35,7 +35,8 @@ class MqttEndpointTest {
 
     @RegisterExtension
     static final RunningApp APP = RunningApp.named("mqtt_endpoint").with("vendstream.mqtt.max-message-bytes", "65536")
-            .with("vendstream.mqtt.auth-failures-before-delay", "3").with("vendstream.mqtt.receive-maximum", "8");
+            .with("vendstream.mqtt.auth-failures-before-delay", "3").with("vendstream.mqtt.max-auth-delay-millis", "2000")
+            .with("vendstream.mqtt.receive-maximum", "8");
 
     private static long stored(String machineId) {
         return APP.ledger().queryLong("select count(*) from sales where machine_id = ?", machineId);
@@ -139,9 +140,9 @@ class MqttEndpointTest {
         for (int i = 0; i < 6; i++) {
             assertThatThrownBy(() -> Devices.client(APP, "mq-guess", "guess", true)).isInstanceOf(MqttException.class);
         }
-        // three refusals at once, then 250 + 500 + 1000 ms
+        // three refusals at once, then each CONNECT waits before its check: 250 + 500 + 1000 ms
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1700));
-        // a real machine from the same address still gets in at once
+        // a real machine from the same address still gets in (after the address's wait), and ends the run of failures
         String secret = Devices.register(APP, "mq-after-guess");
         MqttAsyncClient client = Devices.client(APP, "mq-after-guess", secret, true);
         assertThat(client.isConnected()).isTrue();
