@@ -54,6 +54,9 @@ class PaymentReconciliationTest {
 
     @RegisterExtension
     static final RunningApp APP = RunningApp.named("payments")
+            .configured((ns, props) -> props.setProperty("vendstream.import.dir",
+                    java.nio.file.Path.of("target", "test-data", ns.id(), "import").toAbsolutePath().toString()))
+            .with("vendstream.import.poll-millis", "200")
             .with("vendstream.payments.match-period-millis", "200")
             .with("vendstream.alerts.evaluate-period-millis", "300")
             .with("vendstream.alerts.first-evaluation-delay-millis", "300");
@@ -220,6 +223,24 @@ class PaymentReconciliationTest {
         HttpResponse<String> missing = post("/api/payments/events", "{\"kind\":\"authorization\"}");
         assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(missing.body()).path("parameter").asText()).isNotEqualTo("body");
+    }
+
+    @Test
+    void should_publish_a_dropped_payments_file_to_the_payments_topic() throws Exception {
+        String machine = "import-01";
+        String ref = "TX-FILE-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        ZonedDateTime at = ZonedDateTime.now(Campus.ZONE).minusHours(1);
+        String lines = new String(payment("authorization", machine, ref, at), java.nio.charset.StandardCharsets.UTF_8) + "\n"
+                + new String(payment("settlement", machine, ref, at.plusMinutes(30)), java.nio.charset.StandardCharsets.UTF_8) + "\n";
+        java.nio.file.Path dir = java.nio.file.Path.of(APP.properties().getProperty("vendstream.import.dir"));
+        java.nio.file.Files.createDirectories(dir);
+        String name = "processor-" + System.nanoTime() + ".payments.jsonl";
+        java.nio.file.Files.writeString(dir.resolve(name), lines);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("select count(*) from payments where transaction_ref = '" + ref + "'") == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.nio.file.Files.exists(dir.resolve("done").resolve(name)));
+        assertThat(count("select count(*) from rejected_events where source_topic = '" + APP.topic() + "' and convert_from(payload, 'UTF8') like '%" + ref + "%'"))
+                .as("nothing went to the vending events' topic").isZero();
     }
 
     // ---------------------------------------------------------------------------------------------
