@@ -98,6 +98,12 @@ class PaymentMatchingBenchmarkIT {
                 results.add(result);
                 System.out.println("payment matching with " + size + " stored payments: " + result);
             }
+            // ten million rows take gigabytes: kept only when asked for (-Dbench.payments.keep=true)
+            if (!Boolean.getBoolean("bench.payments.keep")) {
+                try (Connection c = infra.connect(schema); Statement st = c.createStatement()) {
+                    st.execute("drop schema " + schema + " cascade");
+                }
+            }
         }
         report.put("results", results);
         Path out = Path.of("target", "bench", "payment-matching-" + runId + ".json");
