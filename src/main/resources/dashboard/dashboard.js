@@ -497,15 +497,15 @@
 
   // ---------------------------------------------------------------------------- cashless payments
   // authorizations come by the second but settlements by the night: polled on their own, like the audits
-  async function pollPayments() {
+  async function pollCashless() {
     try {
       const [reconciliation, exceptions] = await Promise.all([
         getJson('/api/payments/reconciliation'), getJson('/api/payments/exceptions', { limit: 50 })]);
-      renderPayments(reconciliation, exceptions);
+      renderCashless(reconciliation, exceptions);
     } catch (e) {
       // shown again on the next poll
     } finally {
-      setTimeout(pollPayments, Math.max(10000, state.config.pollIntervalMs * 5));
+      setTimeout(pollCashless, Math.max(10000, state.config.pollIntervalMs * 5));
     }
   }
 
@@ -519,7 +519,7 @@
     $('pay-open-exceptions').classList.toggle('bad', k.openExceptions > 0);
   }
 
-  function renderPayments(reconciliation, exceptions) {
+  function renderCashless(reconciliation, exceptions) {
     renderPaymentKpis(reconciliation.kpis);
     const t = reconciliation.totals;
     text('payments-totals', t.transactions === 0 ? '' : count.format(t.cashlessVends) + ' cashless vends ('
@@ -563,7 +563,7 @@
     poll();
     pollImports();
     pollAudits();
-    pollPayments();
+    pollCashless();
   }
 
   // ------------------------------------------------------------------- restock view link
