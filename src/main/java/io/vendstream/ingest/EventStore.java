@@ -49,6 +49,11 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * partition never seen before two more). At a steady trickle of events the batch's fixed cost is
  * what the end-to-end latency is made of, and one round trip per table made it several times longer.
  *
+ * <p>Payment events (the payments topic, contract payment-v1) take the same path: fences, then their
+ * own claim, the primary key of {@code payments}, in one statement that also queues each new one's
+ * transactionRef for matching ({@code payment_match_queue}); the claim of new sales queues the
+ * transactionRef of those that carry one in the same way, so a vending poll keeps its round trips.
+ *
  * <p>What the claim serialises: an eventId of one type, whatever the partitions and instances (the
  * second insert waits on the primary key for the first transaction and then finds its row); and an
  * eventId of either type on one partition (the fence row's lock), and of either type within one

@@ -70,6 +70,7 @@ public final class PaymentProcessor {
     private double shortSettlementFraction;
     private double lateEventFraction;
     private int lateDelayMinutes = 20;
+    private int maxPending = Integer.MAX_VALUE;
 
     private ZoneId zone = ZoneId.of("UTC");
     private Random random = new Random();
@@ -140,6 +141,11 @@ public final class PaymentProcessor {
         this.lateDelayMinutes = minutes;
     }
 
+    /** At most this many events wait for their time; beyond it the earliest go out now (an intraday batch). */
+    public void setMaxPending(int maxPending) {
+        this.maxPending = maxPending;
+    }
+
     /** Hooks this processor to the fleet's sales (the simulator bean), once its settings are set (the bean's init). */
     public void setVendingSimulator(VendingSimulator simulator) {
         simulator.observeSales(this::vended);
@@ -184,16 +190,21 @@ public final class PaymentProcessor {
         return out;
     }
 
-    /** The payment events due now, oldest first (route simulate-payment-processor), keyed by machine. */
+    /**
+     * The payment events due now, oldest first (route simulate-payment-processor), keyed by machine.
+     * When more than max-pending wait (a day of settlements at a high rate), the earliest go out now,
+     * stamped now, as a processor's intraday batch would settle them: the simulator's memory stays bounded.
+     */
     public synchronized List<SimulatedRecord> due() {
         long now = clock.millis();
         List<SimulatedRecord> due = new ArrayList<>();
-        while (!pending.isEmpty() && pending.peek().dueAtMillis <= now) {
+        while (!pending.isEmpty() && (pending.peek().dueAtMillis <= now || pending.size() > maxPending)) {
             Pending p = pending.poll();
+            long occurredAt = Math.min(p.occurredAtMillis, now);
             PaymentWire wire = new PaymentWire(WireEvent.newEventId(random), p.kind, p.transactionRef, p.machineId, p.processor,
                     p.paymentMethod, p.amount, p.currency,
-                    "settlement".equals(p.kind) ? batchOf(p.processor, p.occurredAtMillis) : null,
-                    WireEvent.timestamp(ZonedDateTime.ofInstant(Instant.ofEpochMilli(p.occurredAtMillis), zone)));
+                    "settlement".equals(p.kind) ? batchOf(p.processor, occurredAt) : null,
+                    WireEvent.timestamp(ZonedDateTime.ofInstant(Instant.ofEpochMilli(occurredAt), zone)));
             due.add(new SimulatedRecord(p.machineId, "payment", wire));
         }
         return due;

@@ -53,6 +53,19 @@ class PaymentProcessorTest {
     }
 
     @Test
+    void should_settle_early_rather_than_hold_more_than_its_limit() {
+        PaymentProcessor processor = PaymentProcessor.started(Map.of(), Clock.fixed(VEND.plusHours(1).toInstant(), Campus.ZONE));
+        processor.setMaxPending(0);
+        processor.vended(List.of(sale("card", "00000000-0000-4000-8000-000000000005")));
+        List<SimulatedRecord> due = processor.due();
+        assertThat(due).hasSize(2);
+        PaymentProcessor.PaymentWire settlement = (PaymentProcessor.PaymentWire) due.get(1).payload();
+        assertThat(settlement.kind()).isEqualTo("settlement");
+        assertThat(settlement.occurredAt()).as("stamped when it went out, never in the future").isEqualTo("2026-12-04T10:31:00.000+07:00");
+        assertThat(processor.pendingCount()).isZero();
+    }
+
+    @Test
     void should_record_every_exception_it_injects() {
         PaymentProcessor processor = PaymentProcessor.started(Map.of("short-settlement-fraction", "1"),
                 Clock.fixed(VEND.plusDays(3).toInstant(), Campus.ZONE));
