@@ -39,7 +39,8 @@ COPY routes routes
 COPY config/fleet.yaml config/fleet.yaml
 USER vendstream
 ENV VENDSTREAM_HTTP_PORT=8080
-EXPOSE 8080
+# the dashboard and API; the machines' MQTT endpoint
+EXPOSE 8080 1883
 # ready = routes started and Kafka and PostgreSQL answering (503 while either is down)
 HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${VENDSTREAM_HTTP_PORT}/observe/health/ready" || exit 1

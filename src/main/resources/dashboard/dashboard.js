@@ -200,10 +200,14 @@
 
   function renderMachines(data) {
     const top = data.machines.slice().sort((a, b) => Number(b.revenueToday) - Number(a.revenueToday)).slice(0, 15);
-    const label = (m) => m.machineId + (m.status === 'silent' ? ' (silent)' : m.status === 'audit' ? ' (audits only)' : '');
+    const since = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const label = (m) => m.machineId + (m.status === 'offline' ? ' (offline since ' + since(m.connection.since) + ')'
+      : m.status === 'silent' ? ' (silent)' : m.status === 'audit' ? ' (audits only)' : '');
     barChart('chart-machines', top.map(label), top.map((m) => Number(m.revenueToday)), inCurrency('Revenue today'), money, true);
     text('machines-online', count.format(data.online) + ' online, ' + count.format(data.silent) + ' silent (no event for '
-      + Math.round(data.silentAfterSeconds / 60) + ' min)' + (data.auditOnly > 0 ? ', ' + count.format(data.auditOnly)
+      + Math.round(data.silentAfterSeconds / 60) + ' min)' + (data.offline > 0 ? ', ' + count.format(data.offline)
+      + ' offline (' + data.machines.filter((m) => m.status === 'offline').map((m) => m.machineId + ' since '
+      + since(m.connection.since)).join(', ') + ')' : '') + (data.auditOnly > 0 ? ', ' + count.format(data.auditOnly)
       + ' known from audits only' : ''));
   }
 

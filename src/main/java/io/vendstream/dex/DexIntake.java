@@ -55,6 +55,20 @@ public final class DexIntake {
     }
 
     /**
+     * A read a machine published itself, on {@code vendstream/machines/{machineId}/dex} (route
+     * receive-machine-messages): bound to that machine. Answers the outcome, which the route logs; a
+     * read that cannot be parsed is kept as rejected, like a dropped file.
+     */
+    public Map<String, Object> fromMachine(byte[] body, String machineId, String source) throws SQLException {
+        byte[] raw = body == null ? new byte[0] : body;
+        if (raw.length > maxBytes) {
+            LOG.warn("DEX read of machine {} ({}) is {} bytes, over the limit of {}: not stored", machineId, source, raw.length, maxBytes);
+            return Map.of("status", "rejected", "reason", "TOO_LARGE", "machineId", machineId);
+        }
+        return receive(raw, "mqtt", null, Optional.of(machineId), "device " + machineId + " (" + source + ")");
+    }
+
+    /**
      * {@code POST /api/dex?machineId=}: the body is the read. Answers the read's outcome ({@code duplicate}
      * for bytes stored before); 400 naming the reason, line and segment for a file that cannot be
      * read (it is kept).

@@ -30,6 +30,8 @@ final class AccessGate implements AuthenticationHandler {
     /** Exchange header with the name of the user who made the request. */
     static final String USER_HEADER = "VendstreamUser";
     static final String ANONYMOUS = "anonymous";
+    /** Exchange header with the machine id of a machine that signed in as itself. */
+    static final String DEVICE_HEADER = "VendstreamDevice";
 
     // the dashboard loads its script, styles and Chart.js from its own origin and calls only its own API
     static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -53,24 +55,52 @@ final class AccessGate implements AuthenticationHandler {
     private final Set<String> openPaths;
     private final String challenge;
     private final BodyLimits limits;
+    private final DeviceCredentials devices;
+    private final Set<String> devicePaths;
 
     AccessGate(HttpUsers users, Set<String> openPaths, String realm, BodyLimits limits) {
+        this(users, openPaths, realm, limits, (m, s) -> false, Set.of());
+    }
+
+    /**
+     * @param devices     checks a machine's own credentials
+     * @param devicePaths where a machine signed in as itself may POST (its events); nothing else
+     */
+    AccessGate(HttpUsers users, Set<String> openPaths, String realm, BodyLimits limits, DeviceCredentials devices, Set<String> devicePaths) {
         this.users = users;
         this.openPaths = Set.copyOf(openPaths);
         this.challenge = "Basic realm=\"" + realm.replace("\"", "") + "\", charset=\"UTF-8\"";
         this.limits = limits;
+        this.devices = devices;
+        this.devicePaths = Set.copyOf(devicePaths);
     }
 
     @Override
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         request.headers().remove(USER_HEADER);
+        request.headers().remove(DEVICE_HEADER);
         ctx.addHeadersEndHandler(v -> securityHeaders(ctx.response().headers()));
         if (openPaths.contains(ctx.normalizedPath())) {
             ctx.next();
             return;
         }
         boolean write = request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD;
+        Optional<String[]> signIn = basicCredentials(request.getHeader("Authorization"));
+        if (signIn.isPresent() && users.check(signIn.get()[0], signIn.get()[1]).isEmpty()
+                && devices.authenticate(signIn.get()[0], signIn.get()[1])) {
+            // a machine signed in as itself: it may post its own events, and nothing else
+            if (request.method() != HttpMethod.POST || !devicePaths.contains(ctx.normalizedPath())) {
+                refuse(ctx, 403, "a machine may only post its own events (POST " + String.join(", ", devicePaths) + ")", null);
+                return;
+            }
+            if (withinLimit(ctx)) {
+                request.headers().set(USER_HEADER, "device " + signIn.get()[0]);
+                request.headers().set(DEVICE_HEADER, signIn.get()[0]);
+                ctx.next();
+            }
+            return;
+        }
         if (users.isEmpty()) {
             request.headers().set(USER_HEADER, ANONYMOUS);
             if (!write || withinLimit(ctx)) {

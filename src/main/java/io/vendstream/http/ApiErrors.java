@@ -20,10 +20,16 @@ public final class ApiErrors {
 
     private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-    /** The status for the caught exception: 400 a bad parameter, 404 a path that names nothing, 503 anything else. */
+    /**
+     * The status for the caught exception: 400 a bad parameter, 404 a path that names nothing, 409 a
+     * write the current state does not allow, 503 anything else.
+     */
     public int status(Exchange exchange) {
         if (caught(exchange, BadParameterException.class) != null) {
             return 400;
+        }
+        if (caught(exchange, ConflictException.class) != null) {
+            return 409;
         }
         return caught(exchange, NotFoundException.class) != null ? 404 : 503;
     }
@@ -33,6 +39,7 @@ public final class ApiErrors {
         return switch (status(exchange)) {
             case 400 -> badParameter(exchange);
             case 404 -> notFound(exchange);
+            case 409 -> conflict(exchange);
             default -> unavailable(exchange);
         };
     }
@@ -46,6 +53,12 @@ public final class ApiErrors {
     /** 404: the path parameter names nothing; which parameter it was. */
     public Map<String, Object> notFound(Exchange exchange) {
         NotFoundException e = caught(exchange, NotFoundException.class);
+        return Json.object("error", e.getMessage(), "parameter", e.parameter());
+    }
+
+    /** 409: what stands in the way, and the parameter it concerns. */
+    public Map<String, Object> conflict(Exchange exchange) {
+        ConflictException e = caught(exchange, ConflictException.class);
         return Json.object("error", e.getMessage(), "parameter", e.parameter());
     }
 

@@ -13,6 +13,11 @@ public final class Caller {
 
     /** The exchange header with the name of the user who made the request. */
     public static final String HEADER = AccessGate.USER_HEADER;
+    /**
+     * The exchange header with the machine id of a machine that signed in with its own
+     * credentials (absent for people); set only by the access gate.
+     */
+    public static final String DEVICE_HEADER = AccessGate.DEVICE_HEADER;
     /** The name of a request nobody was asked to sign in for. */
     public static final String ANONYMOUS = AccessGate.ANONYMOUS;
     /** Where Camel's platform-http puts the Vert.x user an authentication handler signed in. */

@@ -65,7 +65,22 @@ public final class HttpAccess extends MainListenerSupport {
         AuthenticationConfigEntry entry = new AuthenticationConfigEntry();
         entry.setPath("/*");
         entry.setAuthenticationProviderFactory(vertx -> users);
-        AccessGate gate = new AccessGate(users, open, s.text("vendstream.http.realm"), limits);
+        // machines sign in with their own credentials (routes/devices-beans.camel.yaml, bean deviceRegistry),
+        // looked up at the first request: the bean may be created after this listener ran
+        DeviceCredentials devices = new DeviceCredentials() {
+            private volatile Object registry;
+
+            @Override
+            public boolean authenticate(String machineId, String secret) {
+                Object r = registry;
+                if (r == null) {
+                    r = registry = context.getRegistry().lookupByName(DeviceCredentials.BEAN);
+                }
+                return r instanceof DeviceCredentials d && d.authenticate(machineId, secret);
+            }
+        };
+        AccessGate gate = new AccessGate(users, open, s.text("vendstream.http.realm"), limits, devices,
+                Set.of(s.text("vendstream.devices.http.events-path")));
         entry.setAuthenticationHandlerFactory(new AuthenticationConfig.AuthenticationHandlerFactory() {
             @Override
             public <T extends io.vertx.ext.auth.authentication.AuthenticationProvider> AuthenticationHandler
@@ -77,6 +92,23 @@ public final class HttpAccess extends MainListenerSupport {
         config.getAuthenticationConfig().setEnabled(true);
         context.getPropertiesComponent().addOverrideProperty("vendstream.http.access", access + "; open without credentials: " + String.join(", ", open.stream().sorted().toList()));
         LOG.info("HTTP access: {}", access);
+    }
+
+    /**
+     * Whether the server may listen beyond 127.0.0.1: users are configured, or the operator said
+     * it may be open without them. The machines' MQTT endpoint follows the same rule.
+     */
+    public static boolean mayListenBeyondLoopback(Settings s) {
+        boolean users = !s.text("vendstream.http.users-file").isBlank() || !s.text("vendstream.http.viewer.user").isBlank()
+                || !s.text("vendstream.http.operator.user").isBlank();
+        return users || s.flag("vendstream.http.open-without-credentials");
+    }
+
+    /** Whether people sign in (users configured) while nothing is encrypted: secrets cross the network in clear. */
+    public static boolean secretsInClear(Settings s) {
+        boolean users = !s.text("vendstream.http.users-file").isBlank() || !s.text("vendstream.http.viewer.user").isBlank()
+                || !s.text("vendstream.http.operator.user").isBlank();
+        return users && !s.optional("camel.ssl.enabled").map(Boolean::parseBoolean).orElse(false);
     }
 
     /** Camel's health endpoint and its liveness and readiness views. */

@@ -29,6 +29,9 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 public final class PollReader {
 
     private static final int PARALLEL_THRESHOLD = 256;
+    /** Record headers of events machines sent themselves (set by the MQTT and HTTP intake). */
+    static final String DEVICE_HEADER = "vendstream-device";
+    static final String SOURCE_HEADER = "vendstream-source";
 
     private final DataSource dataSource;
     private final EventValidator validator;
@@ -54,15 +57,23 @@ public final class PollReader {
                 .map(r -> validator.validate(r.topic(), r.value()))
                 .toList();
         // only a poll with rejections needs the fences now (the store checks them again under lock)
-        Map<Integer, Long> fences = results.stream().allMatch(EventValidator.Result::isValid)
-                ? Map.of() : fences(polled.get(0).topic(), polled);
+        boolean anyRejected = false;
+        for (int i = 0; i < polled.size() && !anyRejected; i++) {
+            anyRejected = !results.get(i).isValid() || mismatched(polled.get(i), results.get(i));
+        }
+        Map<Integer, Long> fences = anyRejected ? fences(polled.get(0).topic(), polled) : Map.of();
         for (int i = 0; i < polled.size(); i++) {
             SourceRecord record = polled.get(i);
             if (record.offset() < fences.getOrDefault(record.partition(), 0L)) {
                 continue;
             }
             EventValidator.Result result = results.get(i);
-            if (result.event() != null) {
+            if (mismatched(record, result)) {
+                // a machine signed in as itself may send only its own events
+                batch.refuse(record, new Rejection(Rejection.Reason.DEVICE_MISMATCH, "$.machineId: " + result.event().machineId()
+                        + " is not the machine that sent it (signed in as " + record.device()
+                        + (record.source() == null ? "" : ", " + record.source()) + ")", result.event().eventId().toString()));
+            } else if (result.event() != null) {
                 batch.accept(record, result.event());
             } else if (result.payment() != null) {
                 batch.accept(record, result.payment());
@@ -73,6 +84,11 @@ public final class PollReader {
         return batch;
     }
 
+    /** A valid vending event that names another machine than the one that signed in and sent it. */
+    private static boolean mismatched(SourceRecord record, EventValidator.Result result) {
+        return result.event() != null && record.device() != null && !record.device().equals(result.event().machineId());
+    }
+
     private static SourceRecord toSourceRecord(Message message) {
         Object key = message.getHeader(KafkaConstants.KEY);
         return new SourceRecord(
@@ -81,7 +97,13 @@ public final class PollReader {
                 message.getHeader(KafkaConstants.OFFSET, Long.class),
                 key instanceof byte[] bytes ? bytes : key == null ? null : key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 message.getBody(byte[].class),
-                message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
+                message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class),
+                text(message.getHeader(DEVICE_HEADER)), text(message.getHeader(SOURCE_HEADER)));
+    }
+
+    private static String text(Object header) {
+        return header instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                : header == null ? null : header.toString();
     }
 
     /** Next offset to handle per partition, as last committed by the store (a read without locks). */

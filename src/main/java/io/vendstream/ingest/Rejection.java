@@ -23,6 +23,11 @@ public record Rejection(Reason reason, String detail, String eventId) {
          * occurredAt is older than the retention horizon (vendstream.retention.raw-days): raw rows that
          * old are purged, so such an event could no longer be recognised as a duplicate.
          */
-        BEYOND_RETENTION
+        BEYOND_RETENTION,
+        /**
+         * A machine that connected with its own credentials (MQTT or HTTP) sent an event naming
+         * another machine: a device may act only as itself. The detail names the sender.
+         */
+        DEVICE_MISMATCH
     }
 }

@@ -76,18 +76,25 @@ public final class FleetQueries {
         List<Object> args = new ArrayList<>();
         args.add(today);
         args.addAll(where.args);
+        // a machine that connects directly (table devices) and whose MQTT session ended is offline, which
+        // says more than silent (connected, or not a device, and no event for a while)
         List<Map<String, Object>> machines = sql.list("select m.machine_id, m.location, m.first_seen, m.last_seen, m.last_sale_at, "
-                + "coalesce(t.sales, 0) as sales, coalesce(t.units, 0) as units, coalesce(t.revenue, 0) as revenue "
+                + "coalesce(t.sales, 0) as sales, coalesce(t.units, 0) as units, coalesce(t.revenue, 0) as revenue, "
+                + "d.connected, d.session_since, d.session_ended, d.reported_status, d.revoked_at "
                 + "from machines m left join (select machine_id, sum(sales_count) as sales, sum(units) as units, "
-                + "sum(revenue) as revenue from sales_hourly where hour >= ? group by machine_id) t using (machine_id)"
+                + "sum(revenue) as revenue from sales_hourly where hour >= ? group by machine_id) t using (machine_id) "
+                + "left join devices d using (machine_id)"
                 + where + " order by m.location, m.machine_id", args, rs -> {
                     Instant lastSeen = Json.instant(rs, "last_seen");
                     boolean online = !lastSeen.isBefore(now.minus(silentAfter));
                     String id = rs.getString("machine_id");
+                    Map<String, Object> connection = connection(rs);
+                    boolean offline = connection != null && "offline".equals(connection.get("state"));
                     return Json.object(
                             "machineId", id,
                             "location", rs.getString("location"),
-                            "status", online ? "online" : "silent",
+                            "status", offline ? "offline" : online ? "online" : "silent",
+                            "connection", connection,
                             "lastSeen", Json.time(lastSeen),
                             "secondsSinceLastSeen", Math.max(0, Duration.between(lastSeen, now).toSeconds()),
                             "lastSaleAt", Json.time(rs, "last_sale_at"),
@@ -99,7 +106,8 @@ public final class FleetQueries {
                             "lowStock", lowStock.getOrDefault(id, List.of()));
                 });
         long online = machines.stream().filter(m -> "online".equals(m.get("status"))).count();
-        long silent = machines.size() - online;
+        long offline = machines.stream().filter(m -> "offline".equals(m.get("status"))).count();
+        long silent = machines.size() - online - offline;
         // machines only DEX audits know (docs/dex.md): their sales come from the reads, last seen at the latest read
         Sql.Where audited = new Sql.Where().and("not exists (select 1 from machines s where s.machine_id = a.machine_id)")
                 .andIf(location, "a.location = ?").andIf(machineId, "a.machine_id = ?");
@@ -124,13 +132,35 @@ public final class FleetQueries {
                             "unitsToday", rs.getLong("units"),
                             "revenueToday", Json.money(rs, "revenue"),
                             "telemetry", "audit",
+                            "connection", null,
                             "lowStock", List.of());
                 });
         List<Map<String, Object>> all = new ArrayList<>(machines);
         all.addAll(auditOnly);
         return Json.object("today", Json.time(today), "timezone", zone.getId(), "silentAfterSeconds", silentAfter.toSeconds(),
-                "lowStockUnits", lowStockUnits, "online", online, "silent", silent, "auditOnly", (long) auditOnly.size(),
+                "lowStockUnits", lowStockUnits, "online", online, "silent", silent, "offline", offline, "auditOnly", (long) auditOnly.size(),
                 "machines", all);
+    }
+
+    /**
+     * The MQTT session of a machine that connects directly: online (a session is open), offline since
+     * its session ended unexpectedly or it said it goes offline (how: its last will, a lost connection,
+     * ...), disconnected after a clean DISCONNECT, or null for a machine that has no credentials of its
+     * own or never connected.
+     */
+    private static Map<String, Object> connection(java.sql.ResultSet rs) throws java.sql.SQLException {
+        if (rs.getTimestamp("session_since") == null) {
+            return null;
+        }
+        boolean connected = rs.getBoolean("connected") && rs.getTimestamp("revoked_at") == null;
+        // a machine that said goodbye (a clean DISCONNECT, as one that connects only to send does) is not
+        // missing, unless it said it goes offline
+        boolean leftCleanly = "disconnect".equals(rs.getString("session_ended")) && !"offline".equals(rs.getString("reported_status"));
+        return Json.object(
+                "state", connected ? "online" : leftCleanly ? "disconnected" : "offline",
+                "since", Json.time(rs, "session_since"),
+                "ended", connected ? null : rs.getString("session_ended"),
+                "reportedStatus", rs.getString("reported_status"));
     }
 
     /** {@code /api/stock}: current stock per machine and product. */

@@ -66,6 +66,7 @@ public final class Infrastructure extends MainListenerSupport {
         }
         try {
             requireFreeHttpPort(s);
+            requireFreeMqttPort(s);
             startDatabase(s);
             startKafka(s);
         } catch (RuntimeException e) {
@@ -107,6 +108,25 @@ public final class Infrastructure extends MainListenerSupport {
         } catch (IOException e) {
             throw new StartupException("Port " + port + " on " + host + " is already in use, so the dashboard and API "
                     + "cannot listen there. Set vendstream.http.port (env VENDSTREAM_HTTP_PORT) to a free port.");
+        }
+    }
+
+    /** The machines' MQTT endpoint (embedded mode): a broker already on its port is the usual cause. */
+    private static void requireFreeMqttPort(Settings s) {
+        if (!s.flag("vendstream.mqtt.enabled") || !"embedded".equals(s.text("vendstream.mqtt.mode"))) {
+            return;
+        }
+        int port = s.integer("vendstream.mqtt.port");
+        if (port <= 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(s.text("vendstream.mqtt.host"), port));
+        } catch (IOException e) {
+            throw new StartupException("Port " + port + " is already in use, so machines cannot connect over MQTT there: "
+                    + "is another MQTT broker (a Mosquitto service?) running? Set vendstream.mqtt.port (env VENDSTREAM_MQTT_PORT) "
+                    + "to a free port, or use that broker: vendstream.mqtt.mode=external (docs/connect.md).");
         }
     }
 
@@ -261,10 +281,17 @@ public final class Infrastructure extends MainListenerSupport {
         String line = "-".repeat(72);
         LOG.info("\n{}\n  vendstream is running\n  dashboard   http://{}:{}/\n  API         http://{}:{}/api/summary\n"
                         + "  health      http://{}:{}/observe/health\n  Kafka       {}\n  PostgreSQL  {}\n"
-                        + "  data        {}\n  roles       simulator={} ingest={} api={} alerts={}\n  access      {}\n{}",
+                        + "  data        {}\n  roles       simulator={} ingest={} api={} alerts={} mqtt={}\n  access      {}\n"
+                        + "  machines    {}\n{}{}",
                 line, shown, port, shown, port, shown, port, kafkaDescription, databaseDescription, dataDir,
                 s.flag("vendstream.simulator.enabled"), s.flag("vendstream.ingest.enabled"),
-                s.flag("vendstream.api.enabled"), s.flag("vendstream.alerts.enabled"), s.optional("vendstream.http.access").orElse("HTTP server off"), line);
+                s.flag("vendstream.api.enabled"), s.flag("vendstream.alerts.enabled"), s.flag("vendstream.mqtt.enabled"),
+                s.optional("vendstream.http.access").orElse("HTTP server off"),
+                s.optional("vendstream.mqtt.access").orElse(s.flag("vendstream.mqtt.enabled") ? "MQTT: " + s.text("vendstream.mqtt.mode") + " broker " + s.text("vendstream.mqtt.broker-url") : "MQTT off")
+                        + "; HTTP: POST " + s.text("vendstream.devices.http.events-path"),
+                io.vendstream.http.HttpAccess.secretsInClear(s)
+                        ? "  WARNING     no TLS: passwords and machine secrets cross the network in clear (docs/connect.md#tls)\n" : "",
+                line);
     }
 
     /** Stops in reverse order of start: the broker, then the pool, then PostgreSQL. */

@@ -125,7 +125,9 @@ public final class EventSource {
                 map.put("diagnostics", "x".repeat(OVERSIZE_PADDING));
                 yield map;
             }
-            case NOT_AN_OBJECT -> List.of(sale.type(), sale.machineId(), sale.product(), sale.unitPrice());
+            // a bare JSON string (a firmware writing its CSV line as JSON), not an array: on a machine's MQTT
+            // events topic an array is a batch of events, which the intake would cut into its elements
+            case NOT_AN_OBJECT -> String.join(";", sale.type(), sale.machineId(), sale.product(), sale.unitPrice().toPlainString());
         };
         return new SimulatedRecord(machine.id(), kind.type(), payload);
     }

@@ -123,6 +123,36 @@ class AlertRulesTest {
     }
 
     @Test
+    void should_alert_a_machine_whose_mqtt_session_ended_and_resolve_when_it_reconnects() throws Exception {
+        java.net.http.HttpResponse<String> registered = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(APP.baseUrl() + "/api/devices"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"machineId\":\"gone-1\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(registered.body()).path("secret").asText();
+        String port = APP.properties().getProperty("vendstream.mqtt.port");
+        java.util.function.Supplier<Process> connect = () -> {
+            try {
+                return new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-u", "gone-1", "-P", secret,
+                        "-t", "vendstream/machines/gone-1/#", "--will-topic", "vendstream/machines/gone-1/status",
+                        "--will-payload", "offline").redirectErrorStream(true).start();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        Process machine = connect.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> db.count("select count(*) from devices where machine_id = 'gone-1' and connected") == 1);
+        machine.destroyForcibly();
+        awaitTransitions("machine-offline", "gone-1", "opened");
+        assertThat(summaries("machine-offline", "gone-1")).singleElement().asString().contains("offline since").contains("last will");
+        Process back = connect.get();
+        try {
+            awaitTransitions("machine-offline", "gone-1", "opened", "resolved");
+        } finally {
+            back.destroy();
+        }
+    }
+
+    @Test
     void should_not_alert_silent_machines_while_the_whole_fleet_is_silent() throws Exception {
         Namespace quiet = TestInfrastructure.get().namespace("alert_fleet_silent");
         AlertTables fleet = new AlertTables(quiet);

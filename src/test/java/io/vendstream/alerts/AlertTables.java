@@ -98,6 +98,8 @@ final class AlertTables {
         props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
         // the low-stock rule's forecast sees seeded history at once
         props.setProperty("vendstream.restock.model-refresh-seconds", "1");
+        // a machine whose MQTT session ends is offline at once
+        props.setProperty("vendstream.alerts.machine-offline.min-minutes", "0");
         return props;
     }
 

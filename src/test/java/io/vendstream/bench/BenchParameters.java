@@ -40,7 +40,7 @@ record BenchParameters(
 
     static BenchParameters fromSystemProperties() {
         return new BenchParameters(
-                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,api,growth").split(","))
+                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,mqtt,api,growth").split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()),
                 Integer.getInteger("bench.events", 1_000_000),
                 Double.parseDouble(System.getProperty("bench.duplicate-share", "0.01")),
@@ -68,7 +68,7 @@ record BenchParameters(
 
     /** Seconds, not minutes: enough to prove the scenarios work and the stored sets agree. */
     static BenchParameters smoke() {
-        return new BenchParameters(Set.of("ingest", "memory", "latency", "api", "growth"), 5_000, 0.01, 0.01, 2000,
+        return new BenchParameters(Set.of("ingest", "memory", "latency", "mqtt", "api", "growth"), 5_000, 0.01, 0.01, 2000,
                 Duration.ofMinutes(3), 1, 200, 3, 1, 1_000, 4, 1, 0, 40, List.of(), Campus.TIME_ZONE, 1, List.of(), 3_000, 5_000);
     }
 

@@ -109,6 +109,27 @@ final class BenchTable {
                     verdict(p99 <= TARGET_LATENCY_P99_MS));
         }
 
+        Map<String, Object> mqtt = (Map<String, Object>) r.get("mqtt");
+        if (mqtt != null) {
+            Map<String, Object> thr = (Map<String, Object>) mqtt.get("throughput");
+            Map<String, Object> lat = (Map<String, Object>) mqtt.get("latency");
+            line(b, "");
+            line(b, "MACHINES OVER MQTT (QoS 1, each device signed in as itself; devices in the benchmark JVM)");
+            line(b, "  %s devices, %s unacknowledged each: %s events stored at %s events/s", thr.get("devices"), thr.get("window"),
+                    thr.get("events"), thr.get("eventsPerSecond"));
+            if (thr.get("toKafkaPath") != null) {
+                double ratio = ((Number) thr.get("toKafkaPath")).doubleValue();
+                line(b, "  against the Kafka path's drain (%s events/s): %.2f   (target >= 0.50) %s", thr.get("kafkaPathEventsPerSecond"),
+                        ratio, verdict(ratio >= 0.5));
+            }
+            Map<String, Object> committed = (Map<String, Object>) lat.get("committed");
+            line(b, "  %s devices x %s/s = %s events/s: device publish -> committed p50 %s, p95 %s, p99 %s, max %s ms",
+                    lat.get("devices"), lat.get("ratePerDevice"), lat.get("achievedRatePerSecond"), committed.get("p50Ms"),
+                    committed.get("p95Ms"), committed.get("p99Ms"), committed.get("maxMs"));
+            double p99 = ((Number) committed.get("p99Ms")).doubleValue();
+            line(b, "  p99 %.1f ms   (target <= 100 at 2,000 events/s) %s", p99, verdict(p99 <= 100));
+        }
+
         Map<String, Object> api = (Map<String, Object>) r.get("api");
         if (api != null) {
             Map<String, Object> seed = (Map<String, Object>) api.get("seed");

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * Runs the benchmark scenarios in order (ingest against its best hand-written equivalent and a
- * minimal pipeline, growth, memory, latency, API)
+ * minimal pipeline, growth, memory, latency, machines over MQTT, API)
  * against one broker and one database, then prints a table and writes every figure, the machine,
  * the versions and the parameters to {@code target/bench/benchmark-<run>.json}.
  */
@@ -56,6 +56,9 @@ final class Benchmark {
         }
         if (p.runs("latency")) {
             report.put("latency", new LatencyScenario(infra, p).run(runId));
+        }
+        if (p.runs("mqtt")) {
+            report.put("mqtt", new MqttScenario(infra, p, MqttScenario.Sizes.fromSystemProperties(p.events() < 100_000)).run(runId, ingest));
         }
         if (p.runs("api")) {
             report.put("api", new ApiScenario(infra, p).run(runId));

@@ -133,7 +133,7 @@ final class LatencyScenario {
     }
 
     /** Records, for each batch transaction, when its commit became visible (bench clock, microseconds). */
-    private void watch(String schema, TreeMap<Long, Long> commits, AtomicBoolean watching, AtomicLong polls) {
+    void watch(String schema, TreeMap<Long, Long> commits, AtomicBoolean watching, AtomicLong polls) {
         try (Connection c = infra.connect(schema);
              PreparedStatement st = c.prepareStatement(
                      "select (extract(epoch from max(updated_at)) * 1000000)::bigint from ingest_partitions")) {
@@ -157,7 +157,7 @@ final class LatencyScenario {
     }
 
     /** [committed latencies, transaction-start latencies] in ms for the sales of the measured window. */
-    private double[][] latencies(String schema, long fromMicros, long toMicros, TreeMap<Long, Long> commits)
+    double[][] latencies(String schema, long fromMicros, long toMicros, TreeMap<Long, Long> commits)
             throws Exception {
         java.util.List<double[]> rows = new java.util.ArrayList<>();
         try (Connection c = infra.connect(schema);
@@ -194,7 +194,7 @@ final class LatencyScenario {
         }
     }
 
-    private static long micros(Instant t) {
+    static long micros(Instant t) {
         return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
     }
 }

@@ -75,6 +75,17 @@ public final class ContractSchemas {
         checked.add(op.operationId() + " " + status);
     }
 
+    /** Fails unless the body is the 200 answer the contract gives the operation at this path template and verb. */
+    public void assertMatches(String pathTemplate, String verb, JsonNode body) {
+        ApiContract.Operation op = contract.operations().stream()
+                .filter(o -> o.path().equals(pathTemplate) && o.verb().equalsIgnoreCase(verb)).findFirst()
+                .orElseThrow(() -> new AssertionError(verb + " " + pathTemplate + " is not an operation of the contract"));
+        Set<ValidationMessage> errors = schema(op, 200).validate(body);
+        assertThat(errors).as("%s %s answered %s, which the contract's 200 response schema of %s does not allow",
+                verb, pathTemplate, body, op.operationId()).isEmpty();
+        checked.add(op.operationId() + " 200");
+    }
+
     /** Whether the operation's 200 answer is JSON (CSV exports, for one, are not). */
     boolean answersJson(ApiContract.Operation op) {
         return !contract.document().at("/paths/" + escape(op.path()) + "/" + op.verb().toLowerCase(java.util.Locale.ROOT)

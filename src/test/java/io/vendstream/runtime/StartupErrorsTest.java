@@ -65,6 +65,18 @@ class StartupErrorsTest {
     }
 
     @Test
+    void should_name_the_mqtt_port_setting_when_a_broker_already_listens_there() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Properties props = INFRA.namespace("mqtt_port_busy").appProperties();
+            props.setProperty("vendstream.mqtt.port", String.valueOf(busy.getLocalPort()));
+            props.setProperty("vendstream.mqtt.host", "127.0.0.1");
+
+            assertThat(startupError(props)).contains("Port " + busy.getLocalPort(), "already in use",
+                    "vendstream.mqtt.port", "VENDSTREAM_MQTT_PORT", "vendstream.mqtt.mode=external");
+        }
+    }
+
+    @Test
     void should_name_the_database_url_setting_when_the_external_postgresql_is_unreachable() {
         Properties props = INFRA.namespace("db_unreachable").appProperties();
         String url = "jdbc:postgresql://127.0.0.1:" + TestInfrastructure.freePort() + "/vendstream";

@@ -58,7 +58,11 @@ class SimulateVendingSalesRouteTest {
             JsonNode event = ContractSchema.parse(r.value());
             assertThat(ContractSchema.violations(event)).as("%s", event).isEmpty();
             assertThat(r.key()).isEqualTo(event.get("machineId").asText());
-            assertThat(r.headers().toArray()).as("Kafka record headers").isEmpty();
+            // each simulated machine published as itself, over MQTT: the intake signed the record with it
+            assertThat(r.headers().toArray()).as("Kafka record headers").extracting(h -> h.key())
+                    .containsExactly("vendstream-device", "vendstream-source");
+            assertThat(new String(r.headers().lastHeader("vendstream-device").value(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(r.key());
             Instant occurredAt = OffsetDateTime.parse(event.get("occurredAt").asText()).toInstant();
             assertThat(occurredAt).isBetween(started.minusSeconds(1), Instant.now());
             partitionsByMachine.computeIfAbsent(r.key(), k -> new HashSet<>()).add(r.partition());
@@ -122,6 +126,8 @@ class SimulateVendingSalesRouteTest {
         props.setProperty("vendstream.simulator.burst-count", "400");
         props.setProperty("vendstream.simulator.seed", "13");
         props.setProperty("vendstream.simulator.faults.oversize-fraction", "0.05");
+        // straight to Kafka: the simulator's own producer meets the refusal
+        props.setProperty("vendstream.simulator.transport", "kafka");
         // the producer refuses anything over 20 kB: every oversize event fails, the others go through
         props.setProperty("camel.component.kafka.max-request-size", "20000");
         try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {

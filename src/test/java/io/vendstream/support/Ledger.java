@@ -58,6 +58,20 @@ public final class Ledger {
         }
     }
 
+    /** The first column of the first row as text, or null when there is no row. */
+    public String queryText(String sql, Object... params) {
+        try (Connection c = connect(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
     }

@@ -61,7 +61,7 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
 
     /**
      * Properties for an application instance in this namespace: external mode against the shared
-     * broker and database, a free HTTP port, and all roles on except the simulator.
+     * broker and database, free HTTP and MQTT ports, and all roles on except the simulator.
      */
     public Properties appProperties() {
         Properties p = new Properties();
@@ -81,6 +81,8 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
         int port = TestInfrastructure.freePort();
         p.setProperty("camel.server.port", String.valueOf(port));
         p.setProperty("camel.management.port", String.valueOf(port));
+        // the machines' MQTT endpoint on a free port of its own (vendstream.mqtt.port in the test's properties)
+        p.setProperty("vendstream.mqtt.port", String.valueOf(TestInfrastructure.freePort()));
         return p;
     }
 }

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * tests. It runs the jar as an operator does: with the JVM options the product ships
  * ({@code config/jvm.options}), configured only through environment variables, from the project
  * directory. No {@code VENDSTREAM_*} variable of the test's own environment leaks into it, and
- * its HTTP port is a free one unless the caller sets {@code VENDSTREAM_HTTP_PORT}.
+ * its HTTP and MQTT ports are free ones unless the caller sets {@code VENDSTREAM_HTTP_PORT}, {@code VENDSTREAM_MQTT_PORT}.
  *
  * <p>Its output goes to a log file (appended to on {@link #restart()}). Being a separate JVM, its
  * resident memory can be read honestly from {@code /proc/<pid>/status}: VmHWM is the kernel's own
@@ -68,6 +68,8 @@ public final class PackagedApp implements AutoCloseable {
         // never the default 8080: the HTTP port is checked first and may be taken on a shared machine
         this.env.putIfAbsent("VENDSTREAM_HTTP_PORT", String.valueOf(TestInfrastructure.freePort()));
         this.port = Integer.parseInt(this.env.get("VENDSTREAM_HTTP_PORT"));
+        // the machines' MQTT endpoint too: instances of one test may run side by side
+        this.env.putIfAbsent("VENDSTREAM_MQTT_PORT", String.valueOf(TestInfrastructure.freePort()));
         // never leave an application behind if the test JVM is stopped half-way
         Runtime.getRuntime().addShutdownHook(new Thread(this::killIfRunning, name + "-stop"));
         sampler.scheduleAtFixedRate(() -> maxSampledRssKib.accumulateAndGet(status("VmRSS"), Math::max),
@@ -230,6 +232,11 @@ public final class PackagedApp implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** A setting of its environment, e.g. the MQTT port it was given. */
+    public String env(String name) {
+        return env.get(name);
     }
 
     public String baseUrl() {

@@ -1,0 +1,45 @@
+package io.vendstream.devices;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.vendstream.support.TestInfrastructure;
+
+import static org.awaitility.Awaitility.await;
+
+/** A real Mosquitto broker (Debian's package) on a free port, anonymous, for the duration of a test. */
+final class Mosquitto implements AutoCloseable {
+
+    final int port;
+    private final Process process;
+
+    Mosquitto(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        port = TestInfrastructure.freePort();
+        Path config = dir.resolve("mosquitto.conf");
+        Files.writeString(config, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                + "log_dest file " + dir.resolve("mosquitto.log").toAbsolutePath() + "\n");
+        process = new ProcessBuilder("mosquitto", "-c", config.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.out").toFile()).start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    String url() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
+    }
+}
