@@ -74,7 +74,6 @@ public final class PaymentQueries {
                 + (machineId == null ? "and ?::text is null " : "and t.machine_id = ? ")
                 + "group by 1, 2 order by 1 desc, 2";
         List<Map<String, Object>> days = new ArrayList<>();
-        Map<String, Object> totals = null;
         try (Connection c = dataSource.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setQueryTimeout(10);
@@ -92,14 +91,13 @@ public final class PaymentQueries {
                     }
                 }
             }
-            totals = totals(days);
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("from", window[0].toString());
             answer.put("to", window[1].toString());
             answer.put("timezone", zone.getId());
             answer.put("machineId", machineId);
             answer.put("days", days);
-            answer.put("totals", totals);
+            answer.put("totals", totals(days));
             answer.put("kpis", kpis(c, window, machineId));
             return answer;
         }
