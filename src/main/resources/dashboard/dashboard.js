@@ -499,6 +499,47 @@
     fillTable('audits', 'audits-empty', rows);
   }
 
+  // ---------------------------------------------------------------------------- cashless payments
+  // authorizations come by the second but settlements by the night: polled on their own, like the audits
+  async function pollCashless() {
+    try {
+      const [reconciliation, exceptions] = await Promise.all([
+        getJson('/api/payments/reconciliation'), getJson('/api/payments/exceptions', { limit: 50 })]);
+      renderCashless(reconciliation, exceptions);
+    } catch (e) {
+      // shown again on the next poll
+    } finally {
+      setTimeout(pollCashless, Math.max(10000, state.config.pollIntervalMs * 5));
+    }
+  }
+
+  const pair = (a, b, unit) => (a === null || b === null ? '–' : ms.format(a) + ' / ' + ms.format(b) + ' ' + unit);
+
+  function renderPaymentKpis(k) {
+    text('pay-auth-delay', pair(k.vendToAuthorizationSecondsP50, k.vendToAuthorizationSecondsP95, 's'));
+    text('pay-settle-lag', pair(k.settlementLagHoursP50, k.settlementLagHoursP95, 'h'));
+    text('pay-settled-share', k.settledShare === null ? '–' : ms.format(Number(k.settledShare) * 100) + ' %');
+    text('pay-open-exceptions', count.format(k.openExceptions));
+    $('pay-open-exceptions').classList.toggle('bad', k.openExceptions > 0);
+  }
+
+  function renderCashless(reconciliation, exceptions) {
+    renderPaymentKpis(reconciliation.kpis);
+    const t = reconciliation.totals;
+    text('payments-totals', t.transactions === 0 ? '' : count.format(t.cashlessVends) + ' cashless vends ('
+      + moneyExact.format(t.cashlessRevenue) + '): authorized ' + moneyExact.format(t.authorized) + ', settled '
+      + moneyExact.format(t.settled) + ', refunded ' + moneyExact.format(t.refunded) + ', outstanding '
+      + moneyExact.format(t.outstanding));
+    fillTable('payment-exceptions', 'payment-exceptions-empty', exceptions.exceptions.map((e) => row([
+      el('span', 'badge badge-out', e.kind),
+      { text: e.machineId },
+      { text: e.transactionRef },
+      { text: e.amount === null ? '–' : moneyExact.format(e.amount), className: 'num' },
+      { text: e.detail, className: 'detail' },
+      { text: ago(e.openedAt), title: e.openedAt },
+    ])));
+  }
+
   // ---------------------------------------------------------------------------- start
   async function start() {
     try {
@@ -526,6 +567,7 @@
     poll();
     pollImports();
     pollAudits();
+    pollCashless();
   }
 
   // ------------------------------------------------------------------- restock view link

@@ -19,6 +19,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import io.vendstream.ingest.IngestBatch.Accepted;
+import io.vendstream.ingest.IngestBatch.AcceptedPayment;
 import io.vendstream.ingest.IngestBatch.Refused;
 
 /**
@@ -47,6 +48,11 @@ import io.vendstream.ingest.IngestBatch.Refused;
  * costs four round trips in all: fences, claim, writes, commit (a poll with rejections adds two, a
  * partition never seen before two more). At a steady trickle of events the batch's fixed cost is
  * what the end-to-end latency is made of, and one round trip per table made it several times longer.
+ *
+ * <p>Payment events (the payments topic, contract payment-v1) take the same path: fences, then their
+ * own claim, the primary key of {@code payments}, in one statement that also queues each new one's
+ * transactionRef for matching ({@code payment_match_queue}); the claim of new sales queues the
+ * transactionRef of those that carry one in the same way, so a vending poll keeps its round trips.
  *
  * <p>What the claim serialises: an eventId of one type, whatever the partitions and instances (the
  * second insert waits on the primary key for the first transaction and then finds its row); and an
@@ -130,6 +136,8 @@ public final class EventStore {
         accepted.forEach(a -> tally(tallies, a.source()).consumed++);
         refused.forEach(r -> tally(tallies, r.source()).consumed++);
         refused.forEach(r -> tally(tallies, r.source()).rejected++);
+        List<AcceptedPayment> payments = batch.payments().stream().filter(a -> isFresh(a.source(), fences)).toList();
+        payments.forEach(a -> tally(tallies, a.source()).consumed++);
 
         // within the batch, the first record of an eventId is the candidate; later ones are duplicates
         Map<UUID, Accepted> candidates = new LinkedHashMap<>();
@@ -148,14 +156,15 @@ public final class EventStore {
                 tally(tallies, a.source()).duplicates++;
             }
         }
+        int storedPayments = payments.isEmpty() ? 0 : storePayments(c, payments, tallies);
         insertRejections(c, refused);
         Writes writes = new Writes();
         projections.write(writes, fresh, writer);
         advanceFences(writes, topic, tallies);
         writes.execute(c);
-        int consumed = accepted.size() + refused.size();
+        int consumed = accepted.size() + payments.size() + refused.size();
         int duplicates = tallies.values().stream().mapToInt(t -> t.duplicates).sum();
-        return new Outcome(consumed, fresh.size(), duplicates, refused.size());
+        return new Outcome(consumed, fresh.size() + storedPayments, duplicates, refused.size());
     }
 
     private static boolean isFresh(SourceRecord r, Map<Integer, Long> fences) {
@@ -246,13 +255,17 @@ public final class EventStore {
         List<String> returned = new ArrayList<>();
         if (!sales.isEmpty()) {
             ctes.add("claimed_sales as (insert into sales (event_id, machine_id, location, product, category, unit_price, "
-                    + "currency, quantity, amount, payment_method, stock_after, occurred_at, source_partition, source_offset) "
+                    + "currency, quantity, amount, payment_method, stock_after, occurred_at, source_partition, source_offset, "
+                    + "transaction_ref) "
                     + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], "
-                    + "?::int[], ?::numeric[], ?::text[], ?::int[], ?::timestamptz[], ?::int[], ?::bigint[]) "
+                    + "?::int[], ?::numeric[], ?::text[], ?::int[], ?::timestamptz[], ?::int[], ?::bigint[], ?::text[]) "
                     + "as i (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
-                    + "payment_method, stock_after, occurred_at, source_partition, source_offset) "
+                    + "payment_method, stock_after, occurred_at, source_partition, source_offset, transaction_ref) "
                     + "where not exists (select 1 from restocks r where r.event_id = i.event_id) "
-                    + "on conflict (event_id) do nothing returning event_id)");
+                    + "on conflict (event_id) do nothing returning event_id, transaction_ref)");
+            // a new cashless sale with its processor reference waits for payment matching (V12__payments.sql)
+            ctes.add("queued_vends as (insert into payment_match_queue (transaction_ref) "
+                    + "select transaction_ref from claimed_sales where transaction_ref is not null)");
             returned.add("select event_id from claimed_sales");
         }
         if (!restocks.isEmpty()) {
@@ -275,10 +288,10 @@ public final class EventStore {
                     VendingEvent e = a.event();
                     cols.add(e.eventId(), e.machineId(), e.location(), e.product(), e.category(), e.unitPrice(), e.currency(),
                             e.quantity(), e.amount(), e.paymentMethod(), e.stockAfter(), e.occurredAt(),
-                            a.source().partition(), a.source().offset());
+                            a.source().partition(), a.source().offset(), e.transactionRef());
                 }
                 next = cols.bind(c, st, next, "text", "text", "text", "text", "text", "text", "text", "int4", "text", "text",
-                        "int4", "text", "int4", "int8");
+                        "int4", "text", "int4", "int8", "text");
             }
             if (!restocks.isEmpty()) {
                 Columns cols = new Columns(restocks.size());
@@ -296,6 +309,54 @@ public final class EventStore {
             }
         }
         return claimed;
+    }
+
+    // --- payments: their own idempotent repository, the payments table's primary key --------
+
+    /**
+     * Claims the payment events by inserting them into {@code payments} (their paymentEventId the
+     * primary key) and queues each new one's transactionRef for matching, in one statement; counts
+     * the stored and the duplicates in the tallies and returns how many were stored.
+     */
+    private static int storePayments(Connection c, List<AcceptedPayment> payments, Map<Integer, PartitionTally> tallies)
+            throws SQLException {
+        Map<UUID, AcceptedPayment> candidates = new java.util.TreeMap<>();
+        for (AcceptedPayment a : payments) {
+            if (candidates.putIfAbsent(a.payment().paymentEventId(), a) != null) {
+                tally(tallies, a.source()).duplicates++;
+            }
+        }
+        Columns cols = new Columns(candidates.size());
+        for (AcceptedPayment a : candidates.values()) {
+            PaymentEvent p = a.payment();
+            cols.add(p.paymentEventId(), p.kind(), p.transactionRef(), p.machineId(), p.processor(), p.paymentMethod(),
+                    p.amount(), p.currency(), p.settlementBatch(), p.occurredAt(), a.source().partition(), a.source().offset());
+        }
+        Set<UUID> claimed = new HashSet<>();
+        try (PreparedStatement st = c.prepareStatement(
+                "with claimed as (insert into payments (payment_event_id, kind, transaction_ref, machine_id, processor, "
+                        + "payment_method, amount, currency, settlement_batch, occurred_at, source_partition, source_offset) "
+                        + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::numeric[], "
+                        + "?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::bigint[]) "
+                        + "on conflict (payment_event_id) do nothing returning payment_event_id, transaction_ref), "
+                        + "queued as (insert into payment_match_queue (transaction_ref) select transaction_ref from claimed) "
+                        + "select payment_event_id from claimed")) {
+            cols.bind(c, st, 1, "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int4", "int8");
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    claimed.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        for (AcceptedPayment a : candidates.values()) {
+            PartitionTally t = tally(tallies, a.source());
+            if (claimed.contains(a.payment().paymentEventId())) {
+                t.stored++;
+            } else {
+                t.duplicates++;
+            }
+        }
+        return claimed.size();
     }
 
     // --- the dead-letter table -----------------------------------------------------------------

@@ -11,12 +11,17 @@ import java.util.UUID;
 
 /**
  * The records of one Kafka poll on their way to the database: those not handled before, each
- * either a valid event or a rejection, plus every polled record so offsets can be committed.
+ * either a valid event (a vending event, or a payment event from the payments topic) or a
+ * rejection, plus every polled record so offsets can be committed.
  */
 public final class IngestBatch {
 
     /** A valid event and the record it came from. */
     public record Accepted(SourceRecord source, VendingEvent event) {
+    }
+
+    /** A valid payment processor event and the record it came from. */
+    public record AcceptedPayment(SourceRecord source, PaymentEvent payment) {
     }
 
     /** A refused record, kept byte for byte, and why. */
@@ -25,6 +30,7 @@ public final class IngestBatch {
 
     private final List<SourceRecord> polled;
     private final List<Accepted> accepted = new ArrayList<>();
+    private final List<AcceptedPayment> payments = new ArrayList<>();
     private final List<Refused> refused = new ArrayList<>();
 
     public IngestBatch(List<SourceRecord> polled) {
@@ -33,6 +39,10 @@ public final class IngestBatch {
 
     void accept(SourceRecord source, VendingEvent event) {
         accepted.add(new Accepted(source, event));
+    }
+
+    void accept(SourceRecord source, PaymentEvent payment) {
+        payments.add(new AcceptedPayment(source, payment));
     }
 
     void refuse(SourceRecord source, Rejection rejection) {
@@ -48,6 +58,10 @@ public final class IngestBatch {
         return Collections.unmodifiableList(accepted);
     }
 
+    public List<AcceptedPayment> payments() {
+        return Collections.unmodifiableList(payments);
+    }
+
     public List<Refused> refused() {
         return Collections.unmodifiableList(refused);
     }
@@ -57,7 +71,7 @@ public final class IngestBatch {
     }
 
     public int getFreshCount() {
-        return accepted.size() + refused.size();
+        return accepted.size() + payments.size() + refused.size();
     }
 
     /**
@@ -84,6 +98,7 @@ public final class IngestBatch {
         Map<Integer, Integer> fresh = new TreeMap<>();
         polled.forEach(r -> fresh.putIfAbsent(r.partition(), 0));
         accepted.forEach(a -> fresh.merge(a.source().partition(), 1, Integer::sum));
+        payments.forEach(a -> fresh.merge(a.source().partition(), 1, Integer::sum));
         refused.forEach(r -> fresh.merge(r.source().partition(), 1, Integer::sum));
         int parts = Math.min(maxParts, fresh.size());
         if (parts <= 1) {
@@ -113,12 +128,13 @@ public final class IngestBatch {
             batches.add(new IngestBatch(polledParts.get(i)));
         }
         accepted.forEach(a -> batches.get(partOf.get(a.source().partition())).accepted.add(a));
+        payments.forEach(a -> batches.get(partOf.get(a.source().partition())).payments.add(a));
         refused.forEach(r -> batches.get(partOf.get(r.source().partition())).refused.add(r));
         return batches;
     }
 
     @Override
     public String toString() {
-        return "IngestBatch[polled=" + polled.size() + ", accepted=" + accepted.size() + ", refused=" + refused.size() + "]";
+        return "IngestBatch[polled=" + polled.size() + ", accepted=" + accepted.size() + ", payments=" + payments.size() + ", refused=" + refused.size() + "]";
     }
 }

@@ -19,7 +19,8 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
 /**
  * First step of ingest: turns the exchanges of one Kafka poll into an {@link IngestBatch}, each
- * record validated (in parallel when the poll is large). When the poll has rejections, records
+ * record validated (in parallel when the poll is large) against the contract of its topic (vending
+ * events, or payment events on the payments topic: {@link EventValidator#validate(String, byte[])}). When the poll has rejections, records
  * that an earlier delivery already handled (below the partition's fence in the database) are left
  * out, so a redelivery after a crash or rebalance does not dead-letter them again; the store
  * leaves them out of everything else under its lock on the fences. A poll of valid events thus
@@ -53,7 +54,7 @@ public final class PollReader {
             return batch;
         }
         List<EventValidator.Result> results = (polled.size() >= PARALLEL_THRESHOLD ? polled.parallelStream() : polled.stream())
-                .map(r -> validator.validate(r.value()))
+                .map(r -> validator.validate(r.topic(), r.value()))
                 .toList();
         // only a poll with rejections needs the fences now (the store checks them again under lock)
         boolean anyRejected = false;
@@ -72,8 +73,10 @@ public final class PollReader {
                 batch.refuse(record, new Rejection(Rejection.Reason.DEVICE_MISMATCH, "$.machineId: " + result.event().machineId()
                         + " is not the machine that sent it (signed in as " + record.device()
                         + (record.source() == null ? "" : ", " + record.source()) + ")", result.event().eventId().toString()));
-            } else if (result.isValid()) {
+            } else if (result.event() != null) {
                 batch.accept(record, result.event());
+            } else if (result.payment() != null) {
+                batch.accept(record, result.payment());
             } else {
                 batch.refuse(record, result.rejection());
             }
@@ -81,9 +84,9 @@ public final class PollReader {
         return batch;
     }
 
-    /** A valid event that names another machine than the one that signed in and sent it. */
+    /** A valid vending event that names another machine than the one that signed in and sent it. */
     private static boolean mismatched(SourceRecord record, EventValidator.Result result) {
-        return result.isValid() && record.device() != null && !record.device().equals(result.event().machineId());
+        return result.event() != null && record.device() != null && !record.device().equals(result.event().machineId());
     }
 
     private static SourceRecord toSourceRecord(Message message) {

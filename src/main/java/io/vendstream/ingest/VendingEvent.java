@@ -4,7 +4,10 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A valid sale or restock, as the event contract v1 describes it. Sale-only fields are null for restocks. */
+/**
+ * A valid sale or restock, as the event contract v1 describes it. Sale-only fields are null for restocks;
+ * transactionRef is set only on a cashless sale whose machine reports its processor reference.
+ */
 public record VendingEvent(
         UUID eventId,
         Type type,
@@ -17,7 +20,15 @@ public record VendingEvent(
         int quantity,
         String paymentMethod,
         Integer stockAfter,
-        Instant occurredAt) {
+        Instant occurredAt,
+        String transactionRef) {
+
+    /** A sale or restock without a payment processor's reference (cash, or a machine that reports none). */
+    public VendingEvent(UUID eventId, Type type, String machineId, String location, String product, String category,
+            BigDecimal unitPrice, String currency, int quantity, String paymentMethod, Integer stockAfter, Instant occurredAt) {
+        this(eventId, type, machineId, location, product, category, unitPrice, currency, quantity, paymentMethod, stockAfter,
+                occurredAt, null);
+    }
 
     public enum Type { SALE, RESTOCK }
 

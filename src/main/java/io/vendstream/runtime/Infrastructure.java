@@ -202,7 +202,8 @@ public final class Infrastructure extends MainListenerSupport {
         int partitions = s.integer("vendstream.kafka.partitions");
         short replication = (short) s.integer("vendstream.kafka.replication-factor");
         ensureTopics(bootstrap, List.of(s.text("vendstream.kafka.topic"),
-                        s.text("vendstream.kafka.dlq-topic"), s.text("vendstream.alerts.topic")), partitions, replication,
+                        s.text("vendstream.kafka.dlq-topic"), s.text("vendstream.alerts.topic"),
+                        s.text("vendstream.payments.topic"), s.text("vendstream.payments.dlq-topic")), partitions, replication,
                 Duration.ofSeconds(s.integer("vendstream.kafka.wait-at-startup-seconds")));
     }
 

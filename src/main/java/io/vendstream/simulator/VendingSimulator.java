@@ -38,6 +38,8 @@ public final class VendingSimulator {
     private int burstRemaining;
     // counted by the thread that generates events, read by others
     private final java.util.concurrent.atomic.AtomicLong lostEvents = new java.util.concurrent.atomic.AtomicLong();
+    // sees each tick's records before they go out (the payment processor: PaymentProcessor)
+    private java.util.function.UnaryOperator<List<SimulatedRecord>> salesObserver = java.util.function.UnaryOperator.identity();
 
     public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock) {
         this.source = source;
@@ -78,6 +80,11 @@ public final class VendingSimulator {
     /** Sales whose event was lost on the way, since start. */
     public long lostEvents() {
         return lostEvents.get();
+    }
+
+    /** Hands every tick's records (history included, bursts not) to {@code observer} before they go out. */
+    public synchronized void observeSales(java.util.function.UnaryOperator<List<SimulatedRecord>> observer) {
+        this.salesObserver = observer;
     }
 
     /** The DEX audit reads taken at restock visits since the last call, oldest first. */
@@ -125,7 +132,7 @@ public final class VendingSimulator {
             }
             records.add(record);
         }
-        return records.iterator();
+        return salesObserver.apply(records).iterator();
     }
 
     private double rateFactor(ZonedDateTime now) {

@@ -45,7 +45,9 @@ final class DrillRig {
 
     /** Each instance's output and the summary of every drill's figures. */
     static final Path LOG_DIR = PackagedApp.PROJECT.resolve("target/drills");
-    private static final Pattern JOINED = Pattern.compile("Successfully joined group with generation Generation\\{generationId=(\\d+)");
+    // the vending events' ingest group only: each instance also runs ingest-payment-events in a group of its own
+    private static final Pattern JOINED = Pattern.compile(
+            "groupId=[^\\]]*-ingest\\] Successfully joined group with generation Generation\\{generationId=(\\d+)");
 
     private final String id;
     private final String bootstrap;
@@ -81,6 +83,11 @@ final class DrillRig {
         return id + "-ingest";
     }
 
+    /** The payment events' topic and group of the drill's own (no payments are published: an idle second ingest route). */
+    String paymentsTopic() {
+        return id + ".payments";
+    }
+
     String schema() {
         return id;
     }
@@ -103,6 +110,9 @@ final class DrillRig {
         env.put("VENDSTREAM_KAFKA_TOPIC", topic());
         env.put("VENDSTREAM_KAFKA_DLQ_TOPIC", dlqTopic());
         env.put("VENDSTREAM_KAFKA_CONSUMER_GROUP", group());
+        env.put("VENDSTREAM_PAYMENTS_TOPIC", paymentsTopic());
+        env.put("VENDSTREAM_PAYMENTS_DLQ_TOPIC", paymentsTopic() + ".dlq");
+        env.put("VENDSTREAM_PAYMENTS_CONSUMER_GROUP", id + "-payments");
         env.put("VENDSTREAM_SIMULATOR_ENABLED", "false");
         env.put("VENDSTREAM_API_ENABLED", "false");
         env.put("VENDSTREAM_DATA_DIR", LOG_DIR.resolve("data").resolve(id + "-" + instance).toString());

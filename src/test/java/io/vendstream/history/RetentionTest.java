@@ -43,6 +43,10 @@ class RetentionTest {
         APP.ledger().execute("insert into restocks (event_id, machine_id, location, product, quantity, occurred_at) select gen_random_uuid(), "
                 + "case when i <= 250 then 'OLD' else 'RECENT' end, 'Engineering', 'Aqua', 10, "
                 + "case when i <= 250 then now() - interval '35 days' else now() - interval '2 days' end from generate_series(1, 300) i");
+        APP.ledger().execute("insert into payments (payment_event_id, kind, transaction_ref, machine_id, processor, amount, currency, "
+                + "occurred_at, source_partition, source_offset) select gen_random_uuid(), 'settlement', 'TX-' || i, "
+                + "case when i <= 40 then 'OLD' else 'RECENT' end, 'qris-switch', 8000, 'IDR', "
+                + "case when i <= 40 then now() - interval '35 days' else now() - interval '2 days' end, 0, i from generate_series(1, 60) i");
         APP.ledger().execute("insert into rejected_events (source_topic, source_partition, source_offset, reason, detail, payload, payload_size, "
                 + "rejected_at) select 'seed', 0, i, 'MALFORMED_JSON', 'seeded', '\\x00'::bytea, 1, "
                 + "case when i <= 120 then now() - interval '20 days' else now() - interval '5 days' end from generate_series(1, 150) i");
@@ -63,12 +67,14 @@ class RetentionTest {
 
         await().atMost(60, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from sales where machine_id = 'OLD'") == 0
                 && APP.ledger().queryLong("select count(*) from restocks where machine_id = 'OLD'") == 0
+                && APP.ledger().queryLong("select count(*) from payments where machine_id = 'OLD'") == 0
                 && APP.ledger().queryLong("select count(*) from rejected_events where rejected_at < now() - interval '10 days'") == 0);
         await().atMost(60, SECONDS).until(() -> APP.ledger().queryLong("select count(*) from sales where machine_id like 'LIVE-%'") == 600);
 
         assertThat(APP.ledger().queryLong("select count(*) from sales where machine_id = 'GRACE'")).isEqualTo(300);
         assertThat(APP.ledger().queryLong("select count(*) from sales where machine_id = 'RECENT'")).isEqualTo(200);
         assertThat(APP.ledger().queryLong("select count(*) from restocks where machine_id = 'RECENT'")).isEqualTo(50);
+        assertThat(APP.ledger().queryLong("select count(*) from payments where machine_id = 'RECENT'")).isEqualTo(20);
         assertThat(APP.ledger().queryLong("select count(*) from rejected_events")).isEqualTo(30);
         assertThat(APP.ledger().queryLong("select count(*) from processed_events")).as("claims of the purged rows are gone with them")
                 .isEqualTo(300 + 200 + 600 + 50);

@@ -50,6 +50,7 @@ class DashboardBrowserTest {
     static void start_the_application_with_sales_flowing_and_open_the_page() throws Exception {
         fleet = new DemoFleet(APP.ns(), Campus.ZONE);
         fleet.seed();
+        fleet.seedPayments();
         for (Map.Entry<String, List<String>> machine : fleet.auditReads().entrySet()) {
             for (String dex : machine.getValue()) {
                 var uploaded = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
@@ -236,7 +237,7 @@ class DashboardBrowserTest {
                 "/api/payments", "/api/hourly?location=Medicine", "/api/stock?machineId=med-01", "/api/stock/low?limit=3", "/api/alerts?state=open",
                 "/api/transactions/recent?limit=2", "/api/rejections?limit=2", "/api/pipeline", "/api/config",
                 "/api/restock/plan", "/api/restock/picklist", "/api/stockouts", "/api/imports", "/api/dex/reads?limit=2",
-                "/api/reconciliation?limit=2", "/api/devices",
+                "/api/reconciliation?limit=2", "/api/devices", "/api/payments/reconciliation", "/api/payments/exceptions",
                 "/api/products/top?limit=0")) {
             var response = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(APP.baseUrl() + path)).build(),
@@ -263,6 +264,22 @@ class DashboardBrowserTest {
         assertThat(text("audits-totals")).contains("2 intervals", "2 missing");
         assertThat(browser.findElement(By.cssSelector("#audits-panel a.panel-link")).getAttribute("href"))
                 .endsWith("/api/reconciliation?format=csv");
+    }
+
+    // ------------------------------------------------------------------------------ cashless payments panel
+
+    @Test
+    void should_show_the_payment_kpis_and_the_open_payment_exceptions() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(text("pay-open-exceptions")).isEqualTo("2"));
+        assertThat(text("pay-auth-delay")).as("vend to authorization p50 / p95").startsWith("2 / ").endsWith(" s");
+        assertThat(text("pay-settle-lag")).as("settlement lag p50 / p95").startsWith("18 / ").endsWith(" h");
+        assertThat(text("pay-settled-share")).isEqualTo("75 %");
+        assertThat(browser.findElement(By.id("pay-open-exceptions")).getAttribute("class")).contains("bad");
+        assertThat(column("payment-exceptions", 1)).containsExactlyInAnyOrder("AMOUNT_MISMATCH", "SETTLEMENT_MISSING");
+        assertThat(column("payment-exceptions", 3)).containsExactlyInAnyOrder("TX-DEMO-0003", "TX-DEMO-0004");
+        assertThat(text("payments-totals")).contains("4 cashless vends");
+        assertThat(browser.findElement(By.cssSelector("#payments-panel a.panel-link")).getAttribute("href"))
+                .endsWith("/api/payments/exceptions?format=csv");
     }
 
     // ------------------------------------------------------------------------------ alerts panel

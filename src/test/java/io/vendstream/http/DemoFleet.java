@@ -154,6 +154,42 @@ final class DemoFleet {
         }
     }
 
+    /**
+     * Four cashless transactions of yesterday as route match-payments leaves them: two matched (the
+     * vend 2 s and 4 s after its authorization, settled 16 h and 20 h later), one settled short
+     * (AMOUNT_MISMATCH, 7,600 of 8,000) and one never settled (SETTLEMENT_MISSING). So the payments
+     * panel shows: vend to authorization p50 2 s, 3 of 4 cashless sales settled (75 %), 2 open exceptions.
+     */
+    void seedPayments() throws SQLException {
+        Instant vend = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        try (Connection c = connect()) {
+            Object[][] rows = {
+                    // ref, machine, delay s, settled, settlement lag h, status, exception
+                    {"TX-DEMO-0001", "med-01", 2, "8000.00", 16, "matched", null},
+                    {"TX-DEMO-0002", "eng-01", 4, "8000.00", 20, "matched", null},
+                    {"TX-DEMO-0003", "eng-02", 2, "7600.00", 18, "exception", "AMOUNT_MISMATCH"},
+                    {"TX-DEMO-0004", "lib-01", 2, null, 0, "exception", "SETTLEMENT_MISSING"}};
+            for (Object[] r : rows) {
+                Instant authorized = vend.minusSeconds((Integer) r[2]);
+                boolean settled = r[3] != null;
+                run(c, "insert into payment_transactions (transaction_ref, machine_id, processor, payment_method, currency, vends, "
+                                + "vend_at, vend_amount, authorizations, authorized_at, authorized_amount, authorized_total, settlements, "
+                                + "settled_at, settled_total, settlement_batch, first_at, status, exception, judged_at) "
+                                + "values (?, ?, 'qris-switch', 'qris', 'IDR', 1, ?, 8000.00, 1, ?, 8000.00, 8000.00, ?, ?, ?, ?, ?, ?, ?, now())",
+                        r[0], r[1], utc(vend), utc(authorized), settled ? 1 : 0,
+                        settled ? utc(authorized.plus((Integer) r[4], ChronoUnit.HOURS)) : null,
+                        settled ? new java.math.BigDecimal((String) r[3]) : java.math.BigDecimal.ZERO,
+                        settled ? "qris-switch-batch" : null, utc(authorized), r[5], r[6]);
+                if (r[6] != null) {
+                    run(c, "insert into payment_exceptions (transaction_ref, kind, machine_id, processor, amount, detail) "
+                                    + "values (?, ?, ?, 'qris-switch', ?, ?)", r[0], r[6], r[1],
+                            settled ? new java.math.BigDecimal("400.00") : new java.math.BigDecimal("8000.00"),
+                            settled ? "vend 8000.00, authorized 8000.00, settled 7600.00" : "authorized 8000.00, not settled");
+                }
+            }
+        }
+    }
+
     private void seedPipeline(Connection c, Instant now) throws SQLException {
         try (PreparedStatement partitions = c.prepareStatement("insert into ingest_partitions (topic, partition, next_offset, consumed, "
                 + "stored, duplicates, rejected) values (?, ?, ?, ?, ?, ?, ?)");

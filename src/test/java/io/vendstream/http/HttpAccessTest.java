@@ -162,6 +162,17 @@ class HttpAccessTest {
     }
 
     @Test
+    void should_take_a_processors_payment_events_from_an_operator_only_and_name_a_bad_field() throws Exception {
+        String payment = "{\"paymentEventId\":\"3f1c2a9e-8d7b-4c1e-9f0a-6b5d4c3e2f1a\",\"kind\":\"refund\",\"transactionRef\":\"TX-1\","
+                + "\"machineId\":\"eng-01\",\"processor\":\"qris-switch\",\"amount\":\"8000\",\"occurredAt\":\"2026-12-06T01:53:00+07:00\"}";
+        assertThat(send("POST", "/api/payments/events", null, null, payment).statusCode()).isEqualTo(401);
+        assertThat(send("POST", "/api/payments/events", VIEWER, VIEWER_PASSWORD, payment).statusCode()).isEqualTo(403);
+        HttpResponse<String> answer = send("POST", "/api/payments/events", OPERATOR, OPERATOR_PASSWORD, payment);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.body()).as("an amount given as text").contains("\"parameter\":\"amount\"");
+    }
+
+    @Test
     void should_let_an_upload_be_larger_than_other_bodies() throws Exception {
         // an invalid file name: the upload reaches its own validation (400), past the body limit of other writes
         HttpResponse<String> answer = send("POST", "/api/imports?name=bad%20name", OPERATOR, OPERATOR_PASSWORD,

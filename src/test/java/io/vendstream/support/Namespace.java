@@ -24,6 +24,18 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
         return id + "-ingest";
     }
 
+    public String paymentsTopic() {
+        return id + ".payments";
+    }
+
+    public String paymentsDlqTopic() {
+        return id + ".payments.dlq";
+    }
+
+    public String paymentsGroup() {
+        return id + "-payments";
+    }
+
     public String schema() {
         return id;
     }
@@ -57,6 +69,9 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
         p.setProperty("vendstream.kafka.topic", topic());
         p.setProperty("vendstream.kafka.dlq-topic", dlqTopic());
         p.setProperty("vendstream.kafka.consumer-group", group());
+        p.setProperty("vendstream.payments.topic", paymentsTopic());
+        p.setProperty("vendstream.payments.dlq-topic", paymentsDlqTopic());
+        p.setProperty("vendstream.payments.consumer-group", paymentsGroup());
         p.setProperty("vendstream.db.url", infrastructure.jdbcUrl());
         p.setProperty("vendstream.db.user", TestInfrastructure.USER);
         p.setProperty("vendstream.db.password", TestInfrastructure.PASSWORD);
