@@ -36,23 +36,32 @@ public final class PaymentIntake implements AutoCloseable {
     private static final Pattern FIELD = Pattern.compile("(?:\\$\\.|/)([A-Za-z]+)");
     private static final Pattern REQUIRED = Pattern.compile("required property '([A-Za-z]+)'");
 
-    private final EventValidator validator;
+    private final String validatorBean;
+    private volatile EventValidator validator;
     private final String publishUri;
     private final int maxEvents;
     // one template, so one Kafka producer for every request
     private volatile ProducerTemplate template;
 
     /**
-     * @param publishUri the Kafka endpoint of the payments topic (synchronous, acks=all)
-     * @param maxEvents  the most events one request may carry
+     * @param validatorBean the ingest route's validator bean (routes/ingest-beans.camel.yaml), found at the
+     *                      first request: route files load in no fixed order
+     * @param publishUri    the Kafka endpoint of the payments topic (synchronous, acks=all)
+     * @param maxEvents     the most events one request may carry
      */
-    public PaymentIntake(EventValidator validator, String publishUri, int maxEvents) {
-        this.validator = validator;
+    public PaymentIntake(String validatorBean, String publishUri, int maxEvents) {
+        this.validatorBean = validatorBean;
         this.publishUri = publishUri;
         this.maxEvents = maxEvents;
     }
 
     public Map<String, Object> receive(Exchange exchange) {
+        if (validator == null) {
+            validator = exchange.getContext().getRegistry().lookupByNameAndType(validatorBean, EventValidator.class);
+            if (validator == null) {
+                throw new IllegalStateException("the bean " + validatorBean + " (routes/ingest-beans.camel.yaml) is missing");
+            }
+        }
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body == null || body.length == 0) {
             throw new BadParameterException("body", "the body must be a payment event (payment-v1) or a JSON array of them");

@@ -38,20 +38,23 @@ public final class SimulatedMachines implements AutoCloseable {
     static final int MAX_IN_FLIGHT = 32;
     private static final long ACK_TIMEOUT_MILLIS = 30_000;
 
-    private final DeviceRegistry registry;
+    private final String registryBean;
+    private volatile DeviceRegistry registry;
     private final String brokerUrl;
     private final String username;
     private final String password;
     private final Map<String, MqttAsyncClient> clients = new ConcurrentHashMap<>();
 
     /**
+     * @param registryBean the device registry's bean (routes/devices-beans.camel.yaml), found at the first
+     *                  message: route files load in no fixed order
      * @param brokerUrl where the machines connect: the embedded endpoint ({@code tcp://127.0.0.1:1883})
      *                  or an external broker
      * @param username  for an external broker, the account all simulated machines use there (it
      *                  signs machines in, not vendstream); empty: each machine its own credentials
      */
-    public SimulatedMachines(DeviceRegistry registry, String brokerUrl, String username, String password) {
-        this.registry = registry;
+    public SimulatedMachines(String registryBean, String brokerUrl, String username, String password) {
+        this.registryBean = registryBean;
         this.brokerUrl = brokerUrl;
         this.username = username;
         this.password = password;
@@ -59,6 +62,12 @@ public final class SimulatedMachines implements AutoCloseable {
 
     /** Route step: the tick's records (exchanges with the key header and the JSON bytes), each from its machine. */
     public void publish(Exchange exchange) throws Exception {
+        if (registry == null) {
+            registry = exchange.getContext().getRegistry().lookupByNameAndType(registryBean, DeviceRegistry.class);
+            if (registry == null) {
+                throw new IllegalStateException("the bean " + registryBean + " (routes/devices-beans.camel.yaml) is missing");
+            }
+        }
         List<?> records = exchange.getMessage().getBody(List.class);
         Map<String, Deque<IMqttToken>> inFlight = new java.util.HashMap<>();
         List<IMqttToken> all = new ArrayList<>();
