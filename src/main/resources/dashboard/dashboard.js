@@ -1,4 +1,7 @@
-// vendstream dashboard: polls the JSON API and updates the page in place, no reloads.
+// vendstream dashboard: follows the live changes (GET /api/stream, server-sent events) and updates
+// the page in place, no reloads: a sale shows in the live feed as soon as its batch is committed, the
+// other panels refresh at most every poll interval while changes come in. Without the stream it polls
+// the JSON API every poll interval instead (and shows Offline when that fails too).
 // Every value from the API is written with textContent (never as HTML): locations, products
 // and rejected payloads come from machines and the network, not from us.
 (function () {
@@ -14,6 +17,9 @@
     polls: 0,
     charts: {},
     seenSales: new Set(),
+    feed: [],
+    streaming: false,
+    lastRefresh: 0,
   };
 
   const count = new Intl.NumberFormat('id-ID');
@@ -90,10 +96,14 @@
     }
   }
 
-  async function poll() {
+  // every answer; withFeed false: all but the live feed, which the stream fills while it is open
+  async function poll(withFeed = true) {
     clearTimeout(state.timer);
+    state.timer = null;
     state.inFlight = true;
+    state.lastRefresh = Date.now();
     const loc = { location: state.location };
+    const feedAnswer = withFeed ? getJson('/api/transactions/recent', { location: state.location, limit: 25 }) : Promise.resolve(null);
     try {
       const [summary, locations, machines, products, payments, hourly, lowStock, feed, rejections, pipeline, alerts] = await Promise.all([
         getJson('/api/summary', loc),
@@ -103,7 +113,7 @@
         getJson('/api/payments', loc),
         getJson('/api/hourly', { location: state.location, days: 28 }),
         getJson('/api/stock/low', { location: state.location, limit: 50 }),
-        getJson('/api/transactions/recent', { location: state.location, limit: 25 }),
+        feedAnswer,
         getJson('/api/rejections', { limit: 10 }),
         getJson('/api/pipeline'),
         getJson('/api/alerts', { location: state.location, state: 'open', limit: 100 }),
@@ -116,7 +126,7 @@
       renderHeatmap(hourly);
       renderLowStock(lowStock);
       renderAlerts(alerts);
-      renderFeed(feed);
+      if (feed) renderFeed(feed);
       renderRejections(rejections);
       renderPipeline(pipeline);
       state.polls += 1;
@@ -126,8 +136,15 @@
       markStale(error);
     } finally {
       state.inFlight = false;
-      // a filter changed while this poll ran: answer it now rather than after the interval
-      state.timer = setTimeout(poll, state.again ? 0 : state.config.pollIntervalMs);
+      // a filter changed while this poll ran: answer it now rather than after the interval; while the
+      // stream is open, the next refresh waits for a change (refreshSoon) instead of the interval
+      if (state.again) {
+        state.timer = setTimeout(poll, 0);
+      } else if (state.changed) {
+        refreshSoon();
+      } else if (!state.streaming) {
+        state.timer = setTimeout(poll, state.config.pollIntervalMs);
+      }
       state.again = false;
     }
   }
@@ -138,6 +155,60 @@
     } else {
       poll();
     }
+  }
+
+  // ---------------------------------------------------------------------------- live changes
+  // One EventSource per page. The browser reconnects by itself (after the stream's retry time) and
+  // sends Last-Event-ID, so the server resends what was missed; meanwhile the page polls.
+  function follow() {
+    if (!window.EventSource) return;
+    const source = new EventSource(location.origin + '/api/stream');
+    // the first event: whether this instance's stream carries the committed sales (an instance that
+    // runs no ingest sees none of them, so the page keeps polling and takes only alerts from the stream)
+    source.addEventListener('hello', (event) => {
+      const commits = JSON.parse(event.data).commits;
+      document.body.dataset.stream = commits ? 'open' : 'alerts-only';
+      if (!commits || state.streaming) return;
+      state.streaming = true;
+      // the stream says what changes from now on; what changed while it was closed comes from one poll
+      pollNow();
+    });
+    source.addEventListener('change', (event) => onChange(JSON.parse(event.data)));
+    source.addEventListener('alerts', () => refreshSoon());
+    source.addEventListener('reset', () => pollNow());
+    source.addEventListener('heartbeat', () => { if (!state.inFlight && document.body.dataset.state === 'live') markLive(); });
+    source.addEventListener('error', () => {
+      if (!state.streaming) return;
+      state.streaming = false;
+      document.body.dataset.stream = 'closed';
+      // back to polling until the stream is open again; a failing poll shows Offline
+      pollNow();
+    });
+  }
+
+  function onChange(change) {
+    state.streamedChanges = (state.streamedChanges || 0) + 1;
+    document.body.dataset.changes = String(state.streamedChanges);
+    const fresh = change.latest.filter((t) => !state.location || t.location === state.location);
+    if (fresh.length > 0) {
+      const known = new Set(state.feed.map((t) => t.eventId));
+      const merged = fresh.filter((t) => !known.has(t.eventId)).concat(state.feed);
+      merged.sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0));
+      renderFeed({ transactions: merged.slice(0, 25) });
+      markLive();
+    }
+    refreshSoon();
+  }
+
+  // the other panels: refreshed once the poll interval has passed since the last refresh
+  function refreshSoon() {
+    state.changed = true;
+    if (state.inFlight || state.timer) return;
+    const wait = Math.max(0, state.lastRefresh + state.config.pollIntervalMs - Date.now());
+    state.timer = setTimeout(() => {
+      state.changed = false;
+      poll(false);
+    }, wait);
   }
 
   function markLive() {
@@ -381,8 +452,10 @@
         { text: t.paymentMethod },
       ]);
       if (state.polls > 0 && !state.seenSales.has(t.eventId)) tr.className = 'fresh';
+      tr.dataset.eventId = t.eventId;
       return tr;
     });
+    state.feed = data.transactions;
     state.seenSales = new Set(data.transactions.map((t) => t.eventId));
     fillTable('feed', 'feed-empty', rows);
   }
@@ -520,6 +593,7 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = '#5b6770';
     poll();
+    follow();
     pollImports();
     pollAudits();
   }

@@ -107,15 +107,53 @@
 
   async function pollPlan() {
     clearTimeout(state.timer);
+    state.timer = null;
+    state.lastPlan = Date.now();
     try {
       renderPlan(await getJson('/api/restock/plan', { horizonHours: $('horizon').value, location: $('location').value }));
       connected(true);
     } catch (e) {
       connected(false);
     } finally {
-      // the plan moves with sales, not by the second: a tenth of the dashboard's pace is plenty
-      state.timer = setTimeout(pollPlan, Math.max(10000, state.config.pollIntervalMs * 10));
+      // the plan moves with sales, not by the second: without the stream a tenth of the dashboard's
+      // pace is plenty; with it, the plan is asked again when stock changes (planSoon)
+      if (!state.streaming) state.timer = setTimeout(pollPlan, Math.max(10000, state.config.pollIntervalMs * 10));
     }
+  }
+
+  // live changes (GET /api/stream): a slot sold or refilled, an alert opened or resolved, moves the
+  // plan; it is asked again at most every poll interval. Without the stream the page polls.
+  function follow() {
+    if (!window.EventSource) return;
+    const source = new EventSource(location.origin + '/api/stream');
+    source.addEventListener('hello', (event) => {
+      if (!JSON.parse(event.data).commits || state.streaming) return;
+      state.streaming = true;
+      document.body.dataset.stream = 'open';
+      planSoon();
+    });
+    source.addEventListener('change', (event) => {
+      const change = JSON.parse(event.data);
+      const loc = $('location').value;
+      if (change.stock.some((s) => !loc || s.location === loc)) planSoon();
+    });
+    source.addEventListener('alerts', planSoon);
+    source.addEventListener('reset', planSoon);
+    source.addEventListener('error', () => {
+      if (!state.streaming) return;
+      state.streaming = false;
+      document.body.dataset.stream = 'closed';
+      pollPlan();
+    });
+  }
+
+  // the plan is a forecast over hours: asked again at most this often however fast stock changes
+  const PLAN_EVERY_MS = 5000;
+
+  function planSoon() {
+    if (state.timer) return;
+    const wait = Math.max(0, (state.lastPlan || 0) + PLAN_EVERY_MS - Date.now());
+    state.timer = setTimeout(pollPlan, wait);
   }
 
   // -------------------------------------------------------------------------- the pick list
@@ -242,6 +280,7 @@
     window.addEventListener('hashchange', route);
     route();
     pollPlan();
+    follow();
   }
 
   if (document.readyState === 'loading') {

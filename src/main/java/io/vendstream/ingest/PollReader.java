@@ -78,7 +78,13 @@ public final class PollReader {
                 message.getHeader(KafkaConstants.OFFSET, Long.class),
                 key instanceof byte[] bytes ? bytes : key == null ? null : key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 message.getBody(byte[].class),
-                message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
+                message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class),
+                // the record's timestamp: when the event entered the system (producer CreateTime)
+                timestamp(message.getHeader(KafkaConstants.TIMESTAMP)));
+    }
+
+    private static long timestamp(Object header) {
+        return header instanceof Number n ? n.longValue() : -1L;
     }
 
     /** Next offset to handle per partition, as last committed by the store (a read without locks). */

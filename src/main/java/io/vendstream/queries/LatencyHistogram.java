@@ -52,6 +52,31 @@ final class LatencyHistogram {
         return round(finite.isEmpty() ? 0 : finite.lastKey());
     }
 
+    /**
+     * The two figures of the last {@code window}: {@code latency}, the pipeline's (received, the
+     * Kafka record's timestamp, to committed), and {@code deviceDelay} (occurredAt to received).
+     */
+    static Map<String, Object> read(Sql sql, java.time.Instant now, java.time.Duration window) {
+        LatencyHistogram latency = new LatencyHistogram();
+        LatencyHistogram deviceDelay = new LatencyHistogram();
+        sql.list("select stage, le_ms, sum(count) as n from latency_minute where minute >= ? group by stage, le_ms",
+                java.util.List.of(now.minus(window)), rs -> {
+                    ("device".equals(rs.getString("stage")) ? deviceDelay : latency).add(rs.getInt("le_ms"), rs.getLong("n"));
+                    return null;
+                });
+        return io.vendstream.http.Json.object("latency", latency.figures(window), "deviceDelay", deviceDelay.figures(window));
+    }
+
+    /** The answer's form: window, samples, p50, p95 and p99 in milliseconds. */
+    Map<String, Object> figures(java.time.Duration window) {
+        return io.vendstream.http.Json.object(
+                "windowMinutes", window.toMinutes(),
+                "samples", count(),
+                "p50Ms", quantile(0.50),
+                "p95Ms", quantile(0.95),
+                "p99Ms", quantile(0.99));
+    }
+
     private static BigDecimal round(double ms) {
         return BigDecimal.valueOf(ms).setScale(1, RoundingMode.HALF_UP);
     }
