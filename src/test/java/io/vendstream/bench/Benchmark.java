@@ -57,6 +57,9 @@ final class Benchmark {
         if (p.runs("latency")) {
             report.put("latency", new LatencyScenario(infra, p).run(runId));
         }
+        if (p.runs("lowrate")) {
+            report.put("lowRateLatency", LatencyScenario.lowRates(infra, p, runId));
+        }
         if (p.runs("api")) {
             report.put("api", new ApiScenario(infra, p).run(runId));
         }

@@ -31,7 +31,9 @@ class ProjectionsTest {
 
     @Test
     void should_put_a_latency_into_the_first_bucket_that_holds_it() {
-        assertThat(Projections.bucket(0)).isEqualTo(5);
+        assertThat(Projections.bucket(0)).isEqualTo(1);
+        assertThat(Projections.bucket(2)).isEqualTo(2);
+        assertThat(Projections.bucket(3)).isEqualTo(5);
         assertThat(Projections.bucket(5)).isEqualTo(5);
         assertThat(Projections.bucket(6)).isEqualTo(10);
         assertThat(Projections.bucket(60_000)).isEqualTo(60_000);
