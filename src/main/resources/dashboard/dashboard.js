@@ -38,6 +38,18 @@
     return iso ? timeFormat.format(new Date(iso)) : '–';
   }
 
+  // a delay in the unit that reads best: backfilled history is days late, a live machine milliseconds
+  function delay(msValue) {
+    // 60 s is the histogram's highest bound: beyond it the API can only say "at least"
+    if (msValue >= 60000) return 'over a minute';
+    if (msValue < 1000) return ms.format(msValue) + ' ms';
+    const seconds = msValue / 1000;
+    if (seconds < 60) return ms.format(seconds) + ' s';
+    if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.round(seconds / 3600) + ' h';
+    return Math.round(seconds / 86400) + ' d';
+  }
+
   function ago(iso) {
     if (!iso) return '–';
     const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
@@ -160,8 +172,15 @@
   // ---------------------------------------------------------------------------- live changes
   // One EventSource per page. The browser reconnects by itself (after the stream's retry time) and
   // sends Last-Event-ID, so the server resends what was missed; meanwhile the page polls.
+  // A headless Chromium taking a screenshot (chromium --headless --screenshot --virtual-time-budget)
+  // waits until no request is pending, which an endless stream never allows: such a browser (headless
+  // and not driven by WebDriver, as the browser tests are) polls instead.
+  function screenshotOnly() {
+    return navigator.userAgent.includes('HeadlessChrome') && !navigator.webdriver;
+  }
+
   function follow() {
-    if (!window.EventSource) return;
+    if (!window.EventSource || screenshotOnly()) return;
     const source = new EventSource(location.origin + '/api/stream');
     // the first event: whether this instance's stream carries the committed sales (an instance that
     // runs no ingest sees none of them, so the page keeps polling and takes only alerts from the stream)
@@ -248,7 +267,10 @@
     text('kpi-duplicates', count.format(s.duplicates));
     const l = s.latency || {};
     text('kpi-latency', l.samples ? [l.p50Ms, l.p95Ms, l.p99Ms].map((v) => (v >= 10 ? count.format(Math.round(v)) : ms.format(v))).join(' / ') + ' ms' : '–');
-    text('kpi-latency-sub', count.format(l.samples || 0) + ' events, last ' + (l.windowMinutes || '?') + ' min');
+    // how late the machines report is theirs, not the pipeline's: shown apart
+    const d = s.deviceDelay || {};
+    text('kpi-latency-sub', count.format(l.samples || 0) + ' events, last ' + (l.windowMinutes || '?') + ' min'
+      + (d.samples ? ' · devices report ' + delay(d.p50Ms) + ' late (p50)' : ''));
     text('kpi-last-event', time(s.lastEventAt));
     text('kpi-last-event-ago', ago(s.lastEventAt));
   }

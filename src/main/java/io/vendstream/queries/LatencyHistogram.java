@@ -14,6 +14,8 @@ import java.util.TreeMap;
 final class LatencyHistogram {
 
     static final int INFINITY = -1;
+    /** The highest finite bucket bound ingest writes (ingest/Projections): a rank beyond it reports this. */
+    static final int HIGHEST_FINITE_MS = 60_000;
 
     private final TreeMap<Integer, Long> finite = new TreeMap<>();
     private long overflow;
@@ -49,7 +51,7 @@ final class LatencyHistogram {
             below += inBucket;
             lower = bucket.getKey();
         }
-        return round(finite.isEmpty() ? 0 : finite.lastKey());
+        return round(Math.max(HIGHEST_FINITE_MS, finite.isEmpty() ? 0 : finite.lastKey()));
     }
 
     /**

@@ -110,9 +110,11 @@ public final class VendingSimulator {
         ZonedDateTime now = now();
         if (lastTick == null && !burstStarted) {
             Fleet fleet = source.fleet().fleet();
-            LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} records/s (seed {})",
+            LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} (seed {})",
                     fleet.machines().size(), fleet.locations().size(), fleet.campus(), settings.mode().name().toLowerCase(),
-                    settings.eventsPerSecond(), settings.seed());
+                    settings.mode() == SimulatorSettings.Mode.CAMPUS
+                            ? String.format("%.0f sales/hour across the fleet at this campus hour", source.fleet().demand().fleetSalesPerHour(now))
+                            : settings.eventsPerSecond() + " records/s", settings.seed());
         }
         if (settings.mode() == SimulatorSettings.Mode.BURST) {
             return burst();
