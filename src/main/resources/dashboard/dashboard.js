@@ -210,13 +210,24 @@
     document.body.dataset.changes = String(state.streamedChanges);
     const fresh = change.latest.filter((t) => !state.location || t.location === state.location);
     if (fresh.length > 0) {
-      const known = new Set(state.feed.map((t) => t.eventId));
-      const merged = fresh.filter((t) => !known.has(t.eventId)).concat(state.feed);
-      merged.sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0));
-      renderFeed({ transactions: merged.slice(0, 25) });
-      markLive();
+      // at a high rate several batches arrive between two frames: the feed is drawn once per frame
+      state.incoming = (state.incoming || []).concat(fresh);
+      if (!state.drawing) {
+        state.drawing = true;
+        requestAnimationFrame(drawIncoming);
+      }
     }
     refreshSoon();
+  }
+
+  function drawIncoming() {
+    state.drawing = false;
+    const known = new Set(state.feed.map((t) => t.eventId));
+    const merged = state.incoming.filter((t) => !known.has(t.eventId)).concat(state.feed);
+    state.incoming = [];
+    merged.sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0));
+    renderFeed({ transactions: merged.slice(0, 25) });
+    markLive();
   }
 
   // the other panels: refreshed once the poll interval has passed since the last refresh
