@@ -42,6 +42,7 @@ public final class VendingSimulator {
     private long backfillStarted;
     private double carry;
     private boolean burstStarted;
+    private boolean announced;
     private int burstRemaining;
     // counted by the thread that generates events, read by others
     private final java.util.concurrent.atomic.AtomicLong lostEvents = new java.util.concurrent.atomic.AtomicLong();
@@ -108,7 +109,8 @@ public final class VendingSimulator {
     /** The records to publish now, in order. */
     public synchronized Iterator<SimulatedRecord> tick() {
         ZonedDateTime now = now();
-        if (lastTick == null && !burstStarted) {
+        if (!announced) {
+            announced = true;
             Fleet fleet = source.fleet().fleet();
             LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} (seed {})",
                     fleet.machines().size(), fleet.locations().size(), fleet.campus(), settings.mode().name().toLowerCase(),
