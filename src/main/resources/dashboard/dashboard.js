@@ -1,4 +1,7 @@
-// vendstream dashboard: polls the JSON API and updates the page in place, no reloads.
+// vendstream dashboard: follows the live changes (GET /api/stream, server-sent events) and updates
+// the page in place, no reloads: a sale shows in the live feed as soon as its batch is committed, the
+// other panels refresh at most every poll interval while changes come in. Without the stream it polls
+// the JSON API every poll interval instead (and shows Offline when that fails too).
 // Every value from the API is written with textContent (never as HTML): locations, products
 // and rejected payloads come from machines and the network, not from us.
 (function () {
@@ -14,6 +17,9 @@
     polls: 0,
     charts: {},
     seenSales: new Set(),
+    feed: [],
+    streaming: false,
+    lastRefresh: 0,
   };
 
   const count = new Intl.NumberFormat('id-ID');
@@ -30,6 +36,18 @@
 
   function time(iso) {
     return iso ? timeFormat.format(new Date(iso)) : '–';
+  }
+
+  // a delay in the unit that reads best: backfilled history is days late, a live machine milliseconds
+  function delay(msValue) {
+    // 60 s is the histogram's highest bound: beyond it the API can only say "at least"
+    if (msValue >= 60000) return 'over a minute';
+    if (msValue < 1000) return ms.format(msValue) + ' ms';
+    const seconds = msValue / 1000;
+    if (seconds < 60) return ms.format(seconds) + ' s';
+    if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.round(seconds / 3600) + ' h';
+    return Math.round(seconds / 86400) + ' d';
   }
 
   function ago(iso) {
@@ -90,10 +108,14 @@
     }
   }
 
-  async function poll() {
+  // every answer; withFeed false: all but the live feed, which the stream fills while it is open
+  async function poll(withFeed = true) {
     clearTimeout(state.timer);
+    state.timer = null;
     state.inFlight = true;
+    state.lastRefresh = Date.now();
     const loc = { location: state.location };
+    const feedAnswer = withFeed ? getJson('/api/transactions/recent', { location: state.location, limit: 25 }) : Promise.resolve(null);
     try {
       const [summary, locations, machines, products, payments, hourly, lowStock, feed, rejections, pipeline, alerts] = await Promise.all([
         getJson('/api/summary', loc),
@@ -103,7 +125,7 @@
         getJson('/api/payments', loc),
         getJson('/api/hourly', { location: state.location, days: 28 }),
         getJson('/api/stock/low', { location: state.location, limit: 50 }),
-        getJson('/api/transactions/recent', { location: state.location, limit: 25 }),
+        feedAnswer,
         getJson('/api/rejections', { limit: 10 }),
         getJson('/api/pipeline'),
         getJson('/api/alerts', { location: state.location, state: 'open', limit: 100 }),
@@ -116,7 +138,7 @@
       renderHeatmap(hourly);
       renderLowStock(lowStock);
       renderAlerts(alerts);
-      renderFeed(feed);
+      if (feed) renderFeed(feed);
       renderRejections(rejections);
       renderPipeline(pipeline);
       state.polls += 1;
@@ -126,8 +148,15 @@
       markStale(error);
     } finally {
       state.inFlight = false;
-      // a filter changed while this poll ran: answer it now rather than after the interval
-      state.timer = setTimeout(poll, state.again ? 0 : state.config.pollIntervalMs);
+      // a filter changed while this poll ran: answer it now rather than after the interval; while the
+      // stream is open, the next refresh waits for a change (refreshSoon) instead of the interval
+      if (state.again) {
+        state.timer = setTimeout(poll, 0);
+      } else if (state.changed) {
+        refreshSoon();
+      } else if (!state.streaming) {
+        state.timer = setTimeout(poll, state.config.pollIntervalMs);
+      }
       state.again = false;
     }
   }
@@ -138,6 +167,78 @@
     } else {
       poll();
     }
+  }
+
+  // ---------------------------------------------------------------------------- live changes
+  // One EventSource per page. The browser reconnects by itself (after the stream's retry time) and
+  // sends Last-Event-ID, so the server resends what was missed; meanwhile the page polls.
+  // A headless Chromium taking a screenshot (chromium --headless --screenshot --virtual-time-budget)
+  // waits until no request is pending, which an endless stream never allows: such a browser (headless
+  // and not driven by WebDriver, as the browser tests are) polls instead.
+  function screenshotOnly() {
+    return navigator.userAgent.includes('HeadlessChrome') && !navigator.webdriver;
+  }
+
+  function follow() {
+    if (!window.EventSource || screenshotOnly()) return;
+    const source = new EventSource(location.origin + '/api/stream');
+    // the first event: whether this instance's stream carries the committed sales (an instance that
+    // runs no ingest sees none of them, so the page keeps polling and takes only alerts from the stream)
+    source.addEventListener('hello', (event) => {
+      const commits = JSON.parse(event.data).commits;
+      document.body.dataset.stream = commits ? 'open' : 'alerts-only';
+      if (!commits || state.streaming) return;
+      state.streaming = true;
+      // the stream says what changes from now on; what changed while it was closed comes from one poll
+      pollNow();
+    });
+    source.addEventListener('change', (event) => onChange(JSON.parse(event.data)));
+    source.addEventListener('alerts', () => refreshSoon());
+    source.addEventListener('reset', () => pollNow());
+    source.addEventListener('heartbeat', () => { if (!state.inFlight && document.body.dataset.state === 'live') markLive(); });
+    source.addEventListener('error', () => {
+      if (!state.streaming) return;
+      state.streaming = false;
+      document.body.dataset.stream = 'closed';
+      // back to polling until the stream is open again; a failing poll shows Offline
+      pollNow();
+    });
+  }
+
+  function onChange(change) {
+    state.streamedChanges = (state.streamedChanges || 0) + 1;
+    document.body.dataset.changes = String(state.streamedChanges);
+    const fresh = change.latest.filter((t) => !state.location || t.location === state.location);
+    if (fresh.length > 0) {
+      // at a high rate several batches arrive between two frames: the feed is drawn once per frame
+      state.incoming = (state.incoming || []).concat(fresh);
+      if (!state.drawing) {
+        state.drawing = true;
+        requestAnimationFrame(drawIncoming);
+      }
+    }
+    refreshSoon();
+  }
+
+  function drawIncoming() {
+    state.drawing = false;
+    const known = new Set(state.feed.map((t) => t.eventId));
+    const merged = state.incoming.filter((t) => !known.has(t.eventId)).concat(state.feed);
+    state.incoming = [];
+    merged.sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0));
+    renderFeed({ transactions: merged.slice(0, 25) });
+    markLive();
+  }
+
+  // the other panels: refreshed once the poll interval has passed since the last refresh
+  function refreshSoon() {
+    state.changed = true;
+    if (state.inFlight || state.timer) return;
+    const wait = Math.max(0, state.lastRefresh + state.config.pollIntervalMs - Date.now());
+    state.timer = setTimeout(() => {
+      state.changed = false;
+      poll(false);
+    }, wait);
   }
 
   function markLive() {
@@ -177,7 +278,10 @@
     text('kpi-duplicates', count.format(s.duplicates));
     const l = s.latency || {};
     text('kpi-latency', l.samples ? [l.p50Ms, l.p95Ms, l.p99Ms].map((v) => (v >= 10 ? count.format(Math.round(v)) : ms.format(v))).join(' / ') + ' ms' : '–');
-    text('kpi-latency-sub', count.format(l.samples || 0) + ' events, last ' + (l.windowMinutes || '?') + ' min');
+    // how late the machines report is theirs, not the pipeline's: shown apart
+    const d = s.deviceDelay || {};
+    text('kpi-latency-sub', count.format(l.samples || 0) + ' events, last ' + (l.windowMinutes || '?') + ' min'
+      + (d.samples ? ' · devices report ' + delay(d.p50Ms) + ' late (p50)' : ''));
     text('kpi-last-event', time(s.lastEventAt));
     text('kpi-last-event-ago', ago(s.lastEventAt));
   }
@@ -385,8 +489,10 @@
         { text: t.paymentMethod },
       ]);
       if (state.polls > 0 && !state.seenSales.has(t.eventId)) tr.className = 'fresh';
+      tr.dataset.eventId = t.eventId;
       return tr;
     });
+    state.feed = data.transactions;
     state.seenSales = new Set(data.transactions.map((t) => t.eventId));
     fillTable('feed', 'feed-empty', rows);
   }
@@ -565,6 +671,7 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = '#5b6770';
     poll();
+    follow();
     pollImports();
     pollAudits();
     pollCashless();

@@ -33,6 +33,10 @@
     return 'in ' + h + ' h' + (m ? ' ' + m + ' min' : '');
   }
 
+  function ago(minutes) {
+    return minutes < 1 ? 'just now' : since(minutes) + ' ago';
+  }
+
   function since(minutes) {
     if (minutes < 60) return minutes + ' min';
     const h = Math.floor(minutes / 60);
@@ -83,8 +87,8 @@
       if (m.outNow.length) {
         const first = m.outNow[0];
         what.textContent = m.outNow.length === 1
-          ? first.product + ' sold out ' + since(first.outForMinutes) + ' ago'
-          : m.outNow.length + ' slots sold out, the first ' + since(first.outForMinutes) + ' ago';
+          ? first.product + ' sold out ' + ago(first.outForMinutes)
+          : m.outNow.length + ' slots sold out, the first ' + ago(first.outForMinutes);
         if (m.firstStockOut) what.textContent += '; ' + m.firstStockOut.product + ' next, ' + when(m.firstStockOut.at);
       } else {
         what.textContent = m.firstStockOut.product + ' runs out ' + inWords(m.firstStockOut.at) + ' (' + when(m.firstStockOut.at) + ')'
@@ -92,8 +96,12 @@
       }
       const bottom = el('div', 'row');
       const w = m.suggestedWindow;
+      // too late for a quiet window: now, when the crew works now; otherwise the crew's first window
+      // (outside the visit hours that is tomorrow morning, never "now")
+      const startsNow = new Date(w.from).getTime() <= Date.now() + 60000;
+      const lead = w.beforeStockOut ? 'Go ' : startsNow ? 'Go now: ' : 'Go first thing: ';
       const go = el('span', 'go' + (w.beforeStockOut ? '' : ' late'),
-        (w.beforeStockOut ? 'Go ' : 'Go now: ') + when(w.from) + '–' + clock.format(new Date(w.to)) + (w.beforeStockOut ? ' (quiet)' : ''));
+        lead + when(w.from) + '–' + clock.format(new Date(w.to)) + (w.beforeStockOut ? ' (quiet)' : ''));
       bottom.append(go, el('span', 'risk', (state.config.currency ? state.config.currency + ' ' : '') + money.format(m.revenueAtRisk) + ' at risk'));
       button.append(top, where, what, bottom);
       button.addEventListener('click', () => {
@@ -107,15 +115,60 @@
 
   async function pollPlan() {
     clearTimeout(state.timer);
+    state.timer = null;
+    state.lastPlan = Date.now();
     try {
       renderPlan(await getJson('/api/restock/plan', { horizonHours: $('horizon').value, location: $('location').value }));
       connected(true);
     } catch (e) {
       connected(false);
     } finally {
-      // the plan moves with sales, not by the second: a tenth of the dashboard's pace is plenty
-      state.timer = setTimeout(pollPlan, Math.max(10000, state.config.pollIntervalMs * 10));
+      // the plan moves with sales, not by the second: without the stream a tenth of the dashboard's
+      // pace is plenty; with it, the plan is asked again when stock changes (planSoon)
+      if (!state.streaming) state.timer = setTimeout(pollPlan, Math.max(10000, state.config.pollIntervalMs * 10));
     }
+  }
+
+  // live changes (GET /api/stream): a slot sold or refilled, an alert opened or resolved, moves the
+  // plan; it is asked again at most every poll interval. Without the stream the page polls.
+  // A headless Chromium taking a screenshot (chromium --headless --screenshot --virtual-time-budget)
+  // waits until no request is pending, which an endless stream never allows: such a browser (headless
+  // and not driven by WebDriver, as the browser tests are) polls instead.
+  function screenshotOnly() {
+    return navigator.userAgent.includes('HeadlessChrome') && !navigator.webdriver;
+  }
+
+  function follow() {
+    if (!window.EventSource || screenshotOnly()) return;
+    const source = new EventSource(location.origin + '/api/stream');
+    source.addEventListener('hello', (event) => {
+      if (!JSON.parse(event.data).commits || state.streaming) return;
+      state.streaming = true;
+      document.body.dataset.stream = 'open';
+      planSoon();
+    });
+    source.addEventListener('change', (event) => {
+      const change = JSON.parse(event.data);
+      const loc = $('location').value;
+      if (change.stock.some((s) => !loc || s.location === loc)) planSoon();
+    });
+    source.addEventListener('alerts', planSoon);
+    source.addEventListener('reset', planSoon);
+    source.addEventListener('error', () => {
+      if (!state.streaming) return;
+      state.streaming = false;
+      document.body.dataset.stream = 'closed';
+      pollPlan();
+    });
+  }
+
+  // the plan is a forecast over hours: asked again at most this often however fast stock changes
+  const PLAN_EVERY_MS = 5000;
+
+  function planSoon() {
+    if (state.timer) return;
+    const wait = Math.max(0, (state.lastPlan || 0) + PLAN_EVERY_MS - Date.now());
+    state.timer = setTimeout(pollPlan, wait);
   }
 
   // -------------------------------------------------------------------------- the pick list
@@ -242,6 +295,7 @@
     window.addEventListener('hashchange', route);
     route();
     pollPlan();
+    follow();
   }
 
   if (document.readyState === 'loading') {

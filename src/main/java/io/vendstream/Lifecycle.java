@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.vendstream.config.StartupException;
 import io.vendstream.http.ApiBindings;
+import io.vendstream.http.ChangeStream;
 import io.vendstream.http.HttpAccess;
 import io.vendstream.ops.Observability;
 import io.vendstream.runtime.Infrastructure;
@@ -45,6 +46,7 @@ public final class Lifecycle {
         main.addMainListener(new ApiBindings());
         main.addMainListener(new Observability());
         main.addMainListener(new HttpAccess());
+        main.addMainListener(new ChangeStream());
         return main;
     }
 

@@ -99,7 +99,7 @@ class DeploymentFilesTest {
         assertThat(String.join("\n", expressions)).contains(
                 "rate(vendstream_events_consumed_total", "vendstream_consumer_lag",
                 "sum by (reason) (increase(vendstream_events_rejected_total",
-                "histogram_quantile(0.99, sum by (le) (rate(vendstream_e2e_latency_seconds_bucket",
+                "histogram_quantile(0.99, sum by (le) (rate(vendstream_pipeline_latency_seconds_bucket",
                 "vendstream_sales_revenue_total");
         Set<String> metrics = new TreeSet<>();
         for (String expression : expressions) {

@@ -16,7 +16,9 @@ import org.apache.camel.model.RouteDefinition;
  * Keeps the routes and the API contract together: at start-up every operation of the contract
  * must have the route of the same id made from a route template with the parameters {@code path}
  * and {@code verb} (routes/api-rest.camel.yaml), on the contract's path and HTTP method, and every
- * such route must be an operation of the contract.
+ * such route must be an operation of the contract. An operation marked
+ * {@code x-vendstream-served-by: router} is served by a handler on the HTTP router instead
+ * ({@link ChangeStream}, the event stream, which a route cannot serve in Camel 4.18) and must have no such route.
  * Otherwise the application does not start, and the message names the operation to fix.
  */
 public final class ApiBindings extends MainListenerSupport {
@@ -51,6 +53,13 @@ public final class ApiBindings extends MainListenerSupport {
                 continue;
             }
             RouteDefinition route = bound.remove(op.operationId());
+            if ("router".equals(op.servedBy())) {
+                if (route != null) {
+                    problems.add("operation " + op.operationId() + " is served on the HTTP router (x-vendstream-served-by), "
+                            + "yet routes/api-rest.camel.yaml has a templatedRoute for it too");
+                }
+                continue;
+            }
             if (route == null) {
                 problems.add("operation " + op.operationId() + " (" + op.verb() + " " + op.path()
                         + ") has no templatedRoute with routeId " + op.operationId() + " in routes/api-rest.camel.yaml");

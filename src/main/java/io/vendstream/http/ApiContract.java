@@ -27,8 +27,16 @@ public final class ApiContract {
     static final String RESOURCE = "openapi/vendstream-api.yaml";
     private static final Set<String> VERBS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
 
-    /** One operation: its HTTP method (upper case), its path and its operationId. */
-    public record Operation(String verb, String path, String operationId) {
+    /**
+     * One operation: its HTTP method (upper case), its path, its operationId, and what serves it
+     * when not a route of the {@code api-operation} template ({@code x-vendstream-served-by}, e.g.
+     * {@code router} for the event stream; null for the others).
+     */
+    public record Operation(String verb, String path, String operationId, String servedBy) {
+
+        public Operation(String verb, String path, String operationId) {
+            this(verb, path, operationId, null);
+        }
     }
 
     private final JsonNode document;
@@ -72,7 +80,7 @@ public final class ApiContract {
                 Map.Entry<String, JsonNode> op = ops.next();
                 if (VERBS.contains(op.getKey())) {
                     operations.add(new Operation(op.getKey().toUpperCase(Locale.ROOT), path.getKey(),
-                            op.getValue().path("operationId").asText(null)));
+                            op.getValue().path("operationId").asText(null), op.getValue().path("x-vendstream-served-by").asText(null)));
                 }
             }
         }

@@ -71,19 +71,27 @@ public final class EventStore {
     private final DataSource dataSource;
     private final Projections projections;
     private final ParallelWriters writers;
+    private final ChangeFeed changes;
 
     /** One transaction per poll, whatever its size. */
     public EventStore(DataSource dataSource, String timezone) {
         this(dataSource, timezone, 1, Integer.MAX_VALUE);
     }
 
+    public EventStore(DataSource dataSource, String timezone, int writers, int parallelFrom) {
+        this(dataSource, timezone, writers, parallelFrom, null);
+    }
+
     /**
      * A poll of at least {@code parallelFrom} records to handle, from several source partitions,
      * is stored as up to {@code writers} transactions at once, each of whole partitions (the
-     * calling thread stores one of them); a smaller poll is one transaction.
+     * calling thread stores one of them); a smaller poll is one transaction. After each commit the
+     * events it stored go to {@code changes} (may be null): the open screens learn of them from
+     * what this transaction already holds, without another query.
      */
-    public EventStore(DataSource dataSource, String timezone, int writers, int parallelFrom) {
+    public EventStore(DataSource dataSource, String timezone, int writers, int parallelFrom, ChangeFeed changes) {
         this.dataSource = dataSource;
+        this.changes = changes;
         this.projections = new Projections(ZoneId.of(timezone));
         this.writers = new ParallelWriters(writers, parallelFrom);
     }
@@ -118,8 +126,12 @@ public final class EventStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Outcome outcome = store(c, topic, batch, writer);
+                List<VendingEvent> fresh = new ArrayList<>();
+                Outcome outcome = store(c, topic, batch, writer, fresh);
                 c.commit();
+                if (changes != null) {
+                    changes.committed(fresh, outcome);
+                }
                 return outcome;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
@@ -128,7 +140,8 @@ public final class EventStore {
         }
     }
 
-    private Outcome store(Connection c, String topic, IngestBatch batch, int writer) throws SQLException {
+    private Outcome store(Connection c, String topic, IngestBatch batch, int writer, List<VendingEvent> fresh)
+            throws SQLException {
         Map<Integer, Long> fences = lockFences(c, topic, batch);
         List<Accepted> accepted = batch.accepted().stream().filter(a -> isFresh(a.source(), fences)).toList();
         List<Refused> refused = batch.refused().stream().filter(r -> isFresh(r.source(), fences)).toList();
@@ -147,9 +160,10 @@ public final class EventStore {
             }
         }
         Set<UUID> claimed = claim(c, candidates.values());
-        List<VendingEvent> fresh = new ArrayList<>(claimed.size());
+        long[] receivedAt = new long[claimed.size()];
         for (Accepted a : candidates.values()) {
             if (claimed.contains(a.event().eventId())) {
+                receivedAt[fresh.size()] = a.source().receivedAt();
                 fresh.add(a.event());
                 tally(tallies, a.source()).stored++;
             } else {
@@ -159,7 +173,7 @@ public final class EventStore {
         int storedPayments = payments.isEmpty() ? 0 : storePayments(c, payments, tallies);
         insertRejections(c, refused);
         Writes writes = new Writes();
-        projections.write(writes, fresh, writer);
+        projections.write(writes, fresh, receivedAt, writer);
         advanceFences(writes, topic, tallies);
         writes.execute(c);
         int consumed = accepted.size() + payments.size() + refused.size();

@@ -98,7 +98,13 @@ public final class PollReader {
                 key instanceof byte[] bytes ? bytes : key == null ? null : key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 message.getBody(byte[].class),
                 message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class),
+                // the record's timestamp: when the event entered the system (producer CreateTime)
+                timestamp(message.getHeader(KafkaConstants.TIMESTAMP)),
                 text(message.getHeader(DEVICE_HEADER)), text(message.getHeader(SOURCE_HEADER)));
+    }
+
+    private static long timestamp(Object header) {
+        return header instanceof Number n ? n.longValue() : -1L;
     }
 
     private static String text(Object header) {

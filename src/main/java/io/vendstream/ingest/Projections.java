@@ -21,8 +21,11 @@ import java.util.function.Function;
  */
 final class Projections {
 
-    /** Upper bounds (ms) of the end-to-end latency histogram buckets; -1 is +Inf. */
-    static final int[] LATENCY_BUCKETS_MS = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, -1};
+    /**
+     * Upper bounds (ms) of the latency histograms' buckets; -1 is +Inf. Fine at the low end: the
+     * pipeline's own latency at a trickle of events is a few milliseconds.
+     */
+    static final int[] LATENCY_BUCKETS_MS = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, -1};
 
     private final ZoneId zone;
 
@@ -32,13 +35,22 @@ final class Projections {
 
     /** Adds the projections of {@code fresh} (events stored for the first time) to the writes. */
     void write(Writes writes, List<VendingEvent> fresh, int writer) {
+        write(writes, fresh, new long[fresh.size()], writer);
+    }
+
+    /**
+     * As {@link #write(Writes, List, int)}, with each event's receive time ({@code receivedAt[i]},
+     * epoch milliseconds, the Kafka record's timestamp; 0 or less when unknown) for the latency
+     * histograms.
+     */
+    void write(Writes writes, List<VendingEvent> fresh, long[] receivedAt, int writer) {
         List<VendingEvent> sales = fresh.stream().filter(VendingEvent::isSale).toList();
         upsertMachines(writes, fresh);
         upsertStock(writes, fresh);
         upsertSalesHourly(writes, sales);
         upsertSalesDailyProduct(writes, sales);
         upsertSalesDailyPayment(writes, sales);
-        upsertLatency(writes, fresh, writer);
+        upsertLatency(writes, fresh, receivedAt, writer);
     }
 
 
@@ -228,26 +240,40 @@ final class Projections {
     }
 
     /**
-     * Each writer of a poll adds to rows of its own ({@code writer}), so writers storing at the same
-     * time do not wait for each other's commit on the current minute's buckets; readers sum them.
+     * Two histograms per minute: {@code pipeline}, received (the record's timestamp) until this
+     * transaction writes, and {@code device}, occurredAt until received. An event whose receive
+     * time is unknown counts in neither. Each writer of a poll adds to rows of its own
+     * ({@code writer}), so writers storing at the same time do not wait for each other's commit on
+     * the current minute's buckets; readers sum them.
      */
-    private static void upsertLatency(Writes writes, List<VendingEvent> events, int writer) {
+    private static void upsertLatency(Writes writes, List<VendingEvent> events, long[] receivedAt, int writer) {
         if (events.isEmpty()) {
             return;
         }
         Instant now = Instant.now();
+        long nowMs = now.toEpochMilli();
         Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
-        Map<Integer, Long> counts = new TreeMap<>();
-        for (VendingEvent e : events) {
-            counts.merge(bucket(Math.max(0, now.toEpochMilli() - e.occurredAt().toEpochMilli())), 1L, Long::sum);
+        Map<Integer, Long> pipeline = new TreeMap<>();
+        Map<Integer, Long> device = new TreeMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            long received = receivedAt[i];
+            if (received <= 0) {
+                continue;
+            }
+            pipeline.merge(bucket(Math.max(0, nowMs - received)), 1L, Long::sum);
+            device.merge(bucket(Math.max(0, received - events.get(i).occurredAt().toEpochMilli())), 1L, Long::sum);
         }
-        Columns cols = new Columns(counts.size());
-        counts.forEach((le, n) -> cols.add(minute, le, writer, n));
+        if (pipeline.isEmpty()) {
+            return;
+        }
+        Columns cols = new Columns(pipeline.size() + device.size());
+        device.forEach((le, n) -> cols.add(minute, "device", le, writer, n));
+        pipeline.forEach((le, n) -> cols.add(minute, "pipeline", le, writer, n));
         writes.add("write_latency",
-                "insert into latency_minute as l (minute, le_ms, writer, count) "
-                        + "select * from unnest(?::timestamptz[], ?::int[], ?::int[], ?::bigint[]) "
-                        + "on conflict (minute, le_ms, writer) do update set count = l.count + excluded.count",
-                cols, "text", "int4", "int4", "int8");
+                "insert into latency_minute as l (minute, stage, le_ms, writer, count) "
+                        + "select * from unnest(?::timestamptz[], ?::text[], ?::int[], ?::int[], ?::bigint[]) "
+                        + "on conflict (minute, stage, le_ms, writer) do update set count = l.count + excluded.count",
+                cols, "text", "text", "int4", "int4", "int8");
     }
 
     static int bucket(long latencyMs) {

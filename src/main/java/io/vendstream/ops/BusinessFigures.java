@@ -14,10 +14,12 @@ import javax.sql.DataSource;
 /**
  * The business figures as the database holds them, so they are the same whichever instance is
  * asked and survive restarts: the ingest counters per topic, rejections by reason, the
- * end-to-end latency histogram (non-cumulative counts per bucket, summed over all minutes) and
+ * latency histograms (non-cumulative counts per bucket, summed over all minutes: the pipeline's,
+ * received to committed, and the devices' delay, occurredAt to received) and
  * the open stock alerts, and the revenue of the stored sales per location (from the daily rollup).
  */
 public record BusinessFigures(List<TopicCounts> topics, List<Rejections> rejections, Map<Integer, Long> latencyBuckets,
+                              Map<Integer, Long> deviceDelayBuckets,
                               long stockOuts, long lowStock, Map<String, Double> revenueByLocation) {
 
     public record TopicCounts(String topic, long consumed, long stored, long duplicates, long rejected) {
@@ -27,7 +29,7 @@ public record BusinessFigures(List<TopicCounts> topics, List<Rejections> rejecti
     }
 
     /** Upper bounds of latency_minute.le_ms (milliseconds); -1 is +Inf. */
-    public static final int[] LATENCY_BOUNDS_MS = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, -1};
+    public static final int[] LATENCY_BOUNDS_MS = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, -1};
 
     public static BusinessFigures read(DataSource dataSource, int lowStockUnits) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
@@ -49,10 +51,11 @@ public record BusinessFigures(List<TopicCounts> topics, List<Rejections> rejecti
                 }
             }
             Map<Integer, Long> latency = new TreeMap<>();
-            try (PreparedStatement st = c.prepareStatement("select le_ms, sum(count) from latency_minute group by le_ms");
+            Map<Integer, Long> deviceDelay = new TreeMap<>();
+            try (PreparedStatement st = c.prepareStatement("select stage, le_ms, sum(count) from latency_minute group by stage, le_ms");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    latency.put(rs.getInt(1), rs.getLong(2));
+                    ("device".equals(rs.getString(1)) ? deviceDelay : latency).put(rs.getInt(2), rs.getLong(3));
                 }
             }
             long out;
@@ -73,7 +76,7 @@ public record BusinessFigures(List<TopicCounts> topics, List<Rejections> rejecti
                     revenue.put(rs.getString(1), rs.getDouble(2));
                 }
             }
-            return new BusinessFigures(topics, rejections, latency, out, low, revenue);
+            return new BusinessFigures(topics, rejections, latency, deviceDelay, out, low, revenue);
         }
     }
 }

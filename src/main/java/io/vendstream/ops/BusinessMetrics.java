@@ -38,7 +38,7 @@ public final class BusinessMetrics implements MultiCollector {
     private final long refreshMillis;
 
     private long readAt = Long.MIN_VALUE;
-    private BusinessFigures figures = new BusinessFigures(List.of(), List.of(), Map.of(), 0, 0, Map.of());
+    private BusinessFigures figures = new BusinessFigures(List.of(), List.of(), Map.of(), Map.of(), 0, 0, Map.of());
     private Map<Integer, Long> lagByPartition = Map.of();
     private boolean databaseUp;
     private boolean kafkaUp;
@@ -58,7 +58,7 @@ public final class BusinessMetrics implements MultiCollector {
     @Override
     public List<String> getPrometheusNames() {
         return List.of("vendstream_events_consumed", "vendstream_events_stored", "vendstream_events_duplicate",
-                "vendstream_events_rejected", "vendstream_e2e_latency_seconds", "vendstream_consumer_lag",
+                "vendstream_events_rejected", "vendstream_pipeline_latency_seconds", "vendstream_device_delay_seconds", "vendstream_consumer_lag",
                 "vendstream_stock_alerts", "vendstream_metrics_source_up", "vendstream_sales_revenue");
     }
 
@@ -73,7 +73,12 @@ public final class BusinessMetrics implements MultiCollector {
                 figures.topics().stream().map(t -> point(t.duplicates(), "topic", t.topic())).toList()));
         out.add(counter("vendstream_events_rejected", "Events rejected to the dead letter, by reason",
                 figures.rejections().stream().map(r -> point(r.count(), "topic", r.topic(), "reason", r.reason())).toList()));
-        out.add(latencyHistogram());
+        out.add(histogram("vendstream_pipeline_latency_seconds",
+                "Pipeline latency of stored events, from the Kafka record's timestamp (received) to the ingest commit",
+                figures.latencyBuckets()));
+        out.add(histogram("vendstream_device_delay_seconds",
+                "How late machines report: from an event's occurredAt to the Kafka record's timestamp (received)",
+                figures.deviceDelayBuckets()));
         out.add(counter("vendstream_sales_revenue", "Revenue of the stored sales in the fleet's currency, by location",
                 figures.revenueByLocation().entrySet().stream().map(e -> CounterDataPointSnapshot.builder()
                         .labels(Labels.of("location", e.getKey())).value(e.getValue()).build()).toList()));
@@ -124,17 +129,16 @@ public final class BusinessMetrics implements MultiCollector {
     }
 
     /** latency_minute holds non-cumulative counts per bucket; the exposition makes them cumulative. */
-    private HistogramSnapshot latencyHistogram() {
+    private static HistogramSnapshot histogram(String name, String help, java.util.Map<Integer, Long> buckets) {
         int n = BusinessFigures.LATENCY_BOUNDS_MS.length;
         double[] bounds = new double[n];
         long[] counts = new long[n];
         for (int i = 0; i < n; i++) {
             int le = BusinessFigures.LATENCY_BOUNDS_MS[i];
             bounds[i] = le < 0 ? Double.POSITIVE_INFINITY : le / 1000.0;
-            counts[i] = figures.latencyBuckets().getOrDefault(le, 0L);
+            counts[i] = buckets.getOrDefault(le, 0L);
         }
-        return HistogramSnapshot.builder().name("vendstream_e2e_latency_seconds")
-                .help("End-to-end latency of stored events, from occurredAt to the ingest commit")
+        return HistogramSnapshot.builder().name(name).help(help)
                 .dataPoint(HistogramDataPointSnapshot.builder()
                         .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).build())
                 .build();

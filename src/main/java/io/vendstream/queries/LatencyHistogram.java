@@ -14,6 +14,8 @@ import java.util.TreeMap;
 final class LatencyHistogram {
 
     static final int INFINITY = -1;
+    /** The highest finite bucket bound ingest writes (ingest/Projections): a rank beyond it reports this. */
+    static final int HIGHEST_FINITE_MS = 60_000;
 
     private final TreeMap<Integer, Long> finite = new TreeMap<>();
     private long overflow;
@@ -49,7 +51,32 @@ final class LatencyHistogram {
             below += inBucket;
             lower = bucket.getKey();
         }
-        return round(finite.isEmpty() ? 0 : finite.lastKey());
+        return round(Math.max(HIGHEST_FINITE_MS, finite.isEmpty() ? 0 : finite.lastKey()));
+    }
+
+    /**
+     * The two figures of the last {@code window}: {@code latency}, the pipeline's (received, the
+     * Kafka record's timestamp, to committed), and {@code deviceDelay} (occurredAt to received).
+     */
+    static Map<String, Object> read(Sql sql, java.time.Instant now, java.time.Duration window) {
+        LatencyHistogram latency = new LatencyHistogram();
+        LatencyHistogram deviceDelay = new LatencyHistogram();
+        sql.list("select stage, le_ms, sum(count) as n from latency_minute where minute >= ? group by stage, le_ms",
+                java.util.List.of(now.minus(window)), rs -> {
+                    ("device".equals(rs.getString("stage")) ? deviceDelay : latency).add(rs.getInt("le_ms"), rs.getLong("n"));
+                    return null;
+                });
+        return io.vendstream.http.Json.object("latency", latency.figures(window), "deviceDelay", deviceDelay.figures(window));
+    }
+
+    /** The answer's form: window, samples, p50, p95 and p99 in milliseconds. */
+    Map<String, Object> figures(java.time.Duration window) {
+        return io.vendstream.http.Json.object(
+                "windowMinutes", window.toMinutes(),
+                "samples", count(),
+                "p50Ms", quantile(0.50),
+                "p95Ms", quantile(0.95),
+                "p99Ms", quantile(0.99));
     }
 
     private static BigDecimal round(double ms) {

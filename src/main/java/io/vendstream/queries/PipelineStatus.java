@@ -24,10 +24,12 @@ public final class PipelineStatus {
 
     private final Sql sql;
     private final AnswerCache answers;
+    private final java.time.Duration latencyWindow;
 
     public PipelineStatus(QueryContext context) {
         this.sql = new Sql(context.dataSource());
         this.answers = context.answers();
+        this.latencyWindow = context.latencyWindow();
     }
 
     public Map<String, Object> pipeline(CamelContext camel) {
@@ -79,6 +81,7 @@ public final class PipelineStatus {
         }
         routes.sort(Comparator.comparing(r -> (String) r.get("id")));
 
+        Map<String, Object> latency = LatencyHistogram.read(sql, java.time.Instant.now(), latencyWindow);
         return Json.object(
                 "topic", lag.topic(),
                 "group", lag.group(),
@@ -90,6 +93,8 @@ public final class PipelineStatus {
                 "lag", totalLag,
                 "lagCheckedAt", Json.time(offsets.checkedAt()),
                 "lagError", offsets.error(),
+                "latency", latency.get("latency"),
+                "deviceDelay", latency.get("deviceDelay"),
                 "partitions", partitionRows,
                 "routes", routes);
     }

@@ -78,12 +78,8 @@ public final class SummaryQuery {
         Object[] ingest = sql.one("select coalesce(sum(rejected), 0) as rejected, coalesce(sum(duplicates), 0) as duplicates "
                 + "from ingest_partitions", List.of(), rs -> new Object[] {rs.getLong("rejected"), rs.getLong("duplicates")});
 
-        LatencyHistogram latency = new LatencyHistogram();
-        sql.list("select le_ms, sum(count) as n from latency_minute where minute >= ? group by le_ms",
-                List.of(now.minus(latencyWindow)), rs -> {
-                    latency.add(rs.getInt("le_ms"), rs.getLong("n"));
-                    return null;
-                });
+        // the pipeline's latency (received -> committed) and, apart, how late the devices report
+        Map<String, Object> latency = LatencyHistogram.read(sql, now, latencyWindow);
 
         return Json.object(
                 "from", window.fromText(),
@@ -101,11 +97,7 @@ public final class SummaryQuery {
                 "lastEventAt", fleet[2],
                 "rejected", ingest[0],
                 "duplicates", ingest[1],
-                "latency", Json.object(
-                        "windowMinutes", latencyWindow.toMinutes(),
-                        "samples", latency.count(),
-                        "p50Ms", latency.quantile(0.50),
-                        "p95Ms", latency.quantile(0.95),
-                        "p99Ms", latency.quantile(0.99)));
+                "latency", latency.get("latency"),
+                "deviceDelay", latency.get("deviceDelay"));
     }
 }

@@ -41,6 +41,7 @@ public final class DemandForecast {
     private final ZoneId zone;
     private final int historyDays;
     private final Duration refresh;
+    static final int EMPTY_MODEL_REFRESH_SECONDS = 10;
     private final Clock clock;
     private Model cached;
     private Instant cachedAt;
@@ -65,11 +66,17 @@ public final class DemandForecast {
         return clock;
     }
 
-    /** The model for today's campus date, rebuilt at most every {@code refresh}. */
+    /**
+     * The model for today's campus date, rebuilt at most every {@code refresh}; a model that has
+     * learnt nothing yet (a first start, while its history is still arriving) at most every
+     * {@value #EMPTY_MODEL_REFRESH_SECONDS} s, so the visit plan means something minutes sooner.
+     */
     public synchronized Model model() {
         Instant now = clock.instant();
+        Duration wait = cached != null && !cached.learnt() && refresh.getSeconds() > EMPTY_MODEL_REFRESH_SECONDS
+                ? Duration.ofSeconds(EMPTY_MODEL_REFRESH_SECONDS) : refresh;
         if (cached == null || !cached.today().equals(LocalDate.ofInstant(now, zone))
-                || !now.isBefore(cachedAt.plus(refresh))) {
+                || !now.isBefore(cachedAt.plus(wait))) {
             cached = build(LocalDate.ofInstant(now, zone));
             cachedAt = now;
         }
@@ -211,6 +218,11 @@ public final class DemandForecast {
             this.today = today;
             this.zone = zone;
             this.machines = machines;
+        }
+
+        /** Whether any machine has sold anything in the history this model learnt from. */
+        boolean learnt() {
+            return machines.values().stream().anyMatch(m -> m.productUnits > 0);
         }
 
         LocalDate today() {

@@ -88,8 +88,12 @@ public final class RestockQueries {
      */
     List<Slot> slots(String location, String machineId) {
         Sql.Where where = new Sql.Where().andIf(location, "s.location = ?").andIf(machineId, "s.machine_id = ?");
+        // an open episode starts no earlier than the slot's last refill: a poll that refilled and emptied
+        // the slot again (a backlog, a backfill: hours of events in one poll) left the earlier episode open
         List<Slot> slots = new ArrayList<>(sql.list("select s.machine_id, s.location, s.product, s.quantity, s.capacity, s.as_of, "
-                + "e.started_at from stock s left join stockout_episodes e on e.machine_id = s.machine_id and e.product = s.product "
+                + "case when e.started_at is null then null else greatest(e.started_at, (select max(r.occurred_at) from restocks r "
+                + "where r.machine_id = s.machine_id and r.product = s.product and r.occurred_at > e.started_at)) end as started_at "
+                + "from stock s left join stockout_episodes e on e.machine_id = s.machine_id and e.product = s.product "
                 + "and e.ended_at is null" + where + " order by s.location, s.machine_id, s.product", where.args,
                 rs -> slot(rs.getString("machine_id"), rs.getString("location"), rs.getString("product"), rs.getInt("quantity"),
                         Json.instant(rs, "as_of"), rs.getInt("capacity"), Json.instant(rs, "started_at"))));

@@ -65,6 +65,33 @@ public final class EventSource {
         return event == null ? null : new SimulatedRecord(event.machineId(), event.type(), event);
     }
 
+    /**
+     * A record of the campus mode with the configured faults: before it, with their fractions, a
+     * duplicate of a recent event or an invalid event; the record itself always follows.
+     */
+    public List<SimulatedRecord> withFaults(SimulatedRecord record, ZonedDateTime now) {
+        if (record.payload() instanceof WireEvent event) {
+            remember(event);
+        }
+        if (!faults.any()) {
+            return List.of(record);
+        }
+        double r = random.nextDouble();
+        if (r < faults.duplicateFraction()) {
+            WireEvent again = recent.get(random.nextInt(recent.size()));
+            return List.of(new SimulatedRecord(again.machineId(), "duplicate", again), record);
+        }
+        r -= faults.duplicateFraction();
+        for (InvalidKind kind : InvalidKind.values()) {
+            double f = faults.invalidFraction(kind);
+            if (r < f) {
+                return List.of(invalid(kind, now), record);
+            }
+            r -= f;
+        }
+        return List.of(record);
+    }
+
     /** Queues events that do not come from the demand draw (history, scheduled restock visits). */
     public void enqueue(List<WireEvent> events) {
         pending.addAll(events);
@@ -80,12 +107,16 @@ public final class EventSource {
         }
         WireEvent event = pending.poll();
         if (event != null) {
-            if (recent.size() == RECENT) {
-                recent.remove(random.nextInt(RECENT));
-            }
-            recent.add(event);
+            remember(event);
         }
         return event;
+    }
+
+    private void remember(WireEvent event) {
+        if (recent.size() == RECENT) {
+            recent.remove(random.nextInt(RECENT));
+        }
+        recent.add(event);
     }
 
     /** A broken event built around a plausible sale; the fleet's stock is not touched. */

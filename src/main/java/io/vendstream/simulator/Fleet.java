@@ -33,7 +33,20 @@ public record Fleet(
     public record Fill(double min, double max) {
     }
 
-    public record Restock(List<String> weekdays, List<String> weekends, int minutesBetweenMachines, int emptySlotsTrigger) {
+    /**
+     * The crew: its rounds (weekdays, weekends, minutesBetweenMachines) and its call-outs: a machine
+     * with emptySlotsTrigger empty slots gets a visit callOutMinutes later (0: at once).
+     */
+    public record Restock(List<String> weekdays, List<String> weekends, int minutesBetweenMachines, int emptySlotsTrigger,
+                          Integer callOutMinutes) {
+
+        public Restock {
+            callOutMinutes = callOutMinutes == null ? 0 : callOutMinutes;
+        }
+
+        public Restock(List<String> weekdays, List<String> weekends, int minutesBetweenMachines, int emptySlotsTrigger) {
+            this(weekdays, weekends, minutesBetweenMachines, emptySlotsTrigger, 0);
+        }
 
         public List<LocalTime> times(boolean weekend) {
             return (weekend ? weekends : weekdays).stream().map(LocalTime::parse).toList();
@@ -109,6 +122,7 @@ public record Fleet(
             }
             require(problems, restock.emptySlotsTrigger() >= 1, "restock.emptySlotsTrigger must be >= 1");
             require(problems, restock.minutesBetweenMachines() >= 0, "restock.minutesBetweenMachines must be >= 0");
+            require(problems, restock.callOutMinutes() >= 0, "restock.callOutMinutes must be >= 0");
         }
         if (profiles == null || profiles.isEmpty()) {
             problems.add("profiles are missing");

@@ -19,7 +19,8 @@ import io.vendstream.simulator.Fleet.Product;
 
 /**
  * The fleet in motion: stock per machine and product, sales drawn from the {@link DemandModel},
- * restock visits on the schedule and when a machine reports too many empty slots.
+ * restock visits on the crew's schedule, and a call-out visit when a machine reports too many empty
+ * slots: some time later in the campus mode ({@link #delayCallOuts}), at once in the load modes.
  *
  * <p>Stock is never negative: a sale takes at most what is left in the slot, and an empty slot
  * is never chosen (the student walks to another product, or the sale does not happen). Time is
@@ -42,7 +43,10 @@ public final class FleetSimulator {
     private final double[] quantityWeights;
     private final Map<String, AuditBooks> books = new LinkedHashMap<>();
     private final List<AuditRead> audits = new ArrayList<>();
+    // call-outs the crew has accepted: machine id -> when it will be there
+    private final Map<String, ZonedDateTime> callOuts = new LinkedHashMap<>();
     private boolean keepAudits;
+    private boolean delayedCallOuts;
     private double lossFraction;
     private Consumer<WireEvent> onLost = e -> { };
 
@@ -79,6 +83,16 @@ public final class FleetSimulator {
             stock.put(m.id(), levels);
             books.put(m.id(), new AuditBooks(m.id(), products));
         }
+    }
+
+    /**
+     * Whether a call-out takes the crew {@code restock.callOutMinutes} (the campus mode: a slot stays
+     * empty and loses sales until the crew is there) or is answered the instant the machine reports
+     * its empty slots (the load modes, whose thousand sales per machine and hour would otherwise
+     * empty the fleet within minutes).
+     */
+    public void delayCallOuts(boolean delayed) {
+        this.delayedCallOuts = delayed;
     }
 
     /** Whether each restock visit also takes a DEX audit read of the machine, for {@link #takeAudits()}. */
@@ -217,7 +231,12 @@ public final class FleetSimulator {
             events.add(sale);
         }
         if (emptySlots(levels) >= fleet.restock().emptySlotsTrigger()) {
-            events.addAll(restock(machine, time));
+            int callOut = delayedCallOuts ? fleet.restock().callOutMinutes() : 0;
+            if (callOut == 0) {
+                events.addAll(restock(machine, time));
+            } else {
+                callOuts.putIfAbsent(machine.id(), time.plusMinutes(callOut));
+            }
         }
         return events;
     }
@@ -234,6 +253,7 @@ public final class FleetSimulator {
                 audits.add(read);
             }
         }
+        callOuts.remove(machine.id());
         int[] levels = stock.get(machine.id());
         List<WireEvent> events = new ArrayList<>();
         for (int i = 0; i < levels.length; i++) {
@@ -281,6 +301,12 @@ public final class FleetSimulator {
                 }
             }
         }
+        // a call-out falls due in this span (or was missed by a skipped span: then it is now)
+        callOuts.forEach((id, at) -> {
+            if (!at.isAfter(until)) {
+                visits.add(new Visit(machinesById.get(id), at.isAfter(after) ? at : until, true));
+            }
+        });
         visits.sort(Comparator.comparing(Visit::time));
         return visits;
     }

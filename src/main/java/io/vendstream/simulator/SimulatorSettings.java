@@ -5,8 +5,11 @@ import java.util.Locale;
 /**
  * The simulator's knobs from {@code vendstream.simulator.*}.
  *
- * @param mode            {@code normal}: a steady stream at {@code eventsPerSecond}; {@code burst}:
- *                        {@code burstCount} events once, as fast as the producer takes them
+ * @param mode            {@code campus}: every machine sells at the rate its corridor has at this
+ *                        campus hour (the fleet file's demand), restocked by the crew's rounds and
+ *                        call-outs; {@code normal}: a steady stream at {@code eventsPerSecond}, a
+ *                        load for throughput demos; {@code burst}: {@code burstCount} events once,
+ *                        as fast as the producer takes them
  * @param followCampusDay when true the live rate is the rate at the fleet's busiest hour and
  *                        follows the campus day (quiet nights); when false it is constant
  * @param backfillDays    days of history generated (with past timestamps) before the live stream
@@ -16,13 +19,13 @@ public record SimulatorSettings(Mode mode, double eventsPerSecond, long periodMi
                                 int burstCount, int backfillDays, long seed) {
 
     public enum Mode {
-        NORMAL, BURST;
+        CAMPUS, NORMAL, BURST;
 
         public static Mode parse(String value) {
             try {
                 return valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("vendstream.simulator.mode must be normal or burst, not '" + value + "'");
+                throw new IllegalArgumentException("vendstream.simulator.mode must be campus, normal or burst, not '" + value + "'");
             }
         }
     }

@@ -13,7 +13,9 @@ public final class SimulatorSetup {
     private String fleetFile;
     private String timezone;
     private String seed = "";
-    private String mode = "normal";
+    private String mode = "campus";
+    private String brokers = "";
+    private String topic = "";
     private double eventsPerSecond;
     private long periodMillis;
     private boolean followCampusDay;
@@ -109,6 +111,23 @@ public final class SimulatorSetup {
 
     public void setBackfillDays(int backfillDays) {
         this.backfillDays = backfillDays;
+    }
+
+    /** The Kafka brokers and the events topic: history is backfilled only while the topic is empty. */
+    public void setBrokers(String brokers) {
+        this.brokers = brokers;
+    }
+
+    public void setTopic(String topic) {
+        this.topic = topic;
+    }
+
+    String brokers() {
+        return brokers;
+    }
+
+    String topic() {
+        return topic;
     }
 
     public void setDuplicateFraction(double fraction) {

@@ -32,9 +32,19 @@ public final class VendingSimulator {
     private final EventSource source;
     private final SimulatorSettings settings;
     private final Clock clock;
+    // records already in the events topic: history is backfilled only on a first start (none)
+    private final java.util.function.LongSupplier recordsInTopic;
     private ZonedDateTime lastTick;
+    // the backfill under way: where the next day of history starts, where it ends, records so far
+    private ZonedDateTime backfillFrom;
+    private ZonedDateTime backfillTo;
+    private long backfilled;
+    private long backfillStarted;
     private double carry;
     private boolean burstStarted;
+    // whether the last tick handed over history (backfill), which goes straight to Kafka, not through the machines
+    private boolean history;
+    private boolean announced;
     private int burstRemaining;
     // counted by the thread that generates events, read by others
     private final java.util.concurrent.atomic.AtomicLong lostEvents = new java.util.concurrent.atomic.AtomicLong();
@@ -42,9 +52,15 @@ public final class VendingSimulator {
     private java.util.function.UnaryOperator<List<SimulatedRecord>> salesObserver = java.util.function.UnaryOperator.identity();
 
     public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock) {
+        this(source, settings, clock, () -> 0L);
+    }
+
+    /** {@code recordsInTopic}: how many records the events topic holds already (asked once, at the first tick). */
+    public VendingSimulator(EventSource source, SimulatorSettings settings, Clock clock, java.util.function.LongSupplier recordsInTopic) {
         this.source = source;
         this.settings = settings;
         this.clock = clock;
+        this.recordsInTopic = recordsInTopic;
     }
 
     /**
@@ -65,7 +81,10 @@ public final class VendingSimulator {
         FleetSimulator model = new FleetSimulator(FleetFile.load(setup.fleetFile()), random, zone);
         SimulatorSettings settings = new SimulatorSettings(SimulatorSettings.Mode.parse(setup.mode()), setup.eventsPerSecond(),
                 setup.periodMillis(), setup.followCampusDay(), setup.burstCount(), setup.backfillDays(), seedInUse);
-        VendingSimulator simulator = new VendingSimulator(new EventSource(model, setup.faults(), random), settings, Clock.system(zone));
+        VendingSimulator simulator = new VendingSimulator(new EventSource(model, setup.faults(), random), settings, Clock.system(zone),
+                () -> TopicRecords.count(setup.brokers(), setup.topic()));
+        // on a campus the crew needs time to answer a call-out; a load generator refills at once
+        model.delayCallOuts(settings.mode() == SimulatorSettings.Mode.CAMPUS);
         // each restock visit takes a DEX audit read (route simulate-dex-audits writes them to the DEX directory)
         model.keepAudits(setup.dexAudits());
         // a share of sales whose event never arrives, though the machine counts it in its books
@@ -96,30 +115,59 @@ public final class VendingSimulator {
         return source.fleet();
     }
 
+    /**
+     * Whether the records of the last tick were history (the first start's backfill): those go
+     * straight to Kafka whatever the transport, as a machine would not replay weeks over MQTT.
+     */
+    public synchronized boolean lastTickWasHistory() {
+        return history;
+    }
+
     /** The records to publish now, in order. */
     public synchronized Iterator<SimulatedRecord> tick() {
         ZonedDateTime now = now();
-        if (lastTick == null && !burstStarted) {
+        if (!announced) {
+            announced = true;
             Fleet fleet = source.fleet().fleet();
-            LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} records/s (seed {})",
+            LOG.info("Simulating {} machines at {} locations of {} in {} mode, {} (seed {})",
                     fleet.machines().size(), fleet.locations().size(), fleet.campus(), settings.mode().name().toLowerCase(),
-                    settings.eventsPerSecond(), settings.seed());
+                    settings.mode() == SimulatorSettings.Mode.CAMPUS
+                            ? String.format("%.0f sales/hour across the fleet at this campus hour", source.fleet().demand().fleetSalesPerHour(now))
+                            : settings.eventsPerSecond() + " records/s", settings.seed());
         }
         if (settings.mode() == SimulatorSettings.Mode.BURST) {
             return burst();
         }
+        if (lastTick == null && backfillFrom == null) {
+            startBackfill(now);
+        }
+        history = backfillFrom != null;
+        if (history) {
+            // history first, a day of it per tick (memory stays bounded; the log shows progress)
+            return salesObserver.apply(backfillDay(now)).iterator();
+        }
         List<SimulatedRecord> records = new ArrayList<>();
         Duration elapsed;
         if (lastTick == null) {
-            records.addAll(backfill(now));
             elapsed = Duration.ofMillis(settings.periodMillis());
         } else {
-            source.enqueue(source.fleet().scheduledRestocks(lastTick, now));
             elapsed = Duration.between(lastTick, now);
             Duration cap = Duration.ofMillis(settings.periodMillis() * MAX_CATCH_UP_PERIODS);
             if (elapsed.compareTo(cap) > 0) {
                 elapsed = cap;
             }
+        }
+        if (settings.mode() == SimulatorSettings.Mode.CAMPUS) {
+            // each machine sells as its corridor does at this hour; the crew's rounds and call-outs refill
+            ZonedDateTime from = now.minus(elapsed);
+            lastTick = now;
+            for (WireEvent e : source.fleet().history(from, now)) {
+                records.addAll(source.withFaults(new SimulatedRecord(e.machineId(), e.type(), e), now));
+            }
+            return salesObserver.apply(records).iterator();
+        }
+        if (lastTick != null) {
+            source.enqueue(source.fleet().scheduledRestocks(lastTick, now));
         }
         lastTick = now;
         double due = carry + settings.eventsPerSecond() * elapsed.toMillis() / 1000.0 * rateFactor(now);
@@ -143,15 +191,49 @@ public final class VendingSimulator {
         return demand.fleetSalesPerHour(now) / demand.peakFleetSalesPerHour();
     }
 
-    private List<SimulatedRecord> backfill(ZonedDateTime now) {
+    /**
+     * Backfill only on a first start: with {@code backfill-days} set and an events topic that holds
+     * nothing yet. A restart (the topic has records) publishes no history again.
+     */
+    private void startBackfill(ZonedDateTime now) {
         if (settings.backfillDays() == 0) {
-            return List.of();
+            return;
         }
-        List<WireEvent> history = source.fleet().history(now.minusDays(settings.backfillDays()), now);
-        LOG.info("Backfilling {} days of history: {} events up to {}", settings.backfillDays(), history.size(), now);
+        long existing = recordsInTopic.getAsLong();
+        if (existing != 0) {
+            LOG.info("No history backfilled: the events topic holds {} records already (backfill runs on a first start only)",
+                    existing < 0 ? "an unknown number of" : existing);
+            return;
+        }
+        backfillFrom = now.minusDays(settings.backfillDays());
+        backfillTo = now;
+        backfillStarted = System.nanoTime();
+        LOG.info("First start: backfilling {} days of campus history through the pipeline, {} to {}", settings.backfillDays(),
+                backfillFrom.toLocalDate(), now.toLocalDate());
+    }
+
+    /** The next day of history; the last piece runs up to now, and the live stream carries on from there. */
+    private List<SimulatedRecord> backfillDay(ZonedDateTime now) {
+        ZonedDateTime to = backfillFrom.plusDays(1);
+        boolean last = !to.isBefore(backfillTo);
+        if (last) {
+            to = now;
+        }
+        List<WireEvent> history = source.fleet().history(backfillFrom, to);
         List<SimulatedRecord> records = new ArrayList<>(history.size());
         for (WireEvent e : history) {
             records.add(new SimulatedRecord(e.machineId(), e.type(), e));
+        }
+        backfilled += records.size();
+        long day = settings.backfillDays() - java.time.temporal.ChronoUnit.DAYS.between(to, backfillTo);
+        LOG.info("Backfill: {} of {} days ({}), {} events so far, {} s", Math.min(day, settings.backfillDays()),
+                settings.backfillDays(), backfillFrom.toLocalDate(), backfilled, (System.nanoTime() - backfillStarted) / 1_000_000_000);
+        backfillFrom = to;
+        if (last) {
+            backfillFrom = null;
+            lastTick = now;
+            LOG.info("Backfill done: {} events of {} days published in {} s; the live campus carries on", backfilled,
+                    settings.backfillDays(), (System.nanoTime() - backfillStarted) / 1_000_000_000);
         }
         return records;
     }

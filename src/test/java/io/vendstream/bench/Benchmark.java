@@ -60,6 +60,9 @@ final class Benchmark {
         if (p.runs("mqtt")) {
             report.put("mqtt", new MqttScenario(infra, p, MqttScenario.Sizes.fromSystemProperties(p.events() < 100_000)).run(runId, ingest));
         }
+        if (p.runs("lowrate")) {
+            report.put("lowRateLatency", LatencyScenario.lowRates(infra, p, runId));
+        }
         if (p.runs("api")) {
             report.put("api", new ApiScenario(infra, p).run(runId));
         }

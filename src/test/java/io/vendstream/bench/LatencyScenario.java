@@ -43,10 +43,51 @@ final class LatencyScenario {
 
     private final BenchInfra infra;
     private final BenchParameters p;
+    private final int rate;
+    private final int seconds;
+    private final int warmupSeconds;
+    private final Map<String, String> settings;
 
     LatencyScenario(BenchInfra infra, BenchParameters p) {
+        this(infra, p, p.latencyRate(), p.latencySeconds(), p.latencyWarmupSeconds(), Map.of());
+    }
+
+    /**
+     * At {@code rate} events per second for {@code seconds} after {@code warmupSeconds}, the
+     * application started with {@code settings} ({@code VENDSTREAM_*}) on top of its own.
+     */
+    LatencyScenario(BenchInfra infra, BenchParameters p, int rate, int seconds, int warmupSeconds, Map<String, String> settings) {
         this.infra = infra;
         this.p = p;
+        this.rate = rate;
+        this.seconds = seconds;
+        this.warmupSeconds = warmupSeconds;
+        this.settings = settings;
+    }
+
+    /**
+     * The low-rate scenario ({@code lowrate}): a plain producer at each of {@code bench.lowrate.rates}
+     * (10 and 100 events per second) for {@code bench.lowrate.seconds} (60) after
+     * {@code bench.lowrate.warmup-seconds} (10); {@code bench.lowrate.poll-timeout-millis} runs the
+     * application with another {@code vendstream.ingest.poll-timeout-millis} (e.g. 20, the old floor).
+     */
+    static Map<String, Object> lowRates(BenchInfra infra, BenchParameters p, String runId) throws Exception {
+        Map<String, Object> byRate = new LinkedHashMap<>();
+        Map<String, String> settings = new LinkedHashMap<>();
+        String pollTimeout = System.getProperty("bench.lowrate.poll-timeout-millis");
+        if (pollTimeout != null) {
+            settings.put("VENDSTREAM_INGEST_POLL_TIMEOUT_MILLIS", pollTimeout);
+        }
+        for (String r : System.getProperty("bench.lowrate.rates", "10,100").split(",")) {
+            int rate = Integer.parseInt(r.trim());
+            Map<String, Object> figures = new LatencyScenario(infra, p, rate, Integer.getInteger("bench.lowrate.seconds", 60),
+                    Integer.getInteger("bench.lowrate.warmup-seconds", 10), settings).run(runId + "_" + rate);
+            figures.put("appSettings", settings);
+            byRate.put(rate + "/s", figures);
+            System.out.println("Low-rate latency at " + rate + "/s: committed " + figures.get("committed")
+                    + "; transaction start " + figures.get("transactionStart"));
+        }
+        return byRate;
     }
 
     Map<String, Object> run(String runId) throws Exception {
@@ -55,7 +96,7 @@ final class LatencyScenario {
         infra.createTopics(topic, topic + ".dlq");
         Map<String, Object> figures = new LinkedHashMap<>();
         CampusEvents events = new CampusEvents(7, 0, 0);
-        try (PackagedApp app = infra.startApp("latency", id, topic, id + "-ingest", true, p.appJvmOptions())) {
+        try (PackagedApp app = infra.startApp("latency", id, topic, id + "-ingest", true, p.appJvmOptions(), settings)) {
             app.awaitHealthy(Duration.ofMinutes(3));
             TreeMap<Long, Long> commits = new TreeMap<>();
             AtomicBoolean watching = new AtomicBoolean(true);
@@ -81,13 +122,13 @@ final class LatencyScenario {
                 await("the first sale to be stored").atMost(Duration.ofMinutes(3))
                         .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                         .until(() -> stored(id) >= 1);
-                long warmup = (long) p.latencyRate() * p.latencyWarmupSeconds();
-                long total = warmup + (long) p.latencyRate() * p.latencySeconds();
+                long warmup = (long) rate * warmupSeconds;
+                long total = warmup + (long) rate * seconds;
                 long start = System.nanoTime();
                 warmupFrom = micros(Instant.now());
                 long fromMicros = warmupFrom;
                 for (long i = 0; i < total; i++) {
-                    long due = start + i * 1_000_000_000L / p.latencyRate();
+                    long due = start + i * 1_000_000_000L / rate;
                     long wait;
                     while ((wait = due - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait);
@@ -116,13 +157,13 @@ final class LatencyScenario {
             Percentiles txStart = new Percentiles(samples[1]);
             Percentiles warmupCommitted = new Percentiles(latencies(id, warmupFrom, measuredFrom - 1, commits)[0]);
             double achievedRate = committed.count() / ((measuredTo - measuredFrom) / 1e6);
-            figures.put("targetRatePerSecond", p.latencyRate());
+            figures.put("targetRatePerSecond", rate);
             figures.put("achievedRatePerSecond", Math.round(achievedRate));
             figures.put("published", sent);
             figures.put("measuredSales", committed.count());
             figures.put("committed", committed.toMap());
             figures.put("transactionStart", txStart.toMap());
-            figures.put("warmupSeconds", p.latencyWarmupSeconds());
+            figures.put("warmupSeconds", warmupSeconds);
             if (warmupCommitted.count() > 0) {
                 figures.put("warmupCommitted", warmupCommitted.toMap());
             }

@@ -74,6 +74,10 @@ class DashboardSignInBrowserTest {
         await("the heatmap is coloured").atMost(WAIT).until(() -> Boolean.TRUE.equals(browser.js(
                 "return Array.from(document.querySelectorAll('#heatmap td')).some(td => td.style.background !== '');")));
 
+        // the live stream opens for the signed-in viewer too (this instance runs no ingest: alerts only)
+        await("the stream opens with the viewer's credentials").atMost(WAIT)
+                .until(() -> "alerts-only".equals(browser.js("return document.body.dataset.stream;")));
+
         List<String> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).map(LogEntry::getMessage).toList();
         assertThat(problems).as("console errors (a blocked script or style, a refused request)")

@@ -78,8 +78,8 @@ final class DemoFleet {
                          + "capacity, as_of) values (?, ?, ?, ?, ?, ?, ?)")) {
                 for (int m = 0; m < MACHINES.size(); m++) {
                     Machine machine = MACHINES.get(m);
-                    // law-01 went quiet an hour ago: the dashboard shows it silent
-                    Instant lastSeen = machine.id().equals("law-01") ? now.minus(1, ChronoUnit.HOURS) : now.minusSeconds(5 + m);
+                    // law-01 went quiet two hours ago: the dashboard shows it silent
+                    Instant lastSeen = machine.id().equals("law-01") ? now.minus(2, ChronoUnit.HOURS) : now.minusSeconds(5 + m);
                     machines.setString(1, machine.id());
                     machines.setString(2, machine.location());
                     machines.setObject(3, utc(now.minus(60, ChronoUnit.DAYS)));
@@ -355,8 +355,9 @@ final class DemoFleet {
             run(c, "update machines set last_seen = ?, last_sale_at = ? where machine_id = ?", utc(now), utc(now), machine.id());
             run(c, "update ingest_partitions set consumed = consumed + 1, stored = stored + 1, next_offset = next_offset + 1 "
                     + "where topic = ? and partition = ?", ns.topic(), n % 3);
-            run(c, "insert into latency_minute (minute, le_ms, count) values (?, 50, 1) on conflict (minute, le_ms, writer) "
-                    + "do update set count = latency_minute.count + 1", utc(now.truncatedTo(ChronoUnit.MINUTES)));
+            run(c, "insert into latency_minute (minute, stage, le_ms, count) values (?, 'pipeline', 50, 1) "
+                    + "on conflict (minute, stage, le_ms, writer) do update set count = latency_minute.count + 1",
+                    utc(now.truncatedTo(ChronoUnit.MINUTES)));
             c.commit();
         }
     }

@@ -112,6 +112,23 @@ class HttpAccessTest {
     }
 
     @Test
+    void should_guard_the_live_change_stream_as_every_read() throws Exception {
+        HttpResponse<String> anonymous = send("GET", ChangeStream.PATH, null, null, null);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(app.baseUrl() + ChangeStream.PATH)).timeout(Duration.ofSeconds(20))
+                .header("Authorization", basic(VIEWER, VIEWER_PASSWORD)).GET().build();
+        HttpResponse<java.util.stream.Stream<String>> viewer = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
+        try (java.util.stream.Stream<String> lines = viewer.body()) {
+            assertThat(viewer.statusCode()).isEqualTo(200);
+            assertThat(viewer.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+            assertThat(viewer.headers().firstValue("Content-Security-Policy")).as("the gate's security headers").isPresent();
+            assertThat(lines.limit(4).toList()).as("the first lines: the retry time, then whether commits come through this instance")
+                    .containsExactly("retry: 2000", "", "event: hello", "data: {\"commits\":false}");
+        }
+    }
+
+    @Test
     void should_refuse_a_write_by_a_viewer_with_403() throws Exception {
         HttpResponse<String> answer = send("POST", "/api/test-writes", VIEWER, VIEWER_PASSWORD, "{}");
         assertThat(answer.statusCode()).isEqualTo(403);

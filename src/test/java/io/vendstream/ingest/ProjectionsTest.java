@@ -31,7 +31,9 @@ class ProjectionsTest {
 
     @Test
     void should_put_a_latency_into_the_first_bucket_that_holds_it() {
-        assertThat(Projections.bucket(0)).isEqualTo(5);
+        assertThat(Projections.bucket(0)).isEqualTo(1);
+        assertThat(Projections.bucket(2)).isEqualTo(2);
+        assertThat(Projections.bucket(3)).isEqualTo(5);
         assertThat(Projections.bucket(5)).isEqualTo(5);
         assertThat(Projections.bucket(6)).isEqualTo(10);
         assertThat(Projections.bucket(60_000)).isEqualTo(60_000);
@@ -48,7 +50,9 @@ class ProjectionsTest {
             events.add(EventValidator.configured(300, 65536, 0).validate(payload).event());
         }
         Writes writes = new Writes();
-        new Projections(Campus.ZONE).write(writes, events, 0);
+        // received a second after each occurred (the device's delay), and just now (the pipeline's)
+        long[] receivedAt = events.stream().mapToLong(e -> e.occurredAt().toEpochMilli() + 1_000).toArray();
+        new Projections(Campus.ZONE).write(writes, events, receivedAt, 0);
         try (Connection c = db.getConnection()) {
             writes.execute(c);
         }
@@ -59,7 +63,10 @@ class ProjectionsTest {
                 .isEqualTo("2/3/15000.00");
         assertThat(one("select sum(units) from sales_daily_product where machine_id = 'proj-1' and product = 'Water'")).isEqualTo("3");
         assertThat(one("select sum(sales_count) from sales_daily_payment where machine_id = 'proj-1'")).isEqualTo("2");
-        assertThat(new BigDecimal(one("select sum(count) from latency_minute where writer = 0"))).isGreaterThanOrEqualTo(BigDecimal.valueOf(3));
+        assertThat(new BigDecimal(one("select sum(count) from latency_minute where writer = 0 and stage = 'pipeline'")))
+                .isGreaterThanOrEqualTo(BigDecimal.valueOf(3));
+        assertThat(one("select sum(count) from latency_minute where writer = 0 and stage = 'device' and le_ms = 1000"))
+                .as("a second between occurredAt and the record's timestamp is the device's delay").isEqualTo("3");
     }
 
     private static String one(String sql) throws Exception {

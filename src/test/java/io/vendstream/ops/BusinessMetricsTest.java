@@ -47,6 +47,8 @@ class BusinessMetricsTest {
             st.executeUpdate("insert into latency_minute (minute, le_ms, count) values "
                     + "('2026-01-05 08:00+00', 5, 2), ('2026-01-05 08:00+00', 50, 3), ('2026-01-05 08:00+00', -1, 1), "
                     + "('2026-01-05 08:01+00', 5, 1), ('2026-01-05 08:01+00', 1000, 4)");
+            // and how late the devices reported: another histogram
+            st.executeUpdate("insert into latency_minute (minute, stage, le_ms, count) values ('2026-01-05 08:00+00', 'device', 2500, 7)");
             st.executeUpdate("insert into stock (machine_id, product, location, quantity, capacity, as_of) values "
                     + "('m1', 'Teh Botol', 'FT', 0, 20, now()), ('m1', 'Aqua', 'FT', 2, 20, now()), "
                     + "('m2', 'Aqua', 'FEB', 3, 20, now()), ('m2', 'Chitato', 'FEB', 4, 20, now())");
@@ -103,7 +105,7 @@ class BusinessMetricsTest {
     }
 
     @Test
-    void should_expose_the_latency_histogram_with_cumulative_buckets_built_from_the_per_minute_counts() {
+    void should_expose_the_pipeline_latency_and_device_delay_histograms_with_cumulative_buckets_built_from_the_per_minute_counts() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String s = scrape();
             Map<String, Double> expected = new java.util.LinkedHashMap<>();
@@ -115,8 +117,11 @@ class BusinessMetricsTest {
             expected.put("60.0", 10.0);
             expected.put("+Inf", 11.0);
             expected.forEach((le, count) ->
-                    assertThat(value(s, "vendstream_e2e_latency_seconds_bucket{le=\"" + le + "\"}")).as("le=%s", le).isEqualTo(count));
-            assertThat(value(s, "vendstream_e2e_latency_seconds_count")).isEqualTo(11);
+                    assertThat(value(s, "vendstream_pipeline_latency_seconds_bucket{le=\"" + le + "\"}")).as("le=%s", le).isEqualTo(count));
+            assertThat(value(s, "vendstream_pipeline_latency_seconds_count")).isEqualTo(11);
+            assertThat(value(s, "vendstream_device_delay_seconds_bucket{le=\"1.0\"}")).isEqualTo(0);
+            assertThat(value(s, "vendstream_device_delay_seconds_bucket{le=\"2.5\"}")).isEqualTo(7);
+            assertThat(value(s, "vendstream_device_delay_seconds_count")).isEqualTo(7);
         });
     }
 

@@ -28,6 +28,14 @@ class LatencyHistogramTest {
     }
 
     @Test
+    void should_report_sixty_seconds_when_every_sample_is_beyond_it() {
+        // backfilled history: every event days late, no finite bucket at all
+        LatencyHistogram h = new LatencyHistogram();
+        h.add(LatencyHistogram.INFINITY, 100);
+        assertThat(h.quantile(0.50)).isEqualByComparingTo("60000.0");
+    }
+
+    @Test
     void should_have_no_percentiles_without_samples() {
         assertThat(new LatencyHistogram().quantile(0.99)).isNull();
     }

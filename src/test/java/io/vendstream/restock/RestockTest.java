@@ -260,6 +260,30 @@ class RestockTest {
     }
 
     @Test
+    void should_date_a_stock_out_from_the_last_refill_when_one_poll_refilled_and_emptied_the_slot_again() throws Exception {
+        // a backlog (or a first start's history) brings hours of events in one poll: the slot emptied
+        // yesterday, was refilled at 09:00 and sold out again at 10:00, all folded into one update per poll
+        try (Connection c = APP.dataSource().getConnection()) {
+            exec(c, "insert into stock (machine_id, product, location, category, quantity, capacity, as_of) values "
+                    + "('R-9', 'Soda', 'Hall', 'drink', 0, 12, ?)", NOW.minusDays(1).toOffsetDateTime());
+            exec(c, "update stock set as_of = ? where machine_id = 'R-9' and product = 'Soda'", NOW.minusMinutes(30).toOffsetDateTime());
+            exec(c, "insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at) "
+                    + "values (gen_random_uuid(), 'R-9', 'Hall', 'Soda', 'drink', 12, 12, ?)", NOW.minusMinutes(90).toOffsetDateTime());
+        }
+        try {
+            Map<String, Object> plan = restock.plan(24, null, "R-9");
+            assertThat((String) at(plan, "plan", 0, "outNow", 0, "since")).isEqualTo(NOW.minusMinutes(90).toInstant().toString());
+            assertThat((Object) at(plan, "plan", 0, "outNow", 0, "outForMinutes")).isEqualTo(90L);
+        } finally {
+            try (Connection c = APP.dataSource().getConnection()) {
+                exec(c, "delete from stockout_episodes where machine_id = 'R-9'");
+                exec(c, "delete from restocks where machine_id = 'R-9'");
+                exec(c, "delete from stock where machine_id = 'R-9'");
+            }
+        }
+    }
+
+    @Test
     void should_count_a_slot_out_earlier_with_a_safety_factor_for_the_scatter_of_demand() {
         Instant now = NOW.toInstant();
         Instant until = NOW.plusHours(24).toInstant();

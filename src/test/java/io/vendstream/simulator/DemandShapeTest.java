@@ -28,7 +28,13 @@ class DemandShapeTest {
 
     @BeforeAll
     static void simulate_a_week() {
-        fleet = FleetFile.builtIn();
+        Fleet campus = FleetFile.builtIn();
+        // the demand itself, not what is left to sell: slots large enough never to run out (at the campus's
+        // rates the small food slots do sell out before lunch, which would hide the lunch peak)
+        fleet = new Fleet(campus.campus(), campus.peakSalesPerMachineHour(), 10_000, campus.initialFill(), campus.paymentMethods(),
+                campus.quantities(), campus.restock(), campus.profiles(), campus.hourlyMix(),
+                campus.products().stream().map(p -> new Fleet.Product(p.name(), p.category(), p.price(), p.popularity(), null)).toList(),
+                campus.locations());
         profileByMachine = new HashMap<>();
         fleet.machines().forEach(m -> profileByMachine.put(m.id(), m.location().profile()));
         sales = new FleetSimulator(fleet, new Random(2026), Campus.ZONE).history(MONDAY, MONDAY.plusDays(7)).stream()

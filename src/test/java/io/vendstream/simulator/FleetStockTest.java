@@ -114,4 +114,35 @@ class FleetStockTest {
         assertThat(firstVisit).hasSize(fleet.machines().size());
         assertThat(visits).allMatch(e -> e.type().equals("restock"));
     }
+
+    @Test
+    void should_send_the_crew_some_time_after_slots_run_empty_never_the_same_instant() {
+        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), new Random(11), Campus.ZONE);
+        fleet.delayCallOuts(true);
+        int callOut = fleet.fleet().restock().callOutMinutes();
+        assertThat(callOut).as("call-out delay of the campus fleet file").isPositive();
+        // a busy Tuesday from 07:00: machines run slots empty long before the 13:30 round
+        List<WireEvent> day = fleet.history(START.plusHours(7), START.plusHours(13));
+        Map<String, ZonedDateTime> emptiedAt = new HashMap<>();
+        Map<String, Integer> empty = new HashMap<>();
+        int calledOut = 0;
+        for (WireEvent e : day) {
+            ZonedDateTime at = e.occurredAtTime().atZoneSameInstant(Campus.ZONE);
+            if (e.isSale() && e.stockAfter() == 0) {
+                int n = empty.merge(e.machineId(), 1, Integer::sum);
+                if (n == fleet.fleet().restock().emptySlotsTrigger()) {
+                    emptiedAt.putIfAbsent(e.machineId(), at);
+                }
+            } else if (!e.isSale()) {
+                ZonedDateTime reported = emptiedAt.remove(e.machineId());
+                if (reported != null) {
+                    assertThat(java.time.Duration.between(reported, at).toMinutes()).as("call-out to %s", e.machineId())
+                            .isEqualTo(callOut);
+                    calledOut++;
+                }
+                empty.remove(e.machineId());
+            }
+        }
+        assertThat(calledOut).as("call-outs in a busy morning").isPositive();
+    }
 }

@@ -72,19 +72,58 @@ class VendingSimulatorTest {
     }
 
     @Test
-    void should_publish_the_backfilled_history_before_the_live_stream() {
+    void should_publish_the_backfilled_history_a_day_per_tick_before_the_live_stream() {
         SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
-        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.NORMAL, 2, false), clock);
+        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.CAMPUS, 2, false), clock);
         List<WireEvent> first = new ArrayList<>();
         simulator.tick().forEachRemaining(r -> first.add((WireEvent) r.payload()));
+        List<WireEvent> second = new ArrayList<>();
+        simulator.tick().forEachRemaining(r -> second.add((WireEvent) r.payload()));
 
-        assertThat(first).hasSizeGreaterThan(3000);
         Instant twoDaysAgo = clock.instant().minus(Duration.ofDays(2));
-        assertThat(first.get(0).occurredAtTime().toInstant()).isBetween(twoDaysAgo, twoDaysAgo.plus(Duration.ofHours(1)));
-        for (int i = 1; i < first.size(); i++) {
-            assertThat(first.get(i).occurredAtTime()).isAfterOrEqualTo(first.get(i - 1).occurredAtTime());
+        Instant oneDayAgo = clock.instant().minus(Duration.ofDays(1));
+        assertThat(first).as("the first day").hasSizeGreaterThan(3000)
+                .allMatch(e -> !e.occurredAtTime().toInstant().isBefore(twoDaysAgo) && e.occurredAtTime().toInstant().isBefore(oneDayAgo));
+        assertThat(second).as("the second day, up to now").hasSizeGreaterThan(3000)
+                .allMatch(e -> !e.occurredAtTime().toInstant().isBefore(oneDayAgo) && !e.occurredAtTime().toInstant().isAfter(clock.instant()));
+        List<WireEvent> history = new ArrayList<>(first);
+        history.addAll(second);
+        for (int i = 1; i < history.size(); i++) {
+            assertThat(history.get(i).occurredAtTime()).isAfterOrEqualTo(history.get(i - 1).occurredAtTime());
         }
-        assertThat(first.get(first.size() - 1).occurredAtTime().toInstant()).isEqualTo(clock.instant());
+        // then the live campus: a few seconds of it are a sale or two, not another day
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(count(simulator.tick())).isLessThan(20);
+    }
+
+    @Test
+    void should_backfill_no_history_when_the_topic_holds_records_already() {
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        Random random = new Random(1);
+        EventSource source = new EventSource(new FleetSimulator(FleetFile.builtIn(), random, Campus.ZONE), Faults.NONE, random);
+        VendingSimulator restarted = new VendingSimulator(source, settings(SimulatorSettings.Mode.CAMPUS, 28, false), clock, () -> 1234L);
+        assertThat(count(restarted.tick())).as("a restart publishes no history again").isLessThan(20);
+    }
+
+    @Test
+    void should_sell_at_the_rate_real_machines_see_at_each_campus_hour() {
+        // Tuesday 10:00 in Jakarta, the class break: one simulated hour in ticks of 200 ms
+        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-03-10T03:00:00Z"));
+        VendingSimulator simulator = simulator(settings(SimulatorSettings.Mode.CAMPUS, 0, false), clock);
+        java.util.Map<String, Integer> salesPerMachine = new java.util.TreeMap<>();
+        for (int i = 0; i < 18_000; i++) {
+            clock.advance(Duration.ofMillis(200));
+            simulator.tick().forEachRemaining(r -> {
+                if (r.type().equals("sale")) {
+                    salesPerMachine.merge(r.key(), 1, Integer::sum);
+                }
+            });
+        }
+        // a busy corridor sells a few dozen an hour at the break, a dormitory a handful, nowhere hundreds
+        assertThat(salesPerMachine.get("STC-01")).isBetween(20, 60);
+        assertThat(salesPerMachine.get("ENG-01")).isBetween(20, 60);
+        assertThat(salesPerMachine.getOrDefault("DRA-01", 0)).isBetween(0, 10);
+        assertThat(salesPerMachine.values()).allMatch(n -> n < 80);
     }
 
     private static SimulatorSettings settings(SimulatorSettings.Mode mode, int backfillDays, boolean followCampusDay) {
@@ -93,7 +132,10 @@ class VendingSimulatorTest {
 
     private static VendingSimulator simulator(SimulatorSettings settings, Clock clock) {
         Random random = new Random(1);
-        EventSource source = new EventSource(new FleetSimulator(FleetFile.builtIn(), random, Campus.ZONE), Faults.NONE, random);
+        FleetSimulator fleet = new FleetSimulator(FleetFile.builtIn(), random, Campus.ZONE);
+        // as VendingSimulator.from sets it up
+        fleet.delayCallOuts(settings.mode() == SimulatorSettings.Mode.CAMPUS);
+        EventSource source = new EventSource(fleet, Faults.NONE, random);
         return new VendingSimulator(source, settings, clock);
     }
 

@@ -61,7 +61,9 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
 
     /**
      * Properties for an application instance in this namespace: external mode against the shared
-     * broker and database, free HTTP and MQTT ports, and all roles on except the simulator.
+     * broker and database, free HTTP and MQTT ports, and all roles on except the simulator; a test that
+     * switches it on gets a steady load (normal mode, events-per-second) without history, so that
+     * what it counts does not depend on the campus hour.
      */
     public Properties appProperties() {
         Properties p = new Properties();
@@ -78,6 +80,8 @@ public record Namespace(String id, TestInfrastructure infrastructure) {
         p.setProperty("vendstream.db.schema", schema());
         p.setProperty("vendstream.data-dir", Path.of("target", "test-data", id).toAbsolutePath().toString());
         p.setProperty("vendstream.simulator.enabled", "false");
+        p.setProperty("vendstream.simulator.mode", "normal");
+        p.setProperty("vendstream.simulator.backfill-days", "0");
         int port = TestInfrastructure.freePort();
         p.setProperty("camel.server.port", String.valueOf(port));
         p.setProperty("camel.management.port", String.valueOf(port));

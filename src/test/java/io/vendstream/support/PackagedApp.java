@@ -33,6 +33,9 @@ import static org.awaitility.Awaitility.await;
  * ({@code config/jvm.options}), configured only through environment variables, from the project
  * directory. No {@code VENDSTREAM_*} variable of the test's own environment leaks into it, and
  * its HTTP and MQTT ports are free ones unless the caller sets {@code VENDSTREAM_HTTP_PORT}, {@code VENDSTREAM_MQTT_PORT}.
+ * Where the simulator runs, it runs as a steady load ({@code normal} mode at its events-per-second) without
+ * history, unless the caller sets {@code VENDSTREAM_SIMULATOR_MODE} or
+ * {@code VENDSTREAM_SIMULATOR_BACKFILL_DAYS}: a test's counts must not depend on the campus hour.
  *
  * <p>Its output goes to a log file (appended to on {@link #restart()}). Being a separate JVM, its
  * resident memory can be read honestly from {@code /proc/<pid>/status}: VmHWM is the kernel's own
@@ -70,6 +73,8 @@ public final class PackagedApp implements AutoCloseable {
         this.port = Integer.parseInt(this.env.get("VENDSTREAM_HTTP_PORT"));
         // the machines' MQTT endpoint too: instances of one test may run side by side
         this.env.putIfAbsent("VENDSTREAM_MQTT_PORT", String.valueOf(TestInfrastructure.freePort()));
+        this.env.putIfAbsent("VENDSTREAM_SIMULATOR_MODE", "normal");
+        this.env.putIfAbsent("VENDSTREAM_SIMULATOR_BACKFILL_DAYS", "0");
         // never leave an application behind if the test JVM is stopped half-way
         Runtime.getRuntime().addShutdownHook(new Thread(this::killIfRunning, name + "-stop"));
         sampler.scheduleAtFixedRate(() -> maxSampledRssKib.accumulateAndGet(status("VmRSS"), Math::max),
