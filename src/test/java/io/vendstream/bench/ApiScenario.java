@@ -130,8 +130,10 @@ final class ApiScenario {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.path("paths").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 // the CSV exports stream the whole history (gigabytes at 10 M sales): a download, not an
-                // answer, measured for throughput and memory by HistoryBenchmarkIT instead
-                if (e.getValue().has("get") && !e.getKey().contains("{") && !e.getKey().startsWith("/api/export/")) {
+                // answer, measured for throughput and memory by HistoryBenchmarkIT instead; a stream of
+                // server-sent events (/api/stream) never ends: it is a connection, not an answer
+                boolean eventStream = e.getValue().path("get").path("responses").path("200").path("content").has("text/event-stream");
+                if (e.getValue().has("get") && !e.getKey().contains("{") && !e.getKey().startsWith("/api/export/") && !eventStream) {
                     String path = e.getKey().startsWith("/api") ? e.getKey() : stripSlash(prefix) + e.getKey();
                     paths.add(path.startsWith("/api") ? path : "/api" + path);
                 }
