@@ -71,9 +71,10 @@ class DeviceHttpTest {
                 .isEqualTo("DEVICE_MISMATCH");
         assertThat(APP.ledger().queryText("select detail from rejected_events where event_id = ?", forged.get("eventId").toString()))
                 .contains("signed in as http-01").contains("http device http-01");
-        // the same post again stores nothing twice
+        // the same post again stores nothing twice: once ingest has consumed all four records again
+        long consumed = APP.ledger().consumed();
         Devices.post(APP, "/api/events", body, "http-01:" + secret);
-        Thread.sleep(1_500);
+        await().atMost(Duration.ofSeconds(20)).until(() -> APP.ledger().consumed() >= consumed + 4);
         assertThat(APP.ledger().queryLong("select count(*) from sales where machine_id = 'http-01'")).isEqualTo(1);
     }
 
