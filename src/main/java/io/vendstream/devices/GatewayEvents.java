@@ -106,10 +106,7 @@ public final class GatewayEvents {
     private EventValidator validator(Exchange exchange) {
         EventValidator v = validator;
         if (v == null) {
-            v = validator = exchange.getContext().getRegistry().lookupByNameAndType(validatorBean, EventValidator.class);
-            if (v == null) {
-                throw new IllegalStateException("the bean " + validatorBean + " (routes/ingest-beans.camel.yaml) is missing");
-            }
+            v = validator = EventValidator.named(exchange.getContext(), validatorBean);
         }
         return v;
     }

@@ -102,6 +102,19 @@ public final class EventValidator {
         this.paymentsTopic = paymentsTopic;
     }
 
+    /**
+     * The ingest route's validator bean of this name (routes/ingest-beans.camel.yaml), for beans of
+     * other files that must judge as ingest does: found at first use, as route files load in no
+     * fixed order.
+     */
+    public static EventValidator named(org.apache.camel.CamelContext context, String bean) {
+        EventValidator validator = context.getRegistry().lookupByNameAndType(bean, EventValidator.class);
+        if (validator == null) {
+            throw new IllegalStateException("the bean " + bean + " (routes/ingest-beans.camel.yaml) is missing");
+        }
+        return validator;
+    }
+
     public static JsonSchema loadSchema() {
         return loadSchema(SCHEMA_RESOURCE);
     }

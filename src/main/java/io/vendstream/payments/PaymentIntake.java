@@ -57,10 +57,7 @@ public final class PaymentIntake implements AutoCloseable {
 
     public Map<String, Object> receive(Exchange exchange) {
         if (validator == null) {
-            validator = exchange.getContext().getRegistry().lookupByNameAndType(validatorBean, EventValidator.class);
-            if (validator == null) {
-                throw new IllegalStateException("the bean " + validatorBean + " (routes/ingest-beans.camel.yaml) is missing");
-            }
+            validator = EventValidator.named(exchange.getContext(), validatorBean);
         }
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body == null || body.length == 0) {
