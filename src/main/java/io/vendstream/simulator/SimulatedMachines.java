@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.vendstream.devices.DeviceRegistry;
 import io.vendstream.devices.MachineTopic;
+import io.vendstream.devices.PahoPublishing;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -82,7 +83,7 @@ public final class SimulatedMachines implements AutoCloseable {
             }
             MqttMessage message = new MqttMessage(record.getMessage().getBody(byte[].class));
             message.setQos(1);
-            IMqttToken token = client.publish(MachineTopic.of(machineId, MachineTopic.Kind.EVENTS), message);
+            IMqttToken token = PahoPublishing.publish(client, MachineTopic.of(machineId, MachineTopic.Kind.EVENTS), message, ACK_TIMEOUT_MILLIS);
             pending.add(token);
             all.add(token);
         }
@@ -134,7 +135,7 @@ public final class SimulatedMachines implements AutoCloseable {
             client.connect(options).waitForCompletion(ACK_TIMEOUT_MILLIS);
             MqttMessage online = new MqttMessage("online".getBytes(StandardCharsets.UTF_8));
             online.setQos(1);
-            client.publish(MachineTopic.of(machineId, MachineTopic.Kind.STATUS), online).waitForCompletion(ACK_TIMEOUT_MILLIS);
+            PahoPublishing.publishAndWait(client, MachineTopic.of(machineId, MachineTopic.Kind.STATUS), online, ACK_TIMEOUT_MILLIS);
             return client;
         } catch (Exception e) {
             throw new IllegalStateException("simulated machine " + machineId + " could not connect to " + brokerUrl + ": " + e.getMessage(), e);

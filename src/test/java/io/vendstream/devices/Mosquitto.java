@@ -17,11 +17,16 @@ final class Mosquitto implements AutoCloseable {
     private final Process process;
 
     Mosquitto(Path dir) throws IOException {
+        this(dir, "");
+    }
+
+    /** A broker with {@code extraConfig} (mosquitto.conf lines) added to the defaults. */
+    Mosquitto(Path dir, String extraConfig) throws IOException {
         Files.createDirectories(dir);
         port = TestInfrastructure.freePort();
         Path config = dir.resolve("mosquitto.conf");
         Files.writeString(config, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                + "log_dest file " + dir.resolve("mosquitto.log").toAbsolutePath() + "\n");
+                + "log_dest file " + dir.resolve("mosquitto.log").toAbsolutePath() + "\n" + extraConfig);
         process = new ProcessBuilder("mosquitto", "-c", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.out").toFile()).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> {

@@ -60,7 +60,7 @@ class MqttBrokerTest {
                 for (String machine : machines) {
                     MqttMessage message = new MqttMessage(Events.json(Events.sale(machine, "Aqua 600ml", 1, "5000", 10)));
                     message.setQos(1);
-                    device.publish(MachineTopic.of(machine, MachineTopic.Kind.EVENTS), message).waitForCompletion(10_000);
+                    PahoPublishing.publishAndWait(device, MachineTopic.of(machine, MachineTopic.Kind.EVENTS), message, 10_000);
                     events++;
                 }
             }
@@ -75,7 +75,7 @@ class MqttBrokerTest {
             Map<String, Object> forged = Events.sale("ext-victim", "Aqua 600ml", 1, "5000", 10);
             MqttMessage liar = new MqttMessage(Events.json(forged));
             liar.setQos(1);
-            device.publish("vendstream/machines/ext-liar/events", liar).waitForCompletion(10_000);
+            PahoPublishing.publishAndWait(device, "vendstream/machines/ext-liar/events", liar, 10_000);
 
             Ledger ledger = Ledger.of(ns);
             int expected = events + 1;

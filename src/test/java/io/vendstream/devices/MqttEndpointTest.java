@@ -54,13 +54,13 @@ class MqttEndpointTest {
         MqttAsyncClient client = Devices.client(APP, "mq-01", secret, true);
         Map<String, Object> sale = Events.sale("mq-01", "Aqua 600ml", 1, "5000", 10);
         byte[] one = Events.json(sale);
-        client.publish("vendstream/machines/mq-01/events", message(one)).waitForCompletion(10_000);
+        PahoPublishing.publishAndWait(client, "vendstream/machines/mq-01/events", message(one), 10_000);
         // the same message again (a resend after a lost PUBACK): stored once
-        client.publish("vendstream/machines/mq-01/events", message(one)).waitForCompletion(10_000);
+        PahoPublishing.publishAndWait(client, "vendstream/machines/mq-01/events", message(one), 10_000);
         // an array of the events the machine buffered while offline
         String array = "[" + new String(Events.json(Events.sale("mq-01", "Teh Botol", 1, "4000", 9)), StandardCharsets.UTF_8) + ",\n "
                 + new String(Events.json(Events.sale("mq-01", "Chitato", 2, "8000", 7)), StandardCharsets.UTF_8) + "]";
-        client.publish("vendstream/machines/mq-01/events", message(array.getBytes(StandardCharsets.UTF_8))).waitForCompletion(10_000);
+        PahoPublishing.publishAndWait(client, "vendstream/machines/mq-01/events", message(array.getBytes(StandardCharsets.UTF_8)), 10_000);
         await().atMost(Duration.ofSeconds(20)).until(() -> stored("mq-01") == 3);
         assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?", UUID.fromString(sale.get("eventId").toString())))
                 .isEqualTo(1);
@@ -90,7 +90,7 @@ class MqttEndpointTest {
         String secret = Devices.register(APP, "mq-liar");
         MqttAsyncClient client = Devices.client(APP, "mq-liar", secret, true);
         Map<String, Object> forged = Events.sale("mq-victim", "Aqua 600ml", 1, "5000", 10);
-        client.publish("vendstream/machines/mq-liar/events", message(Events.json(forged))).waitForCompletion(10_000);
+        PahoPublishing.publishAndWait(client, "vendstream/machines/mq-liar/events", message(Events.json(forged)), 10_000);
         await().atMost(Duration.ofSeconds(20)).until(() -> APP.ledger().queryLong(
                 "select count(*) from rejected_events where reason = 'DEVICE_MISMATCH' and event_id = ?", forged.get("eventId").toString()) == 1);
         String detail = APP.ledger().queryText("select detail from rejected_events where event_id = ?", forged.get("eventId").toString());
@@ -211,15 +211,9 @@ class MqttEndpointTest {
         MqttAsyncClient client = Devices.client(APP, "mq-polite", good, true);
         List<org.eclipse.paho.mqttv5.client.IMqttToken> tokens = new java.util.ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            while (true) {
-                try {
-                    tokens.add(client.publish("vendstream/machines/mq-polite/events",
-                            message(Events.json(Events.sale("mq-polite", "Aqua 600ml", 1, "5000", 10)))));
-                    break;
-                } catch (MqttException e) {
-                    Thread.sleep(5); // Paho refuses a publish beyond the server's receive maximum: wait for an ack
-                }
-            }
+            // Paho refuses a publish beyond the server's receive maximum: PahoPublishing waits for an ack
+            tokens.add(PahoPublishing.publish(client, "vendstream/machines/mq-polite/events",
+                    message(Events.json(Events.sale("mq-polite", "Aqua 600ml", 1, "5000", 10))), 10_000));
         }
         for (var t : tokens) {
             t.waitForCompletion(10_000);
@@ -263,7 +257,7 @@ class MqttEndpointTest {
         String read = io.vendstream.dex.DexSamples.soundRead("SN-MQTT-1",
                 java.time.ZonedDateTime.now(io.vendstream.support.Campus.ZONE).minusHours(1).withNano(0), 30, 30);
         // acknowledged once stored
-        client.publish("vendstream/machines/mq-dex/dex", message(read.getBytes(StandardCharsets.UTF_8))).waitForCompletion(10_000);
+        PahoPublishing.publishAndWait(client, "vendstream/machines/mq-dex/dex", message(read.getBytes(StandardCharsets.UTF_8)), 10_000);
         var reads = Devices.get(APP, "/api/dex/reads?machineId=mq-dex").path("reads");
         assertThat(reads).hasSize(1);
         assertThat(reads.get(0).path("status").asText()).isEqualTo("parsed");

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.devices.PahoPublishing;
 import io.vendstream.support.Events;
 import io.vendstream.support.Ledger;
 import io.vendstream.support.PackagedApp;
@@ -131,7 +132,7 @@ class DeviceDrillIT {
                         first = false;
                         MqttMessage message = new MqttMessage(payload);
                         message.setQos(1);
-                        client.publish("vendstream/machines/" + machineId + "/events", message).waitForCompletion(10_000);
+                        PahoPublishing.publishAndWait(client, "vendstream/machines/" + machineId + "/events", message, 10_000);
                         acknowledged.incrementAndGet();
                         break;
                     } catch (Exception e) {
