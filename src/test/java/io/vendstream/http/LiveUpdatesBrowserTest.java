@@ -32,13 +32,16 @@ import static org.awaitility.Awaitility.await;
  * difference is the event-to-screen latency: producer, broker, ingest transaction, change feed,
  * server-sent event, rendering. {@code -Dvendstream.e2s.events=200 -Dvendstream.e2s.rates=10,1000}
  * measures it over more events (docs/performance.md); at a high rate the feed shows the newest 25
- * sales, so only the sales that appear in it are measured.
+ * sales, so only the sales that appear in it are measured. {@code -Dvendstream.e2s.warmup-seconds=20}
+ * publishes at each rate for that long first (not measured), so the figures are the warm
+ * application's rather than its JIT's first seconds.
  */
 class LiveUpdatesBrowserTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int EVENTS = Integer.getInteger("vendstream.e2s.events", 20);
     private static final String RATES = System.getProperty("vendstream.e2s.rates", "10");
+    private static final int WARMUP_SECONDS = Integer.getInteger("vendstream.e2s.warmup-seconds", 0);
     /** {@code poll}: measure the page as it was before the stream, polling every 2 s (EventSource taken away). */
     private static final boolean POLLING = Boolean.getBoolean("vendstream.e2s.polling");
 
@@ -87,6 +90,10 @@ class LiveUpdatesBrowserTest {
         await("a first sale shows in the live feed").atMost(WAIT).until(() -> seen().keySet().containsAll(probe.keySet()));
         StringBuilder report = new StringBuilder();
         for (String rate : RATES.split(",")) {
+            if (WARMUP_SECONDS > 0) {
+                Map<String, Long> warmup = publish(Integer.parseInt(rate.trim()), Integer.parseInt(rate.trim()) * WARMUP_SECONDS);
+                await("the warm-up's last sale shows").atMost(WAIT).until(() -> seen().containsKey(last(warmup)));
+            }
             long transactionsAsked = transactionRequests();
             Map<String, Long> sent = publish(Integer.parseInt(rate.trim()), EVENTS);
             boolean everyOne = Integer.parseInt(rate.trim()) <= 100;
