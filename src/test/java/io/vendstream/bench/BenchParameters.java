@@ -40,7 +40,7 @@ record BenchParameters(
 
     static BenchParameters fromSystemProperties() {
         return new BenchParameters(
-                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,mqtt,api,growth").split(","))
+                Arrays.stream(System.getProperty("bench.scenarios", "ingest,memory,latency,producers,mqtt,api,growth").split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet()),
                 Integer.getInteger("bench.events", 1_000_000),
                 Double.parseDouble(System.getProperty("bench.duplicate-share", "0.01")),

@@ -57,6 +57,9 @@ final class Benchmark {
         if (p.runs("latency")) {
             report.put("latency", new LatencyScenario(infra, p).run(runId));
         }
+        if (p.runs("producers")) {
+            report.put("manyProducers", LatencyScenario.manyProducers(infra, p, runId));
+        }
         if (p.runs("mqtt")) {
             report.put("mqtt", new MqttScenario(infra, p, MqttScenario.Sizes.fromSystemProperties(p.events() < 100_000)).run(runId, ingest));
         }

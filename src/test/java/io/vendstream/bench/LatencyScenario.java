@@ -47,17 +47,39 @@ final class LatencyScenario {
     private final int seconds;
     private final int warmupSeconds;
     private final Map<String, String> settings;
+    private final Producer producer;
+
+    /**
+     * How the sales are sent. {@code BATCHED}: one producer that lets records wait up to 1 ms for
+     * each other, as a gateway forwarding many machines would. {@code PLAIN}: one producer on Kafka's
+     * defaults ({@code linger.ms} 0). {@code UNBATCHED}: every record its own batch ({@code linger.ms}
+     * 0, {@code batch.size} 1), so a produce request carries one record per partition: what the
+     * broker and the consumer see from many small, independent producers (devices, gateways).
+     */
+    enum Producer {
+        BATCHED(Map.of(ProducerConfig.LINGER_MS_CONFIG, "1")),
+        PLAIN(Map.of()),
+        UNBATCHED(Map.of(ProducerConfig.LINGER_MS_CONFIG, "0", ProducerConfig.BATCH_SIZE_CONFIG, "1"));
+
+        final Map<String, Object> config;
+
+        Producer(Map<String, Object> config) {
+            this.config = config;
+        }
+    }
 
     LatencyScenario(BenchInfra infra, BenchParameters p) {
-        this(infra, p, p.latencyRate(), p.latencySeconds(), p.latencyWarmupSeconds(), Map.of());
+        this(infra, p, p.latencyRate(), p.latencySeconds(), p.latencyWarmupSeconds(), Map.of(), Producer.BATCHED);
     }
 
     /**
      * At {@code rate} events per second for {@code seconds} after {@code warmupSeconds}, the
      * application started with {@code settings} ({@code VENDSTREAM_*}) on top of its own.
      */
-    LatencyScenario(BenchInfra infra, BenchParameters p, int rate, int seconds, int warmupSeconds, Map<String, String> settings) {
+    LatencyScenario(BenchInfra infra, BenchParameters p, int rate, int seconds, int warmupSeconds, Map<String, String> settings,
+                    Producer producer) {
         this.infra = infra;
+        this.producer = producer;
         this.p = p;
         this.rate = rate;
         this.seconds = seconds;
@@ -81,11 +103,29 @@ final class LatencyScenario {
         for (String r : System.getProperty("bench.lowrate.rates", "10,100").split(",")) {
             int rate = Integer.parseInt(r.trim());
             Map<String, Object> figures = new LatencyScenario(infra, p, rate, Integer.getInteger("bench.lowrate.seconds", 60),
-                    Integer.getInteger("bench.lowrate.warmup-seconds", 10), settings).run(runId + "_" + rate);
+                    Integer.getInteger("bench.lowrate.warmup-seconds", 10), settings, Producer.PLAIN).run(runId + "_" + rate);
             figures.put("appSettings", settings);
             byRate.put(rate + "/s", figures);
             System.out.println("Low-rate latency at " + rate + "/s: committed " + figures.get("committed")
                     + "; transaction start " + figures.get("transactionStart"));
+        }
+        return byRate;
+    }
+
+    /**
+     * The many-producers scenario ({@code producers}): the latency scenario once per rate of
+     * {@code bench.producers.rates} (2,000 and 5,000 events per second) with the
+     * {@link Producer#UNBATCHED} producer, for {@code bench.latency.seconds} after
+     * {@code bench.latency.warmup-seconds}.
+     */
+    static Map<String, Object> manyProducers(BenchInfra infra, BenchParameters p, String runId) throws Exception {
+        Map<String, Object> byRate = new LinkedHashMap<>();
+        for (String r : System.getProperty("bench.producers.rates", "2000,5000").split(",")) {
+            int rate = Integer.parseInt(r.trim());
+            Map<String, Object> figures = new LatencyScenario(infra, p, rate, p.latencySeconds(), p.latencyWarmupSeconds(), Map.of(),
+                    Producer.UNBATCHED).run(runId + "_unbatched_" + rate);
+            byRate.put(rate + "/s", figures);
+            System.out.println("Many producers (one record per request) at " + rate + "/s: committed " + figures.get("committed"));
         }
         return byRate;
     }
@@ -109,12 +149,13 @@ final class LatencyScenario {
             long measuredTo;
             long sent;
             long watchStarted = System.nanoTime();
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+            Map<String, Object> config = new LinkedHashMap<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
                     ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                    ProducerConfig.LINGER_MS_CONFIG, "1"),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"));
+            config.putAll(this.producer.config);
+            figures.put("producer", this.producer.name().toLowerCase(java.util.Locale.ROOT) + " " + this.producer.config);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
                 // health UP does not mean the consumer has joined its group: one sale must make it through first
                 CampusEvents.Draft probe = events.nextValid(Instant.now());
                 producer.send(new ProducerRecord<>(topic, probe.key(), probe.value()));

@@ -136,6 +136,10 @@ final class MqttScenario {
                 long rate = Math.round(total / seconds);
                 figures.put("eventsPerSecond", rate);
                 figures.put("stored", stored(id));
+                // each ingest transaction stamps its rows with its own start time: how many there were
+                long transactions = transactions(id);
+                figures.put("ingestTransactions", transactions);
+                figures.put("eventsPerTransaction", Percentiles.round((double) total / Math.max(1, transactions)));
                 if (ingest != null) {
                     long kafka = ingest.appEventsPerSecond();
                     figures.put("kafkaPathEventsPerSecond", kafka);
@@ -239,6 +243,14 @@ final class MqttScenario {
         }
         Future.all(connecting).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         return clients;
+    }
+
+    private long transactions(String schema) throws Exception {
+        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(distinct ingested_at) from sales")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private long stored(String schema) throws Exception {
