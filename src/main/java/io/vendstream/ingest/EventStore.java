@@ -163,7 +163,7 @@ public final class EventStore {
         long[] receivedAt = new long[claimed.size()];
         for (Accepted a : candidates.values()) {
             if (claimed.contains(a.event().eventId())) {
-                receivedAt[fresh.size()] = a.source().receivedAt();
+                receivedAt[fresh.size()] = a.source().liveReceivedAt();
                 fresh.add(a.event());
                 tally(tallies, a.source()).stored++;
             } else {

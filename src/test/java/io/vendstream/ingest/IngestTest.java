@@ -163,6 +163,24 @@ class IngestTest {
                 + "and source_offset = ?", restock.get("eventId"), restockAt.offset())).isEqualTo(1);
     }
 
+    @Test
+    void should_leave_replayed_history_out_of_the_latency_figures_and_store_it() {
+        String pipeline = "select coalesce(sum(count), 0) from latency_minute where stage = 'pipeline'";
+        long before = APP.ledger().consumed();
+        long counted = APP.ledger().queryLong(pipeline);
+        Map<String, Object> old = Events.sale("HIS-01", "Aqua 600ml", 1, "5000", 7);
+        old.put("occurredAt", Instant.now().minus(Duration.ofDays(3)).atOffset(ZoneOffset.UTC)
+                .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        APP.kafka().send(APP.topic(), "HIS-01", Events.json(old), "vendstream-source", SourceRecord.HISTORY);
+        awaitConsumed(before + 1);
+        assertThat(APP.ledger().queryLong("select count(*) from sales where event_id = ?::uuid", old.get("eventId"))).isEqualTo(1);
+        assertThat(APP.ledger().queryLong(pipeline)).as("history in the pipeline latency").isEqualTo(counted);
+        // the same, live: counted
+        APP.kafka().send(APP.topic(), "HIS-01", Events.json(Events.sale("HIS-01", "Aqua 600ml", 1, "5000", 6)));
+        awaitConsumed(before + 2);
+        assertThat(APP.ledger().queryLong(pipeline)).isEqualTo(counted + 1);
+    }
+
     static Stream<Arguments> badEvents() {
         Map<String, Object> missing = Events.sale("BAD-01", "Pocari", 1, "8000", 3);
         missing.remove("machineId");

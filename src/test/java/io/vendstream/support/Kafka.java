@@ -60,6 +60,17 @@ public final class Kafka implements AutoCloseable {
         }
     }
 
+    /** Publishes with one record header and waits for the broker's acknowledgement. */
+    public RecordMetadata send(String topic, String key, byte[] value, String header, String headerValue) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key == null ? null : Events.utf8(key), value);
+        record.headers().add(header, Events.utf8(headerValue));
+        try {
+            return producer.send(record).get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Publishes without waiting; call {@link #flush()} to wait for all. */
     public void sendAsync(String topic, String key, byte[] value) {
         producer.send(new ProducerRecord<>(topic, key == null ? null : Events.utf8(key), value), (metadata, e) -> {
