@@ -9,13 +9,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vendstream.support.PackagedApp;
 import io.vendstream.support.TestInfrastructure;
+import io.vertx.core.Vertx;
+import io.vertx.mqtt.MqttClient;
 
 import static org.awaitility.Awaitility.await;
 
@@ -23,8 +27,9 @@ import static org.awaitility.Awaitility.await;
  * Memory in embedded mode, the way {@code java -jar target/vendstream.jar} runs with no
  * configuration: the application's JVM holds the Kafka broker too (PostgreSQL is a process of its
  * own). The same events as the ingest scenario are published to the application's own broker and
- * drained; the peak resident set size of its JVM is the figure. Its data directory is fresh and
- * removed afterwards.
+ * drained; the peak resident set size of its JVM is the figure. Meanwhile a screen follows
+ * {@code GET /api/stream} and {@code bench.memory.devices} machines (100) stay connected to the MQTT
+ * endpoint, as in a running fleet. Its data directory is fresh and removed afterwards.
  */
 final class MemoryScenario {
 
@@ -46,6 +51,15 @@ final class MemoryScenario {
             app.awaitHealthy(Duration.ofMinutes(5));
             figures.put("startupSeconds", Percentiles.round(app.uptimeSeconds()));
             figures.put("rssAfterStartupMib", Percentiles.round(app.peakRssMib()));
+            // a screen on the live stream, and machines connected over MQTT, for the whole drain
+            HttpClient screen = HttpClient.newHttpClient();
+            AtomicLong streamLines = new AtomicLong();
+            screen.sendAsync(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/stream")).build(),
+                    HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(line -> streamLines.incrementAndGet()));
+            Vertx vertx = Vertx.vertx();
+            int devices = Integer.getInteger("bench.memory.devices", p.events() < 100_000 ? 10 : 100);
+            List<MqttClient> connected = MqttScenario.connect(vertx, app, "mem", devices);
+            figures.put("mqttDevicesConnected", connected.stream().filter(MqttClient::isConnected).count());
             double publishSeconds = IngestScenario.publish("127.0.0.1:" + kafkaPort, "vending.events", events, p.events());
             figures.put("publishSeconds", Percentiles.round(publishSeconds));
             long started = System.nanoTime();
@@ -73,6 +87,9 @@ final class MemoryScenario {
                     && pipeline[0].get("rejected").asLong() == expected.invalid);
             figures.put("peakRssMib", Percentiles.round(app.peakRssMib()));
             figures.put("sampledMaxRssMib", Percentiles.round(app.sampledMaxRssMib()));
+            figures.put("mqttDevicesConnectedAtEnd", connected.stream().filter(MqttClient::isConnected).count());
+            figures.put("streamLinesRead", streamLines.get());
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
         } finally {
             deleteRecursively(dataDir);
         }

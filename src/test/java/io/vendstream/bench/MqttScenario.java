@@ -215,7 +215,8 @@ final class MqttScenario {
     }
 
     /** Registers the devices through the API and connects one MQTT client per device, each signed in as itself. */
-    private static List<MqttClient> connect(Vertx vertx, PackagedApp app, String prefix, int count) throws Exception {
+    /** Registers {@code count} machines through the API and connects each as its own MQTT client. */
+    static List<MqttClient> connect(Vertx vertx, PackagedApp app, String prefix, int count) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         int port = Integer.parseInt(app.env("VENDSTREAM_MQTT_PORT"));
         // the supervising route controller may still be starting the API routes after health is up
