@@ -1,0 +1,231 @@
+package io.vendstream.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What does one evaluation of each alert rule cost with a long history? A fresh schema (the
+ * product's migrations) is seeded with {@code bench.rules.sales} sales (default 10,000,000) over
+ * {@code bench.rules.days} campus days up to now (default 10: a million sales in the last 24 hours)
+ * by {@link SalesSeeder}, with their rollups, stock and fences; a restock of every slot each day;
+ * one verdict of stock_mismatches in a thousand sales (the judgement of V13, seeded as it would
+ * have left them); each machine's last two DEX audit reads a day apart, the latest with a few events;
+ * then vacuumed and analyzed. Each file of routes/alert-rules (settings from application.properties;
+ * payment-device-down as cashless-reader-down), and any extra file in {@code bench.rules.extra}
+ * (comma-separated paths, e.g. a rule's earlier version), is run {@code bench.rules.rounds} times
+ * (default 15), timed as the route runs it, and once more under {@code EXPLAIN (ANALYZE, BUFFERS)},
+ * its plan written to {@code target/bench/rule-plans/}. Then what the judgement adds to storing
+ * events: {@code bench.rules.rounds} batches of 200 new sales (each continuing its slot's chain)
+ * inserted with the trigger on and with it off. Median and p95 per rule go to stdout and
+ * {@code target/bench/rule-evaluation-<run>.json}.
+ * {@code ./mvnw -Pbench verify -Dit.test=RuleEvaluationBenchmarkIT}; figures in docs/performance.md.
+ */
+@Tag("benchmark")
+class RuleEvaluationBenchmarkIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void should_evaluate_every_rule_at_a_cost_that_does_not_follow_the_stored_or_windowed_sales() throws Exception {
+        long sales = Long.getLong("bench.rules.sales", 10_000_000L);
+        int days = Integer.getInteger("bench.rules.days", 10);
+        int rounds = Integer.getInteger("bench.rules.rounds", 15);
+        BenchInfra infra = BenchInfra.fromSystemProperties();
+        String runId = Instant.now().toString().replaceAll("[^0-9]", "").substring(0, 14);
+        Properties settings = new Properties();
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("application.properties")) {
+            settings.load(in);
+        }
+        Map<String, String> rules = new LinkedHashMap<>();
+        Path dir = Path.of(System.getProperty("vendstream.project.dir", ".")).resolve("routes").resolve("alert-rules");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".sql")).sorted().toList()) {
+                rules.put(f.getFileName().toString().replace(".sql", ""), statement(f, settings));
+            }
+        }
+        for (String extra : System.getProperty("bench.rules.extra", "").split(",")) {
+            if (!extra.isBlank()) {
+                Path f = Path.of(extra.trim());
+                rules.put(f.getFileName().toString().replace(".sql", ""), statement(f, settings));
+            }
+        }
+
+        String schema = "bench_rules_" + runId;
+        infra.migrate(schema);
+        Map<String, Object> report = new LinkedHashMap<>();
+        long seedStarted = System.nanoTime();
+        new SalesSeeder(infra, schema, settings.getProperty("vendstream.timezone").trim())
+                .seed(sales, schema + ".events", new SalesSeeder.History(Instant.now(), days, true));
+        try (Connection c = infra.connect(schema)) {
+            seedTheRest(c);
+            report.put("seedSeconds", Math.round((System.nanoTime() - seedStarted) / 1e9));
+            report.put("storedSales", count(c, "select count(*) from sales"));
+            report.put("salesInLast24Hours", count(c, "select count(*) from sales where occurred_at > now() - interval '24 hours'"));
+            report.put("restocks", count(c, "select count(*) from restocks"));
+            report.put("stockMismatches", count(c, "select count(*) from stock_mismatches"));
+            report.put("rounds", rounds);
+            Path plans = Path.of("target", "bench", "rule-plans");
+            Files.createDirectories(plans);
+            Map<String, Object> results = new LinkedHashMap<>();
+            for (Map.Entry<String, String> rule : rules.entrySet()) {
+                List<Double> millis = new ArrayList<>();
+                long rows = 0;
+                for (int r = 0; r < rounds; r++) {
+                    long started = System.nanoTime();
+                    rows = rows(c, rule.getValue());
+                    millis.add((System.nanoTime() - started) / 1e6);
+                }
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("medianMillis", round(percentile(millis, 0.5)));
+                result.put("p95Millis", round(percentile(millis, 0.95)));
+                result.put("rows", rows);
+                result.put("buffers", explain(c, rule.getValue(), plans.resolve(rule.getKey() + ".txt")));
+                results.put(rule.getKey(), result);
+                System.out.println("rule " + rule.getKey() + ": " + result);
+            }
+            report.put("rules", results);
+            report.put("storeSalesBatch", storeCost(c, rounds));
+            System.out.println("storing 200 sales: " + report.get("storeSalesBatch"));
+        }
+        if (!Boolean.getBoolean("bench.rules.keep")) {
+            try (Connection c = infra.connect(schema); Statement st = c.createStatement()) {
+                st.execute("drop schema " + schema + " cascade");
+            }
+        }
+        Path out = Path.of("target", "bench", "rule-evaluation-" + runId + ".json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        System.out.println("Rule evaluation benchmark: " + out.toAbsolutePath());
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> results = (Map<String, Map<String, Object>>) report.get("rules");
+        assertThat((Double) results.get("stock-mismatch").get("medianMillis")).isLessThan(50.0);
+        assertThat((Double) results.get("telemetry-gap").get("medianMillis")).isLessThan(50.0);
+    }
+
+    /** The route's SQL with its settings as literals, and the header payment-device-down reads. */
+    private static String statement(Path file, Properties settings) throws IOException {
+        return PaymentMatchingBenchmarkIT.statement(file, settings).replace(":#${header.alertRule}", "'cashless-reader-down'");
+    }
+
+    /**
+     * A restock of every slot each day at 07:00 UTC (the level the seeded stock says), a verdict for
+     * one sale in a thousand, each machine's last two DEX reads a day apart with a few events in the
+     * latest; then vacuum and analyze.
+     */
+    private static void seedTheRest(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            // seeded, not judged: the judgement of a whole history is the migration's, not a restock's
+            st.execute("alter table restocks disable trigger restocks_judge_stock_continuity");
+            st.execute("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at, "
+                    + "source_partition, source_offset) select gen_random_uuid(), s.machine_id, s.location, s.product, s.category, 6, 12, "
+                    + "d + interval '7 hours', 0, 0 from stock s, generate_series(date_trunc('day', now()) - interval '10 days', "
+                    + "date_trunc('day', now()) - interval '1 day', interval '1 day') d");
+            st.execute("alter table restocks enable trigger restocks_judge_stock_continuity");
+            st.execute("insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, expected, reported) "
+                    + "select event_id, machine_id, product, location, occurred_at, stock_after + 1, stock_after from sales "
+                    + "where abs(hashtext(event_id::text)) % 1000 = 0 and stock_after is not null");
+            st.execute("insert into dex_reads (content_sha256, received_at, source, received_by, raw, status, machine_id, read_at, "
+                    + "paid_vends, paid_value) select sha256(convert_to(m.machine_id || k, 'UTF8')), t, 'bench', 'bench', '\\x00'::bytea, "
+                    + "'parsed', m.machine_id, t, 0, 0 from machines m, (values (1, now() - interval '24 hours 5 minutes'), "
+                    + "(2, now() - interval '5 minutes')) as r (k, t)");
+            st.execute("insert into dex_intervals (read_id, previous_read_id, machine_id, from_at, to_at, counter_reset, paid_vends, "
+                    + "paid_value) select l.read_id, p.read_id, l.machine_id, p.read_at, l.read_at, false, "
+                    + "(select count(*) from sales s where s.machine_id = l.machine_id and s.occurred_at > p.read_at "
+                    + "and s.occurred_at <= l.read_at) + abs(hashtext(l.machine_id)) % 3, 0 "
+                    + "from dex_reads l join dex_reads p on p.machine_id = l.machine_id and p.read_at < l.read_at");
+            st.execute("insert into dex_read_events (read_id, line_no, event_code, occurred_at) select i.read_id, g, "
+                    + "(array['EJB','EGQ','ODD'])[1 + g % 3], i.to_at - g * interval '1 hour' from dex_intervals i, generate_series(1, 5) g");
+            st.execute("vacuum analyze");
+        }
+    }
+
+    /**
+     * Batches of 200 new sales, each the next sale of a slot that agrees with its last level, inserted
+     * as ingest inserts them (one statement), with the judgement's trigger on and off; median ms each.
+     */
+    private static Map<String, Object> storeCost(Connection c, int rounds) throws SQLException {
+        String insert = "insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
+                + "payment_method, stock_after, occurred_at, source_partition, source_offset) "
+                + "select gen_random_uuid(), s.machine_id, s.location, s.product, s.category, 1000, 'IDR', 1, 1000, 'cash', "
+                + "greatest(s.quantity - 1, 0), now() + make_interval(secs => %d), 0, 0 "
+                + "from (select * from stock order by abs(hashtext(machine_id || product || %d)) limit 200) s";
+        List<Double> on = new ArrayList<>();
+        List<Double> off = new ArrayList<>();
+        try (Statement st = c.createStatement()) {
+            for (int r = 0; r < 2 * rounds; r++) {
+                boolean judged = r % 2 == 0;
+                st.execute("alter table sales " + (judged ? "enable" : "disable") + " trigger sales_judge_stock_continuity");
+                long started = System.nanoTime();
+                st.execute(String.format(insert, r + 1, r));
+                (judged ? on : off).add((System.nanoTime() - started) / 1e6);
+            }
+            st.execute("alter table sales enable trigger sales_judge_stock_continuity");
+        }
+        Map<String, Object> cost = new LinkedHashMap<>();
+        cost.put("judgedMedianMillis", round(percentile(on, 0.5)));
+        cost.put("notJudgedMedianMillis", round(percentile(off, 0.5)));
+        return cost;
+    }
+
+    private static long rows(Connection c, String sql) throws SQLException {
+        long n = 0;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Runs the statement under EXPLAIN (ANALYZE, BUFFERS), writes the plan, returns the shared pages it touched. */
+    private static long explain(Connection c, String sql, Path planFile) throws SQLException, IOException {
+        StringBuilder text = new StringBuilder();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("explain (analyze, buffers) " + sql)) {
+            while (rs.next()) {
+                text.append(rs.getString(1)).append('\n');
+            }
+        }
+        Files.writeString(planFile, text);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("explain (analyze, buffers, format json) " + sql)) {
+            rs.next();
+            JsonNode plan = JSON.readTree(rs.getString(1)).get(0).get("Plan");
+            return plan.path("Shared Hit Blocks").asLong() + plan.path("Shared Read Blocks").asLong();
+        }
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static double percentile(List<Double> values, double p) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+    }
+
+    private static double round(double millis) {
+        return Math.round(millis * 100) / 100.0;
+    }
+}
