@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What does one evaluation of each alert rule cost with a long history? A fresh schema (the
  * product's migrations) is seeded with {@code bench.rules.sales} sales (default 10,000,000) over
  * {@code bench.rules.days} campus days up to now (default 10: a million sales in the last 24 hours)
- * by {@link SalesSeeder}, with their rollups, stock and fences; a restock of every slot each day;
+ * by {@link SalesSeeder}, with their rollups, stock and fences; a restock of every slot every third day;
  * one verdict of stock_mismatches in a thousand sales (the judgement of V13, seeded as it would
  * have left them); each machine's last two DEX audit reads a day apart, the latest with a few events;
  * then vacuumed and analyzed. Each file of routes/alert-rules (settings from application.properties;
@@ -104,8 +104,10 @@ class RuleEvaluationBenchmarkIT {
                 System.out.println("rule " + rule.getKey() + ": " + result);
             }
             report.put("rules", results);
-            report.put("storeSalesBatch", storeCost(c, rounds));
-            System.out.println("storing 200 sales: " + report.get("storeSalesBatch"));
+            for (int batch : new int[] {1, 20, 200}) {
+                report.put("store" + batch + "Sales", storeCost(c, rounds, batch));
+                System.out.println("storing " + batch + " sales: " + report.get("store" + batch + "Sales"));
+            }
         }
         if (!Boolean.getBoolean("bench.rules.keep")) {
             try (Connection c = infra.connect(schema); Statement st = c.createStatement()) {
@@ -122,13 +124,22 @@ class RuleEvaluationBenchmarkIT {
         assertThat((Double) results.get("telemetry-gap").get("medianMillis")).isLessThan(50.0);
     }
 
-    /** The route's SQL with its settings as literals, and the header payment-device-down reads. */
+    /**
+     * The route's SQL without its comments (one names a placeholder as an example), its settings as
+     * literals, and the header payment-device-down reads.
+     */
     private static String statement(Path file, Properties settings) throws IOException {
-        return PaymentMatchingBenchmarkIT.statement(file, settings).replace(":#${header.alertRule}", "'cashless-reader-down'");
+        Path bare = Files.createTempFile("rule", ".sql");
+        try {
+            Files.writeString(bare, Files.readString(file).replaceAll("(?m)--.*$", ""));
+            return PaymentMatchingBenchmarkIT.statement(bare, settings).replace(":#${header.alertRule}", "'cashless-reader-down'");
+        } finally {
+            Files.delete(bare);
+        }
     }
 
     /**
-     * A restock of every slot each day at 07:00 UTC (the level the seeded stock says), a verdict for
+     * A restock of every slot every third day at 07:00 UTC (the slots on different days), a verdict for
      * one sale in a thousand, each machine's last two DEX reads a day apart with a few events in the
      * latest; then vacuum and analyze.
      */
@@ -139,7 +150,8 @@ class RuleEvaluationBenchmarkIT {
             st.execute("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at, "
                     + "source_partition, source_offset) select gen_random_uuid(), s.machine_id, s.location, s.product, s.category, 6, 12, "
                     + "d + interval '7 hours', 0, 0 from stock s, generate_series(date_trunc('day', now()) - interval '10 days', "
-                    + "date_trunc('day', now()) - interval '1 day', interval '1 day') d");
+                    + "date_trunc('day', now()), interval '1 day') d "
+                    + "where (extract(day from d)::int + abs(hashtext(s.machine_id || s.product))) % 3 = 0 and d + interval '7 hours' < now()");
             st.execute("alter table restocks enable trigger restocks_judge_stock_continuity");
             st.execute("insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, expected, reported) "
                     + "select event_id, machine_id, product, location, occurred_at, stock_after + 1, stock_after from sales "
@@ -160,15 +172,15 @@ class RuleEvaluationBenchmarkIT {
     }
 
     /**
-     * Batches of 200 new sales, each the next sale of a slot that agrees with its last level, inserted
+     * Batches of new sales, each the next sale of a slot that agrees with its last level, inserted
      * as ingest inserts them (one statement), with the judgement's trigger on and off; median ms each.
      */
-    private static Map<String, Object> storeCost(Connection c, int rounds) throws SQLException {
+    private static Map<String, Object> storeCost(Connection c, int rounds, int batch) throws SQLException {
         String insert = "insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
                 + "payment_method, stock_after, occurred_at, source_partition, source_offset) "
                 + "select gen_random_uuid(), s.machine_id, s.location, s.product, s.category, 1000, 'IDR', 1, 1000, 'cash', "
                 + "greatest(s.quantity - 1, 0), now() + make_interval(secs => %d), 0, 0 "
-                + "from (select * from stock order by abs(hashtext(machine_id || product || %d)) limit 200) s";
+                + "from (select * from stock order by abs(hashtext(machine_id || product || %d)) limit " + batch + ") s";
         List<Double> on = new ArrayList<>();
         List<Double> off = new ArrayList<>();
         try (Statement st = c.createStatement()) {
@@ -176,7 +188,7 @@ class RuleEvaluationBenchmarkIT {
                 boolean judged = r % 2 == 0;
                 st.execute("alter table sales " + (judged ? "enable" : "disable") + " trigger sales_judge_stock_continuity");
                 long started = System.nanoTime();
-                st.execute(String.format(insert, r + 1, r));
+                st.execute(String.format(insert, 100 * batch + r + 1, r));
                 (judged ? on : off).add((System.nanoTime() - started) / 1e6);
             }
             st.execute("alter table sales enable trigger sales_judge_stock_continuity");
