@@ -4,10 +4,11 @@
 -- later read's interval reconciles, or once the interval is older than the lookback. Machines
 -- known only from their audits are not judged (their sales are the audits'). Only each
 -- machine's latest interval ending within the lookback is read. The stream's count in it comes
--- from the hourly rollup (sales_hourly, hours of the campus time zone) for the hours wholly inside
--- it and from the raw sales (index on machine and time) only for the part-hours at either end: the
--- cost follows the fleet and two hours of its sales, not the history nor the interval's length (a
--- daily read's interval of a busy machine holds thousands of sales, the whole fleet's a million).
+-- from the hourly rollup (sales_hourly, hours of the campus time zone) from the hour nearest to
+-- its start to the hour nearest to its end, corrected at either end with the raw sales (index on
+-- machine and time) between the hour boundary and the interval's own start or end: at most half
+-- an hour of a machine's sales at each end. The cost follows the fleet, not the history nor the
+-- interval's length (a daily read's interval holds the whole fleet's day).
 with settings as (
     select cast(:#${properties:vendstream.alerts.telemetry-gap.min-vends} as bigint) as min_vends,
            cast(:#${properties:vendstream.alerts.telemetry-gap.lookback-hours} as integer) as lookback_hours,
@@ -22,10 +23,9 @@ latest as (
      order by i.machine_id, i.to_at desc, i.read_id desc
 ),
 hours as (
-    -- the whole campus hours inside the interval: from the first hour after from_at to the hour to_at is in
-    -- (none when both lie in one hour or adjacent ones: whole_from > whole_to)
-    select l.*, date_trunc('hour', l.from_at, st.zone) + interval '1 hour' as whole_from,
-           date_trunc('hour', l.to_at, st.zone) as whole_to
+    -- the campus hour boundaries nearest to the interval's start and end
+    select l.*, date_trunc('hour', l.from_at + interval '30 minutes', st.zone) as from_hour,
+           date_trunc('hour', l.to_at + interval '30 minutes', st.zone) as to_hour
       from latest l, settings st
 )
 select l.machine_id,
@@ -43,21 +43,23 @@ select l.machine_id,
   -- that started streaming during it, has no events to miss
   join machines m on m.machine_id = l.machine_id and m.first_seen <= l.from_at
   left join lateral (
+        -- the hours from from_hour to to_hour, then at the start the sales between from_at and from_hour
+        -- (added when from_hour is after from_at, taken off when it is before), and at the end likewise
         select sum(units) as units, sum(amount) as amount
           from (select h.units, h.revenue as amount
                   from sales_hourly h
-                 where h.machine_id = l.machine_id and h.hour >= l.whole_from and h.hour < l.whole_to
+                 where h.machine_id = l.machine_id and h.hour >= l.from_hour and h.hour < l.to_hour
                 union all
-                -- the part-hour after from_at (or the whole interval when it has no whole hour)
-                select s.quantity, s.amount
-                  from sales s
-                 where s.machine_id = l.machine_id and s.occurred_at > l.from_at and s.occurred_at < l.whole_from
-                   and s.occurred_at <= l.to_at
+                select s.quantity, s.amount from sales s
+                 where s.machine_id = l.machine_id and s.occurred_at > l.from_at and s.occurred_at < l.from_hour
                 union all
-                -- the part-hour up to to_at
-                select s.quantity, s.amount
-                  from sales s
-                 where s.machine_id = l.machine_id and s.occurred_at >= greatest(l.whole_from, l.whole_to)
-                   and s.occurred_at <= l.to_at) counted
+                select -s.quantity, -s.amount from sales s
+                 where s.machine_id = l.machine_id and s.occurred_at >= l.from_hour and s.occurred_at <= l.from_at
+                union all
+                select s.quantity, s.amount from sales s
+                 where s.machine_id = l.machine_id and s.occurred_at >= l.to_hour and s.occurred_at <= l.to_at
+                union all
+                select -s.quantity, -s.amount from sales s
+                 where s.machine_id = l.machine_id and s.occurred_at > l.to_at and s.occurred_at < l.to_hour) counted
        ) st on true
  where l.paid_vends - coalesce(st.units, 0) >= se.min_vends
