@@ -126,8 +126,13 @@ class RuleEvaluationBenchmarkIT {
         System.out.println("Rule evaluation benchmark: " + out.toAbsolutePath());
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> results = (Map<String, Map<String, Object>>) report.get("rules");
-        assertThat((Double) results.get("stock-mismatch").get("medianMillis")).isLessThan(50.0);
-        assertThat((Double) results.get("telemetry-gap").get("medianMillis")).isLessThan(50.0);
+        // pages, not milliseconds: the machine is shared, and the pages are what grows with the sales
+        for (String rule : List.of("stock-mismatch", "telemetry-gap")) {
+            if (results.containsKey(rule + "-before")) {
+                assertThat((Long) results.get(rule).get("buffers")).as(rule + " pages against its earlier version")
+                        .isLessThan((Long) results.get(rule + "-before").get("buffers") / 10);
+            }
+        }
     }
 
     /**
