@@ -11,7 +11,12 @@
 -- in order reads its predecessor and itself; a late event lands in the middle of the chain and its
 -- successor is judged again too, so a lost event that turns up makes the chain agree and clears
 -- the successor's mismatch. A redelivered event is not inserted (the event tables' primary keys
--- claim eventIds), so it is in no transition table and judges nothing.
+-- claim eventIds), so it is in no transition table and judges nothing. Every event, imported files'
+-- too, is stored by ingest, and a machine's events (keyed by machine) by one transaction at a time
+-- (their partition's fence), so a slot is judged by one transaction at a time. Two transactions
+-- storing events of one slot at the same moment (a producer that keys a machine's events to two
+-- partitions) would not see each other's rows: a verdict next to them could stay as the first
+-- judged it until another event of the slot lands there.
 --
 -- The rule (routes/alert-rules/stock-mismatch.sql) keeps what the verdicts do not decide: the
 -- window (vendstream.alerts.stock-mismatch.window-hours) and the slot's last restock (a restock

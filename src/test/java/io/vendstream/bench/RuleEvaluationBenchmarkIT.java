@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vendstream.support.PackagedApp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its plan written to {@code target/bench/rule-plans/}. Then what the judgement adds to storing
  * events: {@code bench.rules.rounds} batches of 200 new sales (each continuing its slot's chain)
  * inserted with the trigger on and with it off. Median and p95 per rule go to stdout and
- * {@code target/bench/rule-evaluation-<run>.json}.
+ * {@code target/bench/rule-evaluation-<run>.json}. Last, the packaged application at rest on that
+ * schema for {@code bench.rules.idle-seconds} (default 120; 0: not at all): its CPU and PostgreSQL's.
  * {@code ./mvnw -Pbench verify -Dit.test=RuleEvaluationBenchmarkIT}; figures in docs/performance.md.
  */
 @Tag("benchmark")
@@ -105,6 +107,11 @@ class RuleEvaluationBenchmarkIT {
                 results.put(rule.getKey(), result);
                 System.out.println("rule " + rule.getKey() + ": " + result);
             }
+            int idleSeconds = Integer.getInteger("bench.rules.idle-seconds", 120);
+            if (idleSeconds > 0) {
+                report.put("atRest", atRest(infra, schema, idleSeconds));
+                System.out.println("at rest: " + report.get("atRest"));
+            }
             report.put("rules", results);
             if (found.containsKey("telemetry-gap-before")) {
                 // the rollup and the part-hours count what the raw sales count
@@ -133,6 +140,70 @@ class RuleEvaluationBenchmarkIT {
                         .isLessThan((Long) results.get(rule + "-before").get("buffers") / 10);
             }
         }
+    }
+
+    /**
+     * The packaged application (every role, the API too) on the seeded schema with no traffic: after
+     * a minute for its first evaluations and refreshes, the CPU its JVM and the PostgreSQL server
+     * (the postmaster, its live processes, and those that ended meanwhile, as the postmaster's
+     * children's times) use over {@code seconds}, from /proc, in per cent of one core. The broker
+     * is the benchmark JVM's, not counted.
+     */
+    private static Map<String, Object> atRest(BenchInfra infra, String schema, int seconds) throws Exception {
+        String topic = schema + ".idle";
+        infra.createTopics(topic, topic + ".dlq");
+        // the managed PostgreSQL's (an external one's processes are not this machine's to count)
+        Path pidFile = Path.of("target", "test-infrastructure", "postgres", "postmaster.pid");
+        long postmaster = Files.exists(pidFile) ? Long.parseLong(Files.readAllLines(pidFile).get(0).trim()) : -1;
+        try (PackagedApp app = infra.startApp("rules-at-rest", schema, topic, schema + "-ingest", true, List.of())) {
+            app.awaitHealthy(java.time.Duration.ofMinutes(3));
+            Thread.sleep(60_000);
+            long appBefore = cpuTicks(app.pid(), false);
+            long dbBefore = postmaster > 0 ? postgresTicks(postmaster) : 0;
+            long started = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            double ticksPerCore = elapsed * 100; // USER_HZ
+            Map<String, Object> rest = new LinkedHashMap<>();
+            rest.put("seconds", Math.round(elapsed));
+            rest.put("applicationPercentOfOneCore", round(100 * (cpuTicks(app.pid(), false) - appBefore) / ticksPerCore));
+            if (postmaster > 0) {
+                rest.put("postgresPercentOfOneCore", round(100 * (postgresTicks(postmaster) - dbBefore) / ticksPerCore));
+            }
+            return rest;
+        }
+    }
+
+    /** utime + stime of a process (and with {@code children}, of its children it has reaped), in clock ticks. */
+    private static long cpuTicks(long pid, boolean children) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14-17 of proc(5), counted from the state (field 3) at index 0
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return children ? ticks + Long.parseLong(f[13]) + Long.parseLong(f[14]) : ticks;
+        } catch (IOException | RuntimeException e) {
+            return 0; // gone in between
+        }
+    }
+
+    /** The PostgreSQL server's CPU: the postmaster with its reaped children, and its live children. */
+    private static long postgresTicks(long postmaster) throws IOException {
+        long ticks = cpuTicks(postmaster, true);
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("[0-9]+")).toList()) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Long.parseLong(f[1]) == postmaster) {
+                        ticks += cpuTicks(Long.parseLong(p.getFileName().toString()), false);
+                    }
+                } catch (IOException e) {
+                    // ended in between: its time is in the postmaster's children's now
+                }
+            }
+        }
+        return ticks;
     }
 
     /**
