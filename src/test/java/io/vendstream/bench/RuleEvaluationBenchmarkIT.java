@@ -165,6 +165,7 @@ class RuleEvaluationBenchmarkIT {
                         .until(() -> count(c, "select count(*) from alert_deliveries where delivered_at is null") == 0);
             }
             Thread.sleep(30_000);
+            Map<String, Long> threadsBefore = threadTicks(app.pid());
             long appBefore = cpuTicks(app.pid(), false);
             long dbBefore = postmaster > 0 ? postgresTicks(postmaster) : 0;
             long started = System.nanoTime();
@@ -174,6 +175,15 @@ class RuleEvaluationBenchmarkIT {
             Map<String, Object> rest = new LinkedHashMap<>();
             rest.put("seconds", Math.round(elapsed));
             rest.put("applicationPercentOfOneCore", round(100 * (cpuTicks(app.pid(), false) - appBefore) / ticksPerCore));
+            // where the application's share goes: its busiest threads (by name, as /proc shows it)
+            Map<String, Long> threadsAfter = threadTicks(app.pid());
+            Map<String, Double> threads = new LinkedHashMap<>();
+            threadsAfter.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                    .forEach(e -> threads.put(e.getKey(), round(100 * e.getValue() / ticksPerCore)));
+            rest.put("applicationThreadsPercentOfOneCore", threads);
             if (postmaster > 0) {
                 rest.put("postgresPercentOfOneCore", round(100 * (postgresTicks(postmaster) - dbBefore) / ticksPerCore));
             }
@@ -183,8 +193,12 @@ class RuleEvaluationBenchmarkIT {
 
     /** utime + stime of a process (and with {@code children}, of its children it has reaped), in clock ticks. */
     private static long cpuTicks(long pid, boolean children) {
+        return cpuTicks(Path.of("/proc", String.valueOf(pid), "stat"), children);
+    }
+
+    private static long cpuTicks(Path statFile, boolean children) {
         try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String stat = Files.readString(statFile);
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             // fields 14-17 of proc(5), counted from the state (field 3) at index 0
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
@@ -192,6 +206,22 @@ class RuleEvaluationBenchmarkIT {
         } catch (IOException | RuntimeException e) {
             return 0; // gone in between
         }
+    }
+
+    /** utime + stime of each of the process's threads, summed by thread name ({@code comm}). */
+    private static Map<String, Long> threadTicks(long pid) throws IOException {
+        Map<String, Long> byName = new LinkedHashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    byName.merge(name, cpuTicks(task.resolve("stat"), false), Long::sum);
+                } catch (IOException e) {
+                    // the thread ended in between
+                }
+            }
+        }
+        return byName;
     }
 
     /** The PostgreSQL server's CPU: the postmaster with its reaped children, and its live children. */
