@@ -18,8 +18,10 @@ mismatches as (
     select m.*
       from stock_mismatches m, settings
      where m.occurred_at > now() - make_interval(hours => settings.hours)
+       -- restocked since: such a restock is inside the window too, and saying so reads only the window's restocks
        and not exists (select 1 from restocks r
-                        where r.machine_id = m.machine_id and r.product = m.product and r.occurred_at >= m.occurred_at)
+                        where r.machine_id = m.machine_id and r.product = m.product and r.occurred_at >= m.occurred_at
+                          and r.occurred_at > now() - make_interval(hours => settings.hours))
 )
 select machine_id,
        product,
