@@ -51,15 +51,31 @@ final class MemoryScenario {
             app.awaitHealthy(Duration.ofMinutes(5));
             figures.put("startupSeconds", Percentiles.round(app.uptimeSeconds()));
             figures.put("rssAfterStartupMib", Percentiles.round(app.peakRssMib()));
-            // a screen on the live stream, and machines connected over MQTT, for the whole drain
-            HttpClient screen = HttpClient.newHttpClient();
-            AtomicLong streamLines = new AtomicLong();
-            screen.sendAsync(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/stream")).build(),
-                    HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(line -> streamLines.incrementAndGet()));
+            // machines connected over MQTT (connecting waits until the API is up), and a screen on the
+            // live stream, for the whole drain
             Vertx vertx = Vertx.vertx();
             int devices = Integer.getInteger("bench.memory.devices", p.events() < 100_000 ? 10 : 100);
             List<MqttClient> connected = MqttScenario.connect(vertx, app, "mem", devices);
             figures.put("mqttDevicesConnected", connected.stream().filter(MqttClient::isConnected).count());
+            HttpClient screen = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            AtomicLong streamLines = new AtomicLong();
+            Thread follower = new Thread(() -> {
+                try {
+                    try (java.io.InputStream in = new java.io.BufferedInputStream(screen.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/api/stream"))
+                            .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream()).body())) {
+                        int b;
+                        while ((b = in.read()) >= 0) {
+                            if (b == '\n') {
+                                streamLines.incrementAndGet();
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    // the application stopped at the end of the run
+                }
+            }, "bench-stream-screen");
+            follower.setDaemon(true);
+            follower.start();
             double publishSeconds = IngestScenario.publish("127.0.0.1:" + kafkaPort, "vending.events", events, p.events());
             figures.put("publishSeconds", Percentiles.round(publishSeconds));
             long started = System.nanoTime();
