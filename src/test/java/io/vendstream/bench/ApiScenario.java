@@ -4,8 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,17 +65,6 @@ final class ApiScenario {
             // health is UP once Kafka and the database answer; the route controller may still be starting
             // the REST routes, so give the API a moment to appear (a build without one just waits this out)
             awaitApi(http, app.baseUrl());
-            int idleSeconds = Integer.getInteger("bench.api.idle-seconds", p.apiSales() >= 1_000_000 ? 60 : 0);
-            if (idleSeconds > 0) {
-                // the history is settled (vacuumed, as autovacuum leaves a table long in use), the first
-                // rule evaluations are past: then what the application and PostgreSQL cost with no traffic
-                try (Connection c = infra.connect(id); Statement st = c.createStatement()) {
-                    st.execute("vacuum (analyze)");
-                }
-                Thread.sleep(Duration.ofSeconds(Integer.getInteger("bench.api.idle-settle-seconds", 45)).toMillis());
-                figures.put("idle", IdleCpu.measure(app.pid(), infra, id, Duration.ofSeconds(idleSeconds)));
-                System.out.println("Idle at " + p.apiSales() + " stored sales: " + figures.get("idle"));
-            }
             List<String> paths = endpoints(http, app.baseUrl());
             figures.put("endpointSource", paths == CONTRACT_PATHS ? "product contract (no /api/openapi.json)" : "/api/openapi.json");
             Map<String, Object> endpoints = new LinkedHashMap<>();
