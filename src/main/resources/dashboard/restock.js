@@ -145,6 +145,10 @@
       if (!JSON.parse(event.data).commits || state.streaming) return;
       state.streaming = true;
       document.body.dataset.stream = 'open';
+      // a first plan that came back before the stream opened left the slow poll's timer behind:
+      // from now on changes ask for the plan, so that timer must not hold planSoon off
+      clearTimeout(state.timer);
+      state.timer = null;
       planSoon();
     });
     source.addEventListener('change', (event) => {
