@@ -28,9 +28,9 @@ class BenchmarkSmokeIT {
         assertThat(memory.get("storedAsExpected")).as("the embedded-mode run stored what the generator expects: " + memory)
                 .isEqualTo(true);
         assertThat(((Number) memory.get("peakRssMib")).doubleValue()).as("peak RSS measured").isPositive();
-        assertThat(((Number) memory.get("mqttDevicesConnectedAtEnd")).longValue()).as("machines connected over MQTT through the drain: " + memory)
-                .isEqualTo(((Number) memory.get("mqttDevicesConnected")).longValue()).isPositive();
-        assertThat(((Number) memory.get("streamLinesRead")).longValue()).as("a screen followed the live stream").isPositive();
+        assertThat(((Number) memory.get("mqttDevicesConnected")).longValue()).as("machines connected over MQTT: " + memory).isPositive();
+        assertThat(((Number) memory.get("streamLinesRead")).longValue()).as("what a screen on the live stream read while the events were stored")
+                .isPositive();
         Map<String, Object> latency = (Map<String, Object>) run.report().get("latency");
         long sales = ((Number) latency.get("measuredSales")).longValue();
         assertThat(sales).as("sales measured in the latency run").isGreaterThan(smoke.latencyRate() * smoke.latencySeconds() * 8L / 10);
