@@ -1,7 +1,6 @@
 -- Raw sales past the horizon: vendstream.retention.raw-days plus purge-grace-hours (see
--- routes/purge-raw-history.camel.yaml for why the grace), oldest first, at most one batch, with
--- their stock-mismatch verdicts (stock_mismatches, V13). Returns how many sales it deleted; a full
--- batch means there may be more.
+-- routes/purge-raw-history.camel.yaml for why the grace), oldest first, at most one batch.
+-- Returns how many rows it deleted; a full batch means there may be more.
 with gone as (
     delete from sales where event_id in (
         select event_id from sales
@@ -9,7 +8,5 @@ with gone as (
                                                    hours => :#${properties:vendstream.retention.purge-grace-hours}::int)
          order by occurred_at
          limit :#${properties:vendstream.retention.batch-size}::int)
-    returning event_id),
-verdicts as (
-    delete from stock_mismatches where event_id in (select event_id from gone))
+    returning event_id)
 select count(*) from gone

@@ -101,8 +101,6 @@ final class SalesSeeder {
             }
             try (Statement st = c.createStatement()) {
                 st.execute("alter table sales drop constraint sales_pkey");
-                // nor is stock continuity judged per statement (V13): seeded levels are random, not a chain
-                st.execute("alter table sales disable trigger sales_judge_stock_continuity");
             }
             partitionOf = history.claims() ? partitions(c, machineIds) : null;
         }
@@ -149,7 +147,6 @@ final class SalesSeeder {
         try (Connection c = infra.connect(schema); Statement st = c.createStatement()) {
             st.execute("set maintenance_work_mem = '256MB'");
             st.execute("alter table sales add primary key (event_id)");
-            st.execute("alter table sales enable trigger sales_judge_stock_continuity");
             for (String index : indexes) {
                 st.execute(index);
             }

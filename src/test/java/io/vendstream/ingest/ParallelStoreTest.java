@@ -178,7 +178,6 @@ class ParallelStoreTest {
         tables.put("sales_hourly", "select * from sales_hourly order by hour, machine_id");
         tables.put("sales_daily_product", "select * from sales_daily_product order by day, machine_id, product");
         tables.put("sales_daily_payment", "select * from sales_daily_payment order by day, machine_id, payment_method");
-        tables.put("stock_mismatches", "select event_id, expected, reported from stock_mismatches order by event_id");
         tables.put("rejected_events", "select source_partition, source_offset, reason, payload from rejected_events order by 1, 2");
         tables.put("ingest_partitions", "select partition, next_offset, consumed, stored, duplicates, rejected "
                 + "from ingest_partitions order by partition");
