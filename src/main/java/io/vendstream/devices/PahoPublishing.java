@@ -15,7 +15,9 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * in-flight window only afterwards, on its callback thread (eclipse-paho/paho.mqtt.java#551). A
  * publish sent right after others completed can therefore be refused with "Too many publishes in
  * progress" although the server's receive maximum is not reached, the more likely the busier the
- * machine. This waits for the slot instead, as long as the client stays connected.
+ * machine. This waits for the slot instead, as long as the client stays connected. (Paho assigns a
+ * new topic's alias before that check, so against a broker that grants topic aliases a refused first
+ * publish on a topic would be retried as the alias alone: vendstream's own endpoint grants none.)
  */
 public final class PahoPublishing {
 
