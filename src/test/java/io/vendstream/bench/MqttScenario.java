@@ -214,8 +214,7 @@ final class MqttScenario {
         return figures;
     }
 
-    /** Registers the devices through the API and connects one MQTT client per device, each signed in as itself. */
-    /** Registers {@code count} machines through the API and connects each as its own MQTT client. */
+    /** Registers {@code count} machines through the API and connects one MQTT client per machine, each signed in as itself. */
     static List<MqttClient> connect(Vertx vertx, PackagedApp app, String prefix, int count) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         int port = Integer.parseInt(app.env("VENDSTREAM_MQTT_PORT"));

@@ -53,17 +53,17 @@ public final class Kafka implements AutoCloseable {
     }
 
     public RecordMetadata send(String topic, Integer partition, String key, byte[] value) {
-        try {
-            return producer.send(new ProducerRecord<>(topic, partition, key == null ? null : Events.utf8(key), value)).get();
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
+        return send(new ProducerRecord<>(topic, partition, key == null ? null : Events.utf8(key), value));
     }
 
     /** Publishes with one record header and waits for the broker's acknowledgement. */
     public RecordMetadata send(String topic, String key, byte[] value, String header, String headerValue) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key == null ? null : Events.utf8(key), value);
         record.headers().add(header, Events.utf8(headerValue));
+        return send(record);
+    }
+
+    private RecordMetadata send(ProducerRecord<byte[], byte[]> record) {
         try {
             return producer.send(record).get();
         } catch (InterruptedException | ExecutionException e) {
