@@ -566,7 +566,7 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
      * Runs one task at a time, in order, on a shared pool: a machine's messages reach the route (and
      * Kafka) in the order the machine sent them, while different machines' go in parallel.
      */
-    private static final class SerialExecutor implements java.util.concurrent.Executor {
+    static final class SerialExecutor implements java.util.concurrent.Executor {
         private final java.util.concurrent.Executor pool;
         private final Deque<Runnable> tasks = new ArrayDeque<>();
         private boolean running;
@@ -580,7 +580,15 @@ final class EmbeddedMqttConsumer extends DefaultConsumer {
             tasks.add(task);
             if (!running) {
                 running = true;
-                pool.execute(this::drain);
+                try {
+                    pool.execute(this::drain);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // the endpoint is stopping and its connections close after the pool: what such a
+                    // session still had to say (that it ended) the stop records for every session at once
+                    running = false;
+                    LOG.debug("Endpoint stopping: {} task(s) of a closing session not run", tasks.size());
+                    tasks.clear();
+                }
             }
         }
 

@@ -75,6 +75,43 @@ class SimulateVendingSalesRouteTest {
     }
 
     @Test
+    void should_mark_a_first_starts_history_as_history_and_send_what_happens_now_as_the_machines() {
+        Namespace ns = INFRA.namespace("simulator_history");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.simulator.events-per-second", "400");
+        props.setProperty("vendstream.simulator.seed", "11");
+        props.setProperty("vendstream.simulator.backfill-days", "1");
+        Instant started = Instant.now();
+        List<ConsumerRecord<String, byte[]>> history = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> live = new ArrayList<>();
+        try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
+            await("a day of history, then live events").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(1)).until(() -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    Instant occurredAt = OffsetDateTime.parse(ContractSchema.parse(r.value()).get("occurredAt").asText()).toInstant();
+                    (occurredAt.isBefore(started) ? history : live).add(r);
+                }
+                return history.size() >= 100 && live.size() >= 100;
+            });
+        }
+        // history goes straight to Kafka, marked so that ingest leaves it out of the latency figures
+        assertThat(history).allSatisfy(r -> {
+            assertThat(header(r, "vendstream-source")).isEqualTo("history");
+            assertThat(r.headers().lastHeader("vendstream-device")).isNull();
+        });
+        // what happens now comes from each machine, signed with its own name
+        assertThat(live).allSatisfy(r -> {
+            assertThat(header(r, "vendstream-source")).isNotEqualTo("history");
+            assertThat(header(r, "vendstream-device")).isEqualTo(r.key());
+        });
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void should_publish_exactly_the_burst_with_every_configured_invalid_kind_intact() {
         Namespace ns = INFRA.namespace("simulator_burst");
         Properties props = ns.appProperties();
