@@ -524,6 +524,15 @@
     text('pipe-reconciled', (p.reconciled ? '✔ consumed = stored + duplicates + rejected' : '✖ counters do not reconcile')
       + (p.lagError ? ' · ' + p.lagError : ''));
     const dash = (v) => (v === null || v === undefined ? '–' : count.format(v));
+    // the payment processor's topic, read by a consumer group of its own
+    const pay = p.payments;
+    $('pipe-payments').hidden = !pay;
+    if (pay) {
+      text('pipe-payments', 'Payments (' + pay.topic + ' · group ' + pay.group + '): ' + count.format(pay.consumed) + ' consumed, '
+        + count.format(pay.stored) + ' stored, ' + count.format(pay.duplicates) + ' duplicates, ' + count.format(pay.rejected)
+        + ' rejected, lag ' + (pay.lag === null ? 'n/a' : count.format(pay.lag))
+        + (pay.reconciled ? ' ✔' : ' ✖ counters do not reconcile') + (pay.lagError ? ' · ' + pay.lagError : ''));
+    }
     $('partitions').querySelector('tbody').replaceChildren(...p.partitions.map((x) => row([
       { text: x.partition }, { text: dash(x.consumed), className: 'num' }, { text: dash(x.stored), className: 'num' },
       { text: dash(x.duplicates), className: 'num' }, { text: dash(x.rejected), className: 'num' },

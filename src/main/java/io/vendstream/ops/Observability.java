@@ -53,6 +53,13 @@ public final class Observability extends MainListenerSupport {
                 java.time.Duration.ofMillis(settings.longInteger("vendstream.api.lag-refresh-millis")),
                 context.getExecutorServiceManager().newSingleThreadExecutor(this, "consumer-lag"));
         context.getRegistry().bind("consumerLag", lag);
+        // the payment processor's topic has its own consumer group: its lag for /api/pipeline (paymentsLag)
+        if (settings.flag("vendstream.payments.enabled")) {
+            context.getRegistry().bind("paymentsLag", new ConsumerLag(kafka, settings.text("vendstream.payments.topic"),
+                    settings.text("vendstream.payments.consumer-group"),
+                    java.time.Duration.ofMillis(settings.longInteger("vendstream.api.lag-refresh-millis")),
+                    context.getExecutorServiceManager().newSingleThreadExecutor(this, "payments-lag")));
+        }
         PrometheusMeterRegistry meters = meterRegistry(context);
         // beans that publish their own meters, e.g. the API's answer caches (hits, misses, evictions)
         context.getRegistry().findByType(MeterBinder.class).forEach(binder -> binder.bindTo(meters));

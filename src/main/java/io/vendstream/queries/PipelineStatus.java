@@ -42,6 +42,35 @@ public final class PipelineStatus {
         if (lag == null) {
             throw new IllegalStateException("no consumerLag bean: ops.Observability is not registered");
         }
+        Map<String, Object> events = topic(lag);
+        // the payment processor's topic, when payments are on (its own consumer group)
+        ConsumerLag paymentsLag = camel.getRegistry().lookupByNameAndType("paymentsLag", ConsumerLag.class);
+        Map<String, Object> payments = paymentsLag == null ? null : topic(paymentsLag);
+
+        List<Map<String, Object>> routes = new ArrayList<>();
+        for (Route route : camel.getRoutes()) {
+            ServiceStatus status = camel.getRouteController().getRouteStatus(route.getRouteId());
+            routes.add(Json.object(
+                    "id", route.getRouteId(),
+                    "status", status == null ? "Unknown" : status.name(),
+                    "uptimeMillis", route.getUptimeMillis(),
+                    "description", route.getDescription()));
+        }
+        routes.sort(Comparator.comparing(r -> (String) r.get("id")));
+
+        Map<String, Object> latency = LatencyHistogram.read(sql, java.time.Instant.now(), latencyWindow);
+        Map<String, Object> answer = new LinkedHashMap<>(events);
+        answer.remove("partitions");
+        answer.put("latency", latency.get("latency"));
+        answer.put("deviceDelay", latency.get("deviceDelay"));
+        answer.put("partitions", events.get("partitions"));
+        answer.put("payments", payments);
+        answer.put("routes", routes);
+        return answer;
+    }
+
+    /** One ingested topic: the store's counters per partition and in total, and its consumer group's lag. */
+    private Map<String, Object> topic(ConsumerLag lag) {
         Map<Integer, Map<String, Object>> partitions = new LinkedHashMap<>();
         long[] totals = new long[4];
         sql.list("select partition, next_offset, consumed, stored, duplicates, rejected, updated_at from ingest_partitions "
@@ -69,19 +98,6 @@ public final class PipelineStatus {
         }
         List<Map<String, Object>> partitionRows = new ArrayList<>(partitions.values());
         partitionRows.sort(Comparator.comparingInt(r -> (Integer) r.get("partition")));
-
-        List<Map<String, Object>> routes = new ArrayList<>();
-        for (Route route : camel.getRoutes()) {
-            ServiceStatus status = camel.getRouteController().getRouteStatus(route.getRouteId());
-            routes.add(Json.object(
-                    "id", route.getRouteId(),
-                    "status", status == null ? "Unknown" : status.name(),
-                    "uptimeMillis", route.getUptimeMillis(),
-                    "description", route.getDescription()));
-        }
-        routes.sort(Comparator.comparing(r -> (String) r.get("id")));
-
-        Map<String, Object> latency = LatencyHistogram.read(sql, java.time.Instant.now(), latencyWindow);
         return Json.object(
                 "topic", lag.topic(),
                 "group", lag.group(),
@@ -93,9 +109,6 @@ public final class PipelineStatus {
                 "lag", totalLag,
                 "lagCheckedAt", Json.time(offsets.checkedAt()),
                 "lagError", offsets.error(),
-                "latency", latency.get("latency"),
-                "deviceDelay", latency.get("deviceDelay"),
-                "partitions", partitionRows,
-                "routes", routes);
+                "partitions", partitionRows);
     }
 }

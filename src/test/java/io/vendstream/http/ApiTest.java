@@ -469,7 +469,8 @@ class ApiTest {
     @Test
     void should_report_ingest_counters_consumer_lag_and_route_states() throws Exception {
         JsonNode p = await().atMost(java.time.Duration.ofSeconds(20)).until(() -> json("/api/pipeline"),
-                body -> body.get("lagError").isNull() && body.get("partitions").size() == 3);
+                body -> body.get("lagError").isNull() && body.get("partitions").size() == 3
+                        && body.get("payments").get("lagError").isNull());
         assertThat(p.get("consumed").asLong()).isEqualTo(80);
         assertThat(p.get("stored").asLong()).isEqualTo(74);
         assertThat(p.get("duplicates").asLong()).isEqualTo(4);
@@ -482,6 +483,14 @@ class ApiTest {
         assertThat(partition2.get("lag").asLong()).isEqualTo(2);
         assertThat(p.get("partitions").get(0).get("lag").asLong()).isZero();
         assertThat(p.get("lag").asLong()).isEqualTo(2);
+        // the payment processor's topic, read by its own consumer group: nothing sent to it here
+        JsonNode payments = p.get("payments");
+        assertThat(payments.get("topic").asText()).isEqualTo(APP.ns().paymentsTopic());
+        assertThat(payments.get("group").asText()).isNotEqualTo(APP.ns().group());
+        assertThat(payments.get("consumed").asLong()).isZero();
+        assertThat(payments.get("reconciled").asBoolean()).isTrue();
+        assertThat(payments.get("lag").asLong()).isZero();
+        assertThat(payments.get("partitions")).isNotEmpty();
         assertThat(texts(p.get("routes"), "id")).contains("get-sales-summary", "get-pipeline-status", "serve-dashboard-page");
         for (JsonNode route : p.get("routes")) {
             if (route.get("id").asText().startsWith("get-")) {

@@ -143,6 +143,7 @@ class DashboardBrowserTest {
         assertThat(text("reasons")).contains("SCHEMA_VIOLATION");
         assertThat(text("routes")).contains("get-sales-summary", "Started");
         assertThat(number(text("pipe-consumed"))).isPositive();
+        assertThat(text("pipe-payments")).startsWith("Payments (").contains(" consumed, ", "lag ");
         browser.screenshot(Path.of("target", "dashboard.png"));
         saveApiExamples();
 
