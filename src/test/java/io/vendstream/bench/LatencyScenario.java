@@ -138,6 +138,7 @@ final class LatencyScenario {
         CampusEvents events = new CampusEvents(7, 0, 0);
         try (PackagedApp app = infra.startApp("latency", id, topic, id + "-ingest", true, p.appJvmOptions(), settings)) {
             app.awaitHealthy(Duration.ofMinutes(3));
+            long checkpointsBefore = checkpoints(id);
             TreeMap<Long, Long> commits = new TreeMap<>();
             AtomicBoolean watching = new AtomicBoolean(true);
             AtomicLong polls = new AtomicLong();
@@ -203,6 +204,11 @@ final class LatencyScenario {
             figures.put("published", sent);
             figures.put("measuredSales", committed.count());
             figures.put("committed", committed.toMap());
+            figures.put("slowestSeconds", slowestSeconds(samples, 5));
+            // PostgreSQL's checkpoints (timed and requested) during the run, warm-up included
+            figures.put("checkpoints", checkpoints(id) - checkpointsBefore);
+            System.out.println("Latency at " + rate + "/s (" + producer.name().toLowerCase(java.util.Locale.ROOT)
+                    + " producer), the slowest seconds: " + figures.get("slowestSeconds"));
             figures.put("transactionStart", txStart.toMap());
             figures.put("warmupSeconds", warmupSeconds);
             if (warmupCommitted.count() > 0) {
@@ -238,7 +244,30 @@ final class LatencyScenario {
         }
     }
 
-    /** [committed latencies, transaction-start latencies] in ms for the sales of the measured window. */
+    /**
+     * The seconds of the measured window whose slowest sale took longest to be committed, slowest
+     * first, with when they were (UTC): where the tail lies in time, to set beside the application's
+     * GC log, its rule evaluations and the database's checkpoints.
+     */
+    static java.util.List<Map<String, Object>> slowestSeconds(double[][] samples, int count) {
+        TreeMap<Long, Double> worstBySecond = new TreeMap<>();
+        for (int i = 0; i < samples[0].length; i++) {
+            if (!Double.isNaN(samples[0][i])) {
+                worstBySecond.merge((long) samples[2][i] / 1_000_000L, samples[0][i], Math::max);
+            }
+        }
+        return worstBySecond.entrySet().stream()
+                .sorted(Map.Entry.<Long, Double>comparingByValue().reversed())
+                .limit(count)
+                .map(e -> Map.<String, Object>of("second", Instant.ofEpochSecond(e.getKey()).toString(),
+                        "slowestMs", Percentiles.round(e.getValue())))
+                .toList();
+    }
+
+    /**
+     * [committed latencies, transaction-start latencies, occurredAt in epoch microseconds] for the
+     * sales of the measured window (latencies in ms).
+     */
     double[][] latencies(String schema, long fromMicros, long toMicros, TreeMap<Long, Long> commits)
             throws Exception {
         java.util.List<double[]> rows = new java.util.ArrayList<>();
@@ -256,16 +285,25 @@ final class LatencyScenario {
                     // the next one seen: the row was visible by then
                     Entry<Long, Long> commit = commits.ceilingEntry(txStart);
                     double visible = commit == null ? Double.NaN : (commit.getValue() - occurred) / 1000.0;
-                    rows.add(new double[] {visible, (txStart - occurred) / 1000.0});
+                    rows.add(new double[] {visible, (txStart - occurred) / 1000.0, occurred});
                 }
             }
         }
-        double[][] result = new double[2][rows.size()];
+        double[][] result = new double[3][rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            result[0][i] = rows.get(i)[0];
-            result[1][i] = rows.get(i)[1];
+            for (int k = 0; k < 3; k++) {
+                result[k][i] = rows.get(i)[k];
+            }
         }
         return result;
+    }
+
+    private long checkpoints(String schema) throws Exception {
+        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select num_timed + num_requested from pg_stat_checkpointer")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private long stored(String schema) throws Exception {
