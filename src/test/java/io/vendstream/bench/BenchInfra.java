@@ -48,6 +48,20 @@ record BenchInfra(String bootstrapServers, String jdbcUrl, String user, String p
         return DriverManager.getConnection(jdbcUrl(schema), user, password);
     }
 
+    /** The one number a query over the schema's tables answers. */
+    long queryLong(String schema, String sql) throws SQLException {
+        try (Connection c = connect(schema); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Events the application has stored in the schema so far (its fences' counters). */
+    long stored(String schema) throws SQLException {
+        return queryLong(schema, "select coalesce(sum(stored), 0) from ingest_partitions");
+    }
+
     /** Creates the topics (3 partitions, as the product does). */
     void createTopics(String... topics) {
         Infrastructure.ensureTopics(bootstrapServers, List.of(topics), 3, (short) 1, Duration.ofSeconds(30));

@@ -3,7 +3,6 @@ package io.vendstream.bench;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -163,7 +162,7 @@ final class LatencyScenario {
                 producer.flush();
                 await("the first sale to be stored").atMost(Duration.ofMinutes(3))
                         .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                        .until(() -> stored(id) >= 1);
+                        .until(() -> infra.stored(id) >= 1);
                 long warmup = (long) rate * warmupSeconds;
                 long total = warmup + (long) rate * seconds;
                 long start = System.nanoTime();
@@ -189,7 +188,7 @@ final class LatencyScenario {
             long expectedStored = events.expected().sales + events.expected().restocks;
             await("every published event to be stored").atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> stored(id) >= expectedStored);
+                    .until(() -> infra.stored(id) >= expectedStored);
             watching.set(false);
             watcher.join();
             double watchSeconds = (System.nanoTime() - watchStarted) / 1e9;
@@ -298,20 +297,9 @@ final class LatencyScenario {
         return result;
     }
 
+    /** PostgreSQL's checkpoints so far, timed and requested. */
     private long checkpoints(String schema) throws Exception {
-        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select num_timed + num_requested from pg_stat_checkpointer")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private long stored(String schema) throws Exception {
-        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select coalesce(sum(stored), 0) from ingest_partitions")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return infra.queryLong(schema, "select num_timed + num_requested from pg_stat_checkpointer");
     }
 
     static long micros(Instant t) {

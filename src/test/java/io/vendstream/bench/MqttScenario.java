@@ -4,9 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -126,7 +123,7 @@ final class MqttScenario {
                         .until(() -> acknowledged.get() >= total);
                 double ackSeconds = (System.nanoTime() - start) / 1e9;
                 await("every event stored").atMost(p.drainTimeout()).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                        .until(() -> stored(id) >= total);
+                        .until(() -> infra.stored(id) >= total);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 figures.put("devices", sizes.devices());
                 figures.put("window", sizes.window());
@@ -135,7 +132,7 @@ final class MqttScenario {
                 figures.put("storedSeconds", Percentiles.round(seconds));
                 long rate = Math.round(total / seconds);
                 figures.put("eventsPerSecond", rate);
-                figures.put("stored", stored(id));
+                figures.put("stored", infra.stored(id));
                 // each ingest transaction stamps its rows with its own start time: how many there were
                 long transactions = transactions(id);
                 figures.put("ingestTransactions", transactions);
@@ -192,7 +189,7 @@ final class MqttScenario {
                 }
                 long measuredTo = LatencyScenario.micros(Instant.now());
                 await("every sale stored").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                        .until(() -> stored(id) >= total);
+                        .until(() -> infra.stored(id) >= total);
                 watching.set(false);
                 watcher.join();
                 Percentiles committed = new Percentiles(watcherOf.latencies(id, measuredFrom, measuredTo, commits)[0]);
@@ -245,19 +242,8 @@ final class MqttScenario {
         return clients;
     }
 
+    /** Ingest transactions that stored sales: each stamps its rows with its start time. */
     private long transactions(String schema) throws Exception {
-        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select count(distinct ingested_at) from sales")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private long stored(String schema) throws Exception {
-        try (Connection c = infra.connect(schema); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select coalesce(sum(stored), 0) from ingest_partitions")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return infra.queryLong(schema, "select count(distinct ingested_at) from sales");
     }
 }
