@@ -78,7 +78,7 @@ public final class RuleStatements {
     }
 
     /** The file's statements, comments dropped. */
-    static List<String> statements(String text) {
+    public static List<String> statements(String text) {
         String bare = text.replaceAll("(?m)--.*$", "");
         List<String> statements = new ArrayList<>();
         for (String s : END_OF_STATEMENT.split(bare)) {
