@@ -292,15 +292,23 @@ class RuleEvaluationBenchmarkIT {
                     + "where (extract(day from d)::int + abs(hashtext(s.machine_id || s.product))) % 3 = 0 and d + interval '7 hours' < now()");
             // the window's stock levels as machines report them: each slot's chain agrees (from a level of
             // 100,000 down by the units sold; a restock reports the level it found), but for about one sale
-            // in a thousand that reports a unit less (it disagrees, and so does the sale after it)
-            st.execute("create temporary table levels as select kind, event_id, 100000 - sum(case when kind = 'sale' then quantity "
-                    + "else 0 end) over (partition by machine_id, product order by occurred_at, source_offset, event_id) as level "
-                    + "from (select 'sale' as kind, event_id, machine_id, product, quantity, occurred_at, source_offset from sales "
-                    + "where occurred_at > now() - interval '25 hours' union all select 'restock', event_id, machine_id, product, "
-                    + "quantity, occurred_at, source_offset from restocks where occurred_at > now() - interval '25 hours') e");
+            // in a thousand that reports a unit less (it disagrees, and so does the sale after it). The rows are
+            // updated in the order they are stored (their new versions keep the machines interleaved as
+            // ingest stored them, so a machine's sales stay spread over the pages as before)
+            st.execute("create temporary table levels as select * from (select kind, event_id, at, 100000 - sum(case when kind = "
+                    + "'sale' then quantity else 0 end) over (partition by machine_id, product order by occurred_at, source_offset, "
+                    + "event_id) as level from (select 'sale' as kind, event_id, ctid as at, machine_id, product, quantity, occurred_at, "
+                    + "source_offset from sales where occurred_at > now() - interval '25 hours' union all select 'restock', event_id, "
+                    + "ctid, machine_id, product, quantity, occurred_at, source_offset from restocks "
+                    + "where occurred_at > now() - interval '25 hours') e) l order by kind, at");
+            st.execute("analyze levels");
+            st.execute("set enable_mergejoin = off");
+            st.execute("set enable_hashjoin = off");
             st.execute("update sales s set stock_after = l.level - (abs(hashtext(s.event_id::text)) % 1000 = 0)::int "
                     + "from levels l where l.kind = 'sale' and l.event_id = s.event_id");
             st.execute("update restocks r set stock_after = l.level from levels l where l.kind = 'restock' and l.event_id = r.event_id");
+            st.execute("reset enable_mergejoin");
+            st.execute("reset enable_hashjoin");
             st.execute("drop table levels");
             st.execute("insert into dex_reads (content_sha256, received_at, source, received_by, raw, status, machine_id, read_at, "
                     + "paid_vends, paid_value) select sha256(convert_to(m.machine_id || k, 'UTF8')), t, 'bench', 'bench', '\\x00'::bytea, "
