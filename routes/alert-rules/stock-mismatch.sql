@@ -66,24 +66,25 @@ window_judged as (
       from window_events e
     window slot as (partition by e.machine_id, e.product order by e.occurred_at, e.source_offset, e.event_id)
 ),
--- events stored since the last evaluation: by transactions that began from judged_to on and before
--- stored_before (those that begin later are the next evaluation's), read through the BRIN indexes on
--- ingested_at. Only those that occurred inside the window count (one that occurred before it is no
--- sale's previous event inside the window), filtered below rather than read by time.
+-- events stored since the last evaluation: by transactions that began from judged_to on, read through
+-- the BRIN indexes on ingested_at (the upper bound only tells the planner it is a short range;
+-- those stored from stored_before on are judged again by the next evaluation, to the same verdict).
+-- Only those that occurred inside the window count (one that occurred before it is no sale's
+-- previous event inside the window), filtered below rather than read by time.
 stored as (
     select s.event_id, s.machine_id, s.product, s.location, s.quantity, s.stock_after, s.occurred_at,
            coalesce(s.source_offset, 9223372036854775807) as ord, true as is_sale
       from sales s, progress p
      where not p.whole
        and s.ingested_at >= (select judged_to from alert_rule_progress where rule = 'stock-mismatch')
-       and s.ingested_at < (select stored_before from alert_rule_progress where rule = 'stock-mismatch')
+       and s.ingested_at <= (select clock_timestamp())
     union all
     select t.event_id, t.machine_id, t.product, t.location, t.quantity, t.stock_after, t.occurred_at,
            coalesce(t.source_offset, 9223372036854775807), false
       from restocks t, progress p
      where not p.whole
        and t.ingested_at >= (select judged_to from alert_rule_progress where rule = 'stock-mismatch')
-       and t.ingested_at < (select stored_before from alert_rule_progress where rule = 'stock-mismatch')
+       and t.ingested_at <= (select clock_timestamp())
 ),
 -- the sales to judge: each stored sale, and the slot's next event after each stored event if it is a
 -- sale. A slot's neighbours are read through the machine's index on time (machine_id, occurred_at),
