@@ -21,11 +21,17 @@
 -- 1. Every event stored from now on is stored by a transaction that is running now or begins later,
 -- and its ingested_at is the time that transaction began (the column's default, now()): so the next
 -- evaluation starts from the earliest start of the transactions running now (that this database user
--- can see: the application's own) or from now. The update waits for an evaluation in progress.
+-- can see: the application's own) or from now. A transaction that began more than
+-- vendstream.alerts.stock-mismatch.longest-transaction-minutes ago does not hold it back (a session
+-- left open would make every evaluation judge everything stored since); the events of one that
+-- stores sales and commits later than that are not judged. The update waits for an evaluation in
+-- progress.
 insert into alert_rule_progress as p (rule, stored_before)
 select 'stock-mismatch', least(statement_timestamp(), min(a.xact_start))
   from pg_stat_activity a
  where a.backend_type = 'client backend' and a.pid <> pg_backend_pid() and a.xact_start is not null
+   and a.xact_start > statement_timestamp()
+                      - make_interval(mins => cast(:#${properties:vendstream.alerts.stock-mismatch.longest-transaction-minutes} as integer))
 on conflict (rule) do update set stored_before = excluded.stored_before;
 
 -- The judgement reads a slot's neighbours through the machine's index on time; with the planner's
