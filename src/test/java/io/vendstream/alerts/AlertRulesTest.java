@@ -248,6 +248,85 @@ class AlertRulesTest {
     }
 
     @Test
+    void should_resolve_a_stock_mismatch_when_the_lost_sale_turns_up_late_and_not_raise_one_for_a_late_sale_before_a_restock()
+            throws Exception {
+        Instant now = Instant.now();
+        db.restock("mis-2", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
+        db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
+        // the sale that left 8 is still on its way
+        db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 7, now.minus(40, ChronoUnit.MINUTES));
+        awaitTransitions("stock-mismatch", "mis-2", "opened");
+        assertThat(summaries("stock-mismatch", "mis-2")).singleElement().asString().contains("1 time(s), 1 unit(s) missing");
+        // it arrives after the evaluations that judged the sale after it: that sale is judged again
+        db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(45, ChronoUnit.MINUTES));
+        awaitTransitions("stock-mismatch", "mis-2", "opened", "resolved");
+        // late sales that disagree, but before the slot's last restock: the crew's count has settled them
+        db.restock("mis-2", "Mismatch Hall", "Chips", 3, 10, now.minus(30, ChronoUnit.MINUTES));
+        db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 3, now.minus(55, ChronoUnit.MINUTES));
+        db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 2, now.minus(58, ChronoUnit.MINUTES));
+        awaitFurtherEvaluations("evaluate-alert-rule-stock-mismatch", 4);
+        assertThat(db.count("select count(*) from stock_mismatch_verdicts where machine_id = 'mis-2'")).isGreaterThan(0);
+        assertThat(transitions("stock-mismatch", "mis-2")).containsExactly("opened", "resolved");
+    }
+
+    @Test
+    void should_judge_a_sale_stored_after_the_previous_evaluation_also_when_its_transaction_began_before_it() throws Exception {
+        Instant now = Instant.now();
+        db.restock("mis-3", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
+        db.sale("mis-3", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
+        awaitFurtherEvaluations("evaluate-alert-rule-stock-mismatch", 3);
+        assertThat(transitions("stock-mismatch", "mis-3")).isEmpty();
+        // a sale that agrees, stored after those evaluations, then one that disagrees (two units gone)
+        // whose transaction begins now and commits only after further evaluations have run
+        db.sale("mis-3", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(40, ChronoUnit.MINUTES));
+        try (java.sql.Connection slow = db.saleNotCommitted("mis-3", "Mismatch Hall", "Chips", 8_000, 5, now.minus(30, ChronoUnit.MINUTES))) {
+            awaitFurtherEvaluations("evaluate-alert-rule-stock-mismatch", 4);
+            assertThat(transitions("stock-mismatch", "mis-3")).isEmpty();
+            slow.commit();
+        }
+        awaitTransitions("stock-mismatch", "mis-3", "opened");
+        assertThat(summaries("stock-mismatch", "mis-3")).singleElement().asString().contains("1 time(s), 2 unit(s) missing");
+        // the next sale continues from what was reported: nothing new
+        db.sale("mis-3", "Mismatch Hall", "Chips", "cash", 8_000, 4, now.minus(20, ChronoUnit.MINUTES));
+        awaitFurtherEvaluations("evaluate-alert-rule-stock-mismatch", 4);
+        assertThat(summaries("stock-mismatch", "mis-3")).singleElement().asString().contains("1 time(s), 2 unit(s) missing");
+        db.restock("mis-3", "Mismatch Hall", "Chips", 6, 10, now.minus(1, ChronoUnit.MINUTES));
+        awaitTransitions("stock-mismatch", "mis-3", "opened", "resolved");
+    }
+
+    @Test
+    void should_let_a_second_stock_mismatch_evaluation_wait_for_the_first_and_judge_what_was_stored_meanwhile() throws Exception {
+        Instant now = Instant.now();
+        db.restock("mis-4", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
+        db.sale("mis-4", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
+        db.sale("mis-4", "Mismatch Hall", "Chips", "cash", 8_000, 7, now.minus(40, ChronoUnit.MINUTES));
+        awaitTransitions("stock-mismatch", "mis-4", "opened");
+        RuleStatements rule = APP.context().getRegistry().lookupByNameAndType("ruleStatements", RuleStatements.class);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (java.sql.Connection first = java.sql.DriverManager.getConnection(APP.ns().jdbcUrl(), TestInfrastructure.USER,
+                TestInfrastructure.PASSWORD)) {
+            // an evaluation in progress elsewhere holds the rule's progress row
+            first.setAutoCommit(false);
+            try (java.sql.Statement st = first.createStatement()) {
+                st.execute("select * from alert_rule_progress where rule = 'stock-mismatch' for update");
+            }
+            java.util.concurrent.Future<List<Map<String, Object>>> second = pool.submit(() -> rule.evaluate(
+                    new org.apache.camel.support.DefaultExchange(APP.context()), "routes/alert-rules/stock-mismatch.sql"));
+            Thread.sleep(1_000);
+            assertThat(second).as("the second evaluation waits for the first").isNotDone();
+            // the lost sale turns up while it waits
+            db.sale("mis-4", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(45, ChronoUnit.MINUTES));
+            first.rollback();
+            // once it may go on, it judges what was stored before it got the lock: the chain agrees
+            assertThat(second.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .noneMatch(row -> "mis-4".equals(row.get("machine_id")));
+        } finally {
+            pool.shutdownNow();
+        }
+        awaitTransitions("stock-mismatch", "mis-4", "opened", "resolved");
+    }
+
+    @Test
     void should_raise_a_revenue_drop_once_and_keep_it_open_until_revenue_recovers_past_the_hysteresis() throws Exception {
         Instant now = Instant.now();
         // the rule reads the hourly rollup, which ingest keeps beside the sales it stores
@@ -279,12 +358,16 @@ class AlertRulesTest {
         // the stream delivered 2 sales between the first two reads; the machine counted 6
         db.sale("gap-1", "Gap Hall", "Chips", "cash", 8_000, null, now.minusHours(2).toInstant());
         db.sale("gap-1", "Gap Hall", "Chips", "qris", 8_000, null, now.minusHours(1).toInstant());
+        // the rule counts whole hours from the hourly rollup, which ingest keeps beside the sales it stores
+        String zone = APP.context().resolvePropertyPlaceholders("{{vendstream.timezone}}");
+        db.rollUpHours("gap-1", zone);
         assertThat(uploadDex("gap-1", dexRead(now.minusHours(3), 10, 0))).isEqualTo(200);
         assertThat(uploadDex("gap-1", dexRead(now.minusMinutes(30), 16, 6))).isEqualTo(200);
         awaitTransitions("telemetry-gap", "gap-1", "opened");
         assertThat(summaries("telemetry-gap", "gap-1")).singleElement().asString().contains("gap-1 counted 4 vends");
         // the next read's interval agrees with the stream: the gap is closed
         db.sale("gap-1", "Gap Hall", "Chips", "cash", 8_000, null, now.minusMinutes(10).toInstant());
+        db.rollUpHours("gap-1", zone);
         assertThat(uploadDex("gap-1", dexRead(now.minusMinutes(5), 17, 1))).isEqualTo(200);
         awaitTransitions("telemetry-gap", "gap-1", "opened", "resolved");
     }

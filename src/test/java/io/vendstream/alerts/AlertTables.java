@@ -75,6 +75,23 @@ final class AlertTables {
                 + "sales_count = excluded.sales_count, units = excluded.units, revenue = excluded.revenue", zone, machineId);
     }
 
+    /** Stores a sale in a transaction of its own that stays open until the returned connection commits. */
+    Connection saleNotCommitted(String machineId, String location, String product, int price, Integer stockAfter, Instant at)
+            throws SQLException {
+        Connection c = connect();
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("insert into sales (event_id, machine_id, location, product, category, "
+                + "unit_price, currency, quantity, amount, payment_method, stock_after, occurred_at) "
+                + "values (?, ?, ?, ?, 'snack', ?, 'IDR', 1, ?, 'cash', ?, ?)")) {
+            bind(ps, UUID.randomUUID(), machineId, location, product, new BigDecimal(price), new BigDecimal(price), stockAfter, at(at));
+            ps.executeUpdate();
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
     void restock(String machineId, String location, String product, int quantity, int stockAfter, Instant at) throws SQLException {
         exec("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at) "
                 + "values (?, ?, ?, ?, 'snack', ?, ?, ?)", UUID.randomUUID(), machineId, location, product, quantity, stockAfter, at(at));
