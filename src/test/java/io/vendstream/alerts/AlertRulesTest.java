@@ -265,7 +265,6 @@ class AlertRulesTest {
         db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 3, now.minus(55, ChronoUnit.MINUTES));
         db.sale("mis-2", "Mismatch Hall", "Chips", "cash", 8_000, 2, now.minus(58, ChronoUnit.MINUTES));
         awaitFurtherEvaluations("evaluate-alert-rule-stock-mismatch", 4);
-        assertThat(db.count("select count(*) from stock_mismatch_verdicts where machine_id = 'mis-2'")).isGreaterThan(0);
         assertThat(transitions("stock-mismatch", "mis-2")).containsExactly("opened", "resolved");
     }
 
@@ -292,38 +291,6 @@ class AlertRulesTest {
         assertThat(summaries("stock-mismatch", "mis-3")).singleElement().asString().contains("1 time(s), 2 unit(s) missing");
         db.restock("mis-3", "Mismatch Hall", "Chips", 6, 10, now.minus(1, ChronoUnit.MINUTES));
         awaitTransitions("stock-mismatch", "mis-3", "opened", "resolved");
-    }
-
-    @Test
-    void should_let_a_second_stock_mismatch_evaluation_wait_for_the_first_and_judge_what_was_stored_meanwhile() throws Exception {
-        Instant now = Instant.now();
-        db.restock("mis-4", "Mismatch Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
-        db.sale("mis-4", "Mismatch Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
-        db.sale("mis-4", "Mismatch Hall", "Chips", "cash", 8_000, 7, now.minus(40, ChronoUnit.MINUTES));
-        awaitTransitions("stock-mismatch", "mis-4", "opened");
-        RuleStatements rule = APP.context().getRegistry().lookupByNameAndType("ruleStatements", RuleStatements.class);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try (java.sql.Connection first = java.sql.DriverManager.getConnection(APP.ns().jdbcUrl(), TestInfrastructure.USER,
-                TestInfrastructure.PASSWORD)) {
-            // an evaluation in progress elsewhere holds the rule's progress row
-            first.setAutoCommit(false);
-            try (java.sql.Statement st = first.createStatement()) {
-                st.execute("select * from alert_rule_progress where rule = 'stock-mismatch' for update");
-            }
-            java.util.concurrent.Future<List<Map<String, Object>>> second = pool.submit(() -> rule.evaluate(
-                    new org.apache.camel.support.DefaultExchange(APP.context()), "routes/alert-rules/stock-mismatch.sql"));
-            Thread.sleep(1_000);
-            assertThat(second).as("the second evaluation waits for the first").isNotDone();
-            // the lost sale turns up while it waits
-            db.sale("mis-4", "Mismatch Hall", "Chips", "cash", 8_000, 8, now.minus(45, ChronoUnit.MINUTES));
-            first.rollback();
-            // once it may go on, it judges what was stored before it got the lock: the chain agrees
-            assertThat(second.get(30, java.util.concurrent.TimeUnit.SECONDS))
-                    .noneMatch(row -> "mis-4".equals(row.get("machine_id")));
-        } finally {
-            pool.shutdownNow();
-        }
-        awaitTransitions("stock-mismatch", "mis-4", "opened", "resolved");
     }
 
     @Test
