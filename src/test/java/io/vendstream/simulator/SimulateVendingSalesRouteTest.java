@@ -35,10 +35,8 @@ class SimulateVendingSalesRouteTest {
     @Test
     void should_publish_keyed_events_to_all_three_partitions_with_each_machine_on_one_partition() {
         Namespace ns = INFRA.namespace("simulator_keys");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.simulator.enabled", "true");
+        Properties props = simulating(ns, 2024);
         props.setProperty("vendstream.simulator.events-per-second", "400");
-        props.setProperty("vendstream.simulator.seed", "2024");
         Instant started = Instant.now();
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (VendstreamApp app = VendstreamApp.start(props); KafkaConsumer<String, byte[]> consumer = consumer(ns)) {
@@ -77,10 +75,8 @@ class SimulateVendingSalesRouteTest {
     @Test
     void should_mark_a_first_starts_history_as_history_and_send_what_happens_now_as_the_machines() {
         Namespace ns = INFRA.namespace("simulator_history");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.simulator.enabled", "true");
+        Properties props = simulating(ns, 11);
         props.setProperty("vendstream.simulator.events-per-second", "400");
-        props.setProperty("vendstream.simulator.seed", "11");
         props.setProperty("vendstream.simulator.backfill-days", "1");
         Instant started = Instant.now();
         List<ConsumerRecord<String, byte[]>> history = new ArrayList<>();
@@ -114,11 +110,9 @@ class SimulateVendingSalesRouteTest {
     @Test
     void should_publish_exactly_the_burst_with_every_configured_invalid_kind_intact() {
         Namespace ns = INFRA.namespace("simulator_burst");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.simulator.enabled", "true");
+        Properties props = simulating(ns, 7);
         props.setProperty("vendstream.simulator.mode", "burst");
         props.setProperty("vendstream.simulator.burst-count", "12000");
-        props.setProperty("vendstream.simulator.seed", "7");
         props.setProperty("vendstream.simulator.faults.duplicate-fraction", "0.05");
         for (InvalidKind kind : InvalidKind.values()) {
             props.setProperty("vendstream.simulator.faults." + kind.propertyName() + "-fraction", "0.002");
@@ -157,11 +151,9 @@ class SimulateVendingSalesRouteTest {
     @Test
     void should_count_and_report_the_records_kafka_refuses_and_deliver_the_rest() {
         Namespace ns = INFRA.namespace("simulator_refused");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.simulator.enabled", "true");
+        Properties props = simulating(ns, 13);
         props.setProperty("vendstream.simulator.mode", "burst");
         props.setProperty("vendstream.simulator.burst-count", "400");
-        props.setProperty("vendstream.simulator.seed", "13");
         props.setProperty("vendstream.simulator.faults.oversize-fraction", "0.05");
         // straight to Kafka: the simulator's own producer meets the refusal
         props.setProperty("vendstream.simulator.transport", "kafka");
@@ -176,6 +168,14 @@ class SimulateVendingSalesRouteTest {
             assertThat(delivered).hasSize((int) metrics.publishedTotal());
             assertThat(delivered).allSatisfy(r -> assertThat(r.value().length).isLessThan(20_000));
         }
+    }
+
+    /** The application's settings for the namespace with the simulator on, seeded. */
+    private static Properties simulating(Namespace ns, long seed) {
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.simulator.enabled", "true");
+        props.setProperty("vendstream.simulator.seed", String.valueOf(seed));
+        return props;
     }
 
     private static KafkaConsumer<String, byte[]> consumer(Namespace ns) {
