@@ -50,8 +50,14 @@ record BenchInfra(String bootstrapServers, String jdbcUrl, String user, String p
 
     /** The one number a query over the schema's tables answers. */
     long queryLong(String schema, String sql) throws SQLException {
-        try (Connection c = connect(schema); java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery(sql)) {
+        try (Connection c = connect(schema)) {
+            return queryLong(c, sql);
+        }
+    }
+
+    /** The one number a query answers, on a connection the caller holds. */
+    static long queryLong(Connection c, String sql) throws SQLException {
+        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

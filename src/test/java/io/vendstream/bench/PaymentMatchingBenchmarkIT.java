@@ -84,16 +84,16 @@ class PaymentMatchingBenchmarkIT {
                 // the last round once more, explained: which pages the two statements touch
                 arrive(c, next, perRound);
                 Map<String, Object> result = new LinkedHashMap<>();
-                result.put("storedPayments", count(c, "select count(*) from payments"));
-                result.put("storedSales", count(c, "select count(*) from sales"));
+                result.put("storedPayments", BenchInfra.queryLong(c, "select count(*) from payments"));
+                result.put("storedSales", BenchInfra.queryLong(c, "select count(*) from sales"));
                 result.put("seedSeconds", Math.round(seedSeconds));
-                result.put("foldMillisMedian", percentile(foldMillis, 0.5));
-                result.put("foldMillisP95", percentile(foldMillis, 0.95));
-                result.put("judgeMillisMedian", percentile(judgeMillis, 0.5));
-                result.put("judgeMillisP95", percentile(judgeMillis, 0.95));
+                result.put("foldMillisMedian", Percentiles.of(foldMillis).at(50));
+                result.put("foldMillisP95", Percentiles.of(foldMillis).at(95));
+                result.put("judgeMillisMedian", Percentiles.of(judgeMillis).at(50));
+                result.put("judgeMillisP95", Percentiles.of(judgeMillis).at(95));
                 result.put("foldBuffers", buffers(c, fold));
                 result.put("judgeBuffers", buffers(c, judge));
-                result.put("matchedInRounds", count(c, "select count(*) from payment_transactions where status = 'matched' "
+                result.put("matchedInRounds", BenchInfra.queryLong(c, "select count(*) from payment_transactions where status = 'matched' "
                         + "and transaction_ref like 'N%'"));
                 results.add(result);
                 System.out.println("payment matching with " + size + " stored payments: " + result);
@@ -229,17 +229,5 @@ class PaymentMatchingBenchmarkIT {
             JsonNode plan = JSON.readTree(rs.getString(1)).get(0).get("Plan");
             return plan.path("Shared Hit Blocks").asLong() + plan.path("Shared Read Blocks").asLong();
         }
-    }
-
-    private static long count(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static double percentile(List<Double> values, double p) {
-        List<Double> sorted = values.stream().sorted().toList();
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
     }
 }

@@ -14,6 +14,10 @@ final class Percentiles {
         Arrays.sort(sorted);
     }
 
+    static Percentiles of(java.util.List<Double> samples) {
+        return new Percentiles(samples.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     int count() {
         return sorted.length;
     }

@@ -79,9 +79,9 @@ class RuleEvaluationBenchmarkIT {
         try (Connection c = infra.connect(schema)) {
             seedTheRest(c);
             report.put("seedSeconds", Math.round((System.nanoTime() - seedStarted) / 1e9));
-            report.put("storedSales", count(c, "select count(*) from sales"));
-            report.put("salesInLast24Hours", count(c, "select count(*) from sales where occurred_at > now() - interval '24 hours'"));
-            report.put("restocks", count(c, "select count(*) from restocks"));
+            report.put("storedSales", BenchInfra.queryLong(c, "select count(*) from sales"));
+            report.put("salesInLast24Hours", BenchInfra.queryLong(c, "select count(*) from sales where occurred_at > now() - interval '24 hours'"));
+            report.put("restocks", BenchInfra.queryLong(c, "select count(*) from restocks"));
             report.put("rounds", rounds);
             Path plans = Path.of("target", "bench", "rule-plans");
             Files.createDirectories(plans);
@@ -102,8 +102,8 @@ class RuleEvaluationBenchmarkIT {
                     millis.add((System.nanoTime() - started) / 1e6);
                 }
                 found.put(rule.getKey(), rows);
-                result.put("medianMillis", round(percentile(millis, 0.5)));
-                result.put("p95Millis", round(percentile(millis, 0.95)));
+                result.put("medianMillis", round(Percentiles.of(millis).at(50)));
+                result.put("p95Millis", round(Percentiles.of(millis).at(95)));
                 result.put("rows", rows.size());
                 result.put("buffers", explain(c, rule.getValue(), plans.resolve(rule.getKey() + ".txt")));
                 results.put(rule.getKey(), result);
@@ -168,7 +168,7 @@ class RuleEvaluationBenchmarkIT {
             Thread.sleep(60_000);
             try (Connection c = infra.connect(schema)) {
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(10)).pollInterval(java.time.Duration.ofSeconds(5))
-                        .until(() -> count(c, "select count(*) from alert_deliveries where delivered_at is null") == 0);
+                        .until(() -> BenchInfra.queryLong(c, "select count(*) from alert_deliveries where delivered_at is null") == 0);
             }
             Thread.sleep(30_000);
             Map<String, Long> threadsBefore = threadTicks(app.pid());
@@ -434,17 +434,6 @@ class RuleEvaluationBenchmarkIT {
         return pages;
     }
 
-    private static long count(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static double percentile(List<Double> values, double p) {
-        List<Double> sorted = values.stream().sorted().toList();
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
-    }
 
     private static double round(double millis) {
         return Math.round(millis * 100) / 100.0;
