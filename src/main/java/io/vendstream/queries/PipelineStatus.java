@@ -60,10 +60,8 @@ public final class PipelineStatus {
 
         Map<String, Object> latency = LatencyHistogram.read(sql, java.time.Instant.now(), latencyWindow);
         Map<String, Object> answer = new LinkedHashMap<>(events);
-        answer.remove("partitions");
         answer.put("latency", latency.get("latency"));
         answer.put("deviceDelay", latency.get("deviceDelay"));
-        answer.put("partitions", events.get("partitions"));
         answer.put("payments", payments);
         answer.put("routes", routes);
         return answer;
