@@ -12,10 +12,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.vendstream.support.PackagedApp;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -234,35 +238,75 @@ final class IngestScenario {
         return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
     }
 
-    /** Publishes every record as fast as the broker takes them (acks=all, idempotent, batched). */
+    /**
+     * Publishes every record as fast as the broker takes them (acks=all, idempotent, batched). A
+     * record the broker did not acknowledge within the producer's delivery timeout is sent again,
+     * by a new producer, up to twice, after a warning that names the failure and what the broker
+     * says of the topic's partitions; only records still refused then fail the scenario.
+     */
     static double publish(String bootstrapServers, String topic, CampusEvents events, int count) {
-        AtomicLong failures = new AtomicLong();
-        AtomicReference<Exception> failure = new AtomicReference<>();
         Instant first = Instant.now().minus(3, ChronoUnit.DAYS);
         long stepNanos = Duration.ofDays(3).minusMinutes(10).toNanos() / Math.max(1, count);
         long started = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.LINGER_MS_CONFIG, "20",
-                ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024)),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
-                CampusEvents.Draft d = events.next(first.plusNanos(stepNanos * i));
-                producer.send(new ProducerRecord<>(topic, d.key(), d.value()), (md, e) -> {
-                    if (e != null) {
-                        failures.incrementAndGet();
-                        failure.set(e);
+        List<ProducerRecord<byte[], byte[]>> pending = null;
+        Exception failure = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            List<ProducerRecord<byte[], byte[]>> resend = pending;
+            Unacknowledged unacknowledged = new Unacknowledged();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                    ProducerConfig.LINGER_MS_CONFIG, "20",
+                    ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024)),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                if (resend == null) {
+                    for (int i = 0; i < count; i++) {
+                        CampusEvents.Draft d = events.next(first.plusNanos(stepNanos * i));
+                        unacknowledged.send(producer, new ProducerRecord<>(topic, d.key(), d.value()));
                     }
-                });
+                } else {
+                    resend.forEach(r -> unacknowledged.send(producer, r));
+                }
+                producer.flush();
             }
-            producer.flush();
+            pending = List.copyOf(unacknowledged.records);
+            if (pending.isEmpty()) {
+                return (System.nanoTime() - started) / 1e9;
+            }
+            failure = unacknowledged.failure.get();
+            System.err.printf("WARN %d records to %s were not acknowledged (attempt %d of 3): %s; partitions: %s%n",
+                    pending.size(), topic, attempt, failure, partitions(bootstrapServers, topic));
         }
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " records were not published", failure.get());
+        throw new IllegalStateException(pending.size() + " records were not published", failure);
+    }
+
+    /** The records a producer could not deliver, kept to be sent again, and the last failure. */
+    private static final class Unacknowledged {
+        final Queue<ProducerRecord<byte[], byte[]>> records = new ConcurrentLinkedQueue<>();
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+            producer.send(record, (md, e) -> {
+                if (e != null) {
+                    records.add(record);
+                    failure.set(e);
+                }
+            });
         }
-        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** Each partition's leader and in-sync replicas as the broker describes them, or why it could not. */
+    private static String partitions(String bootstrapServers, String topic) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(topic).partitions().stream()
+                    .map(p -> p.partition() + ": leader " + p.leader() + ", isr " + p.isr())
+                    .toList().toString();
+        } catch (Exception e) {
+            return "not described (" + e + ")";
+        }
     }
 
     private long consumed(String schema) throws SQLException {
