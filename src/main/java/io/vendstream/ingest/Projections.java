@@ -152,11 +152,7 @@ final class Projections {
                         + "first_at, first_event_id, first_location, first_sale, first_quantity, first_reported)",
                 cols, "text", "text", "text", "text", "int4", "int4", "int4", "text", "int4", "text", "text", "text", "text",
                 "int4", "int4");
-        // the slots' stored state before this statement (all its parts see the same snapshot)
-        writes.add("stock_before",
-                "select s.machine_id, s.product, s.reported_level, s.as_of from stock s join stock_input i "
-                        + "on s.machine_id = i.machine_id and s.product = i.product",
-                null);
+        // o: the slot as it was before this statement (all its parts see the same snapshot), for the judgement
         writes.add("stock_updated",
                 "update stock s set "
                         + "  quantity = case when i.level is not null and i.as_of >= s.as_of then i.level "
@@ -166,8 +162,10 @@ final class Projections {
                         + "  reported_level = case when i.as_of >= s.as_of then i.reported_level else s.reported_level end, "
                         + "  as_of = greatest(s.as_of, i.as_of), location = i.location, "
                         + "  category = coalesce(i.category, s.category) "
-                        + "from stock_input i where s.machine_id = i.machine_id and s.product = i.product "
-                        + "returning s.machine_id, s.product",
+                        + "from stock_input i join stock o on o.machine_id = i.machine_id and o.product = i.product "
+                        + "where s.machine_id = i.machine_id and s.product = i.product "
+                        + "returning s.machine_id, s.product, i.first_at, i.first_event_id, i.first_location, i.first_sale, "
+                        + "  i.first_quantity, i.first_reported, o.reported_level as previous_level, o.as_of as previous_at",
                 null);
         writes.add("stock_inserted",
                 "insert into stock (machine_id, product, location, category, quantity, capacity, as_of, reported_level) "
@@ -179,28 +177,25 @@ final class Projections {
                 null);
         // a slot's first event continues from the stored level when it is not older than the slot's latest
         String judged = "insert into stock_mismatches (machine_id, product, location, event_id, occurred_at, expected, reported) "
-                + "select i.machine_id, i.product, i.first_location, i.first_event_id, i.first_at, "
-                + "  b.reported_level - i.first_quantity, i.first_reported "
-                + "from stock_input i join stock_before b on b.machine_id = i.machine_id and b.product = i.product "
-                + "where i.first_sale and i.first_reported is not null and b.reported_level is not null "
-                + "  and i.first_at >= b.as_of and i.first_reported <> b.reported_level - i.first_quantity";
+                + "select u.machine_id, u.product, u.first_location, u.first_event_id, u.first_at, "
+                + "  u.previous_level - u.first_quantity, u.first_reported "
+                + "from stock_updated u "
+                + "where u.first_sale and u.first_reported is not null and u.previous_level is not null "
+                + "  and u.first_at >= u.previous_at and u.first_reported <> u.previous_level - u.first_quantity";
         if (mismatched > 0) {
-            // the batch's own mismatches hold where the slot continues in order
+            // the batch's own mismatches hold where the slot is new or continues in order
             writes.add("stock_batch_mismatches",
                     "select * from unnest(?::text[], ?::text[], ?::text[], ?::uuid[], ?::timestamptz[], ?::int[], ?::int[]) "
                             + "as m (machine_id, product, location, event_id, occurred_at, expected, reported)",
                     mismatches, "text", "text", "text", "text", "text", "int4", "int4");
-            judged += " union all select m.* from stock_batch_mismatches m "
-                    + "join stock_input i on i.machine_id = m.machine_id and i.product = m.product "
-                    + "left join stock_before b on b.machine_id = m.machine_id and b.product = m.product "
-                    + "where b.as_of is null or i.first_at >= b.as_of";
+            judged += " union all select m.* from stock_batch_mismatches m where not exists (select 1 from stock_updated u "
+                    + "where u.machine_id = m.machine_id and u.product = m.product and u.first_at < u.previous_at)";
         }
         writes.add("stock_judged", judged, null);
         // a slot with an event older than its latest is judged again by the rule's next evaluation
         writes.add("stock_late",
-                "insert into stock_mismatch_rejudge (machine_id, product) select i.machine_id, i.product "
-                        + "from stock_input i join stock_before b on b.machine_id = i.machine_id and b.product = i.product "
-                        + "where i.first_at < b.as_of on conflict (machine_id, product) do nothing",
+                "insert into stock_mismatch_rejudge (machine_id, product) select u.machine_id, u.product "
+                        + "from stock_updated u where u.first_at < u.previous_at on conflict (machine_id, product) do nothing",
                 null);
     }
 
