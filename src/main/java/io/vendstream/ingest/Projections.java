@@ -141,17 +141,18 @@ final class Projections {
             }
             VendingEvent first = list.get(0);
             VendingEvent last = list.get(list.size() - 1);
+            // the first event is judged in SQL only when it is a sale that reported stockAfter
+            boolean judgeable = first.isSale() && first.stockAfter() != null;
             cols.add(entry.getKey().machineId, entry.getKey().product, last.location(), last.category(), level, movement,
-                    highest, last.occurredAt(), last.stockAfter(), first.occurredAt(), first.eventId(), first.location(),
-                    first.isSale(), first.quantity(), first.stockAfter());
+                    highest, last.occurredAt(), last.stockAfter(), first.occurredAt(), judgeable ? first.quantity() : null,
+                    judgeable ? first.stockAfter() : null);
         }
         writes.add("stock_input",
                 "select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], "
-                        + "?::timestamptz[], ?::int[], ?::timestamptz[], ?::uuid[], ?::text[], ?::bool[], ?::int[], ?::int[]) "
+                        + "?::timestamptz[], ?::int[], ?::timestamptz[], ?::int[], ?::int[]) "
                         + "as i (machine_id, product, location, category, level, movement, highest, as_of, reported_level, "
-                        + "first_at, first_event_id, first_location, first_sale, first_quantity, first_reported)",
-                cols, "text", "text", "text", "text", "int4", "int4", "int4", "text", "int4", "text", "text", "text", "text",
-                "int4", "int4");
+                        + "first_at, first_quantity, first_reported)",
+                cols, "text", "text", "text", "text", "int4", "int4", "int4", "text", "int4", "text", "int4", "int4");
         // o: the slot as it was before this statement (all its parts see the same snapshot), for the judgement
         writes.add("stock_updated",
                 "update stock s set "
@@ -164,8 +165,8 @@ final class Projections {
                         + "  category = coalesce(i.category, s.category) "
                         + "from stock_input i join stock o on o.machine_id = i.machine_id and o.product = i.product "
                         + "where s.machine_id = i.machine_id and s.product = i.product "
-                        + "returning s.machine_id, s.product, i.first_at, i.first_event_id, i.first_location, i.first_sale, "
-                        + "  i.first_quantity, i.first_reported, o.reported_level as previous_level, o.as_of as previous_at",
+                        + "returning s.machine_id, s.product, i.first_at, i.first_quantity, i.first_reported, "
+                        + "  o.reported_level as previous_level, o.as_of as previous_at",
                 null);
         writes.add("stock_inserted",
                 "insert into stock (machine_id, product, location, category, quantity, capacity, as_of, reported_level) "
@@ -176,11 +177,14 @@ final class Projections {
                         + "on conflict (machine_id, product) do nothing",
                 null);
         // a slot's first event continues from the stored level when it is not older than the slot's latest
+        // (rare: the sale itself, stored by this transaction's claim, is looked up for its id and location)
         String judged = "insert into stock_mismatches (machine_id, product, location, event_id, occurred_at, expected, reported) "
-                + "select u.machine_id, u.product, u.first_location, u.first_event_id, u.first_at, "
-                + "  u.previous_level - u.first_quantity, u.first_reported "
-                + "from stock_updated u "
-                + "where u.first_sale and u.first_reported is not null and u.previous_level is not null "
+                + "select u.machine_id, u.product, x.location, x.event_id, u.first_at, u.previous_level - u.first_quantity, "
+                + "  u.first_reported "
+                + "from stock_updated u cross join lateral (select x.location, x.event_id from sales x "
+                + "  where x.machine_id = u.machine_id and x.product = u.product and x.occurred_at = u.first_at "
+                + "  order by x.source_offset limit 1) x "
+                + "where u.first_quantity is not null and u.previous_level is not null "
                 + "  and u.first_at >= u.previous_at and u.first_reported <> u.previous_level - u.first_quantity";
         if (mismatched > 0) {
             // the batch's own mismatches hold where the slot is new or continues in order
