@@ -87,13 +87,6 @@ final class Projections {
      * event reported stockAfter (the latest such event, plus movements after it), the sum of all
      * movements otherwise. An absolute level older than the stored one is ignored in favour of the
      * movements, so late events cannot roll stock back.
-     *
-     * <p>In the same statement, each slot's reported chain is judged (rule stock-mismatch, see
-     * V13__stock_mismatches.sql): a sale whose stockAfter is not the previous event's minus the
-     * units sold is kept in {@code stock_mismatches}. Within the batch the previous event is known
-     * here; the slot's first event is judged in SQL against the stored {@code reported_level}. A
-     * slot whose batch starts before its stored latest event is not judged here but marked for the
-     * rule's next evaluation to read again.
      */
     private static void upsertStock(Writes writes, List<VendingEvent> events) {
         if (events.isEmpty()) {
@@ -110,18 +103,13 @@ final class Projections {
             byKey.computeIfAbsent(new Key(e.machineId(), e.product()), k -> new ArrayList<>()).add(e);
         }
         Columns cols = new Columns(byKey.size());
-        Columns mismatches = new Columns(0);
-        int mismatched = 0;
         for (Map.Entry<Key, List<VendingEvent>> entry : byKey.entrySet()) {
-            // stable: events of one instant keep the order the machine reported them in
             List<VendingEvent> list = entry.getValue();
             list.sort(java.util.Comparator.comparing(VendingEvent::occurredAt));
             Integer level = null;
             int movement = 0;
             int highest = 0;
-            Integer previous = null;
-            for (int i = 0; i < list.size(); i++) {
-                VendingEvent e = list.get(i);
+            for (VendingEvent e : list) {
                 movement += e.stockDelta();
                 if (e.stockAfter() != null) {
                     level = e.stockAfter();
@@ -131,75 +119,33 @@ final class Projections {
                 if (level != null) {
                     highest = Math.max(highest, level);
                 }
-                if (i > 0 && e.isSale() && e.stockAfter() != null && previous != null
-                        && e.stockAfter() != previous - e.quantity()) {
-                    mismatches.add(e.machineId(), e.product(), e.location(), e.eventId(), e.occurredAt(),
-                            previous - e.quantity(), e.stockAfter());
-                    mismatched++;
-                }
-                previous = e.stockAfter();
             }
-            VendingEvent first = list.get(0);
             VendingEvent last = list.get(list.size() - 1);
-            // the first event is judged in SQL only when it is a sale that reported stockAfter
-            boolean judgeable = first.isSale() && first.stockAfter() != null;
             cols.add(entry.getKey().machineId, entry.getKey().product, last.location(), last.category(), level, movement,
-                    highest, last.occurredAt(), last.stockAfter(), first.occurredAt(), judgeable ? first.quantity() : null,
-                    judgeable ? first.stockAfter() : null);
+                    highest, last.occurredAt());
         }
         writes.add("stock_input",
                 "select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], "
-                        + "?::timestamptz[], ?::int[], ?::timestamptz[], ?::int[], ?::int[]) "
-                        + "as i (machine_id, product, location, category, level, movement, highest, as_of, reported_level, "
-                        + "first_at, first_quantity, first_reported)",
-                cols, "text", "text", "text", "text", "int4", "int4", "int4", "text", "int4", "text", "int4", "int4");
-        // o: the slot as it was before this statement (all its parts see the same snapshot), for the judgement
+                        + "?::timestamptz[]) as i (machine_id, product, location, category, level, movement, highest, as_of)",
+                cols, "text", "text", "text", "text", "int4", "int4", "int4", "text");
         writes.add("stock_updated",
                 "update stock s set "
                         + "  quantity = case when i.level is not null and i.as_of >= s.as_of then i.level "
                         + "                  else greatest(0, s.quantity + i.movement) end, "
                         + "  capacity = greatest(s.capacity, i.highest, case when i.level is not null and i.as_of >= s.as_of "
                         + "                  then i.level else greatest(0, s.quantity + i.movement) end), "
-                        + "  reported_level = case when i.as_of >= s.as_of then i.reported_level else s.reported_level end, "
                         + "  as_of = greatest(s.as_of, i.as_of), location = i.location, "
                         + "  category = coalesce(i.category, s.category) "
-                        + "from stock_input i join stock o on o.machine_id = i.machine_id and o.product = i.product "
-                        + "where s.machine_id = i.machine_id and s.product = i.product "
-                        + "returning s.machine_id, s.product, i.first_at, i.first_quantity, i.first_reported, "
-                        + "  o.reported_level as previous_level, o.as_of as previous_at",
+                        + "from stock_input i where s.machine_id = i.machine_id and s.product = i.product "
+                        + "returning s.machine_id, s.product",
                 null);
         writes.add("stock_inserted",
-                "insert into stock (machine_id, product, location, category, quantity, capacity, as_of, reported_level) "
+                "insert into stock (machine_id, product, location, category, quantity, capacity, as_of) "
                         + "select i.machine_id, i.product, i.location, i.category, coalesce(i.level, greatest(0, i.movement)), "
-                        + "  greatest(i.highest, coalesce(i.level, greatest(0, i.movement))), i.as_of, i.reported_level "
+                        + "  greatest(i.highest, coalesce(i.level, greatest(0, i.movement))), i.as_of "
                         + "from stock_input i where not exists (select 1 from stock_updated u where u.machine_id = i.machine_id "
                         + "  and u.product = i.product) "
                         + "on conflict (machine_id, product) do nothing",
-                null);
-        // a slot's first event continues from the stored level when it is not older than the slot's latest
-        // (rare: the sale itself, stored by this transaction's claim, is looked up for its id and location)
-        String judged = "insert into stock_mismatches (machine_id, product, location, event_id, occurred_at, expected, reported) "
-                + "select u.machine_id, u.product, x.location, x.event_id, u.first_at, u.previous_level - u.first_quantity, "
-                + "  u.first_reported "
-                + "from stock_updated u cross join lateral (select x.location, x.event_id from sales x "
-                + "  where x.machine_id = u.machine_id and x.product = u.product and x.occurred_at = u.first_at "
-                + "  order by x.source_offset limit 1) x "
-                + "where u.first_quantity is not null and u.previous_level is not null "
-                + "  and u.first_at >= u.previous_at and u.first_reported <> u.previous_level - u.first_quantity";
-        if (mismatched > 0) {
-            // the batch's own mismatches hold where the slot is new or continues in order
-            writes.add("stock_batch_mismatches",
-                    "select * from unnest(?::text[], ?::text[], ?::text[], ?::uuid[], ?::timestamptz[], ?::int[], ?::int[]) "
-                            + "as m (machine_id, product, location, event_id, occurred_at, expected, reported)",
-                    mismatches, "text", "text", "text", "text", "text", "int4", "int4");
-            judged += " union all select m.* from stock_batch_mismatches m where not exists (select 1 from stock_updated u "
-                    + "where u.machine_id = m.machine_id and u.product = m.product and u.first_at < u.previous_at)";
-        }
-        writes.add("stock_judged", judged, null);
-        // a slot with an event older than its latest is judged again by the rule's next evaluation
-        writes.add("stock_late",
-                "insert into stock_mismatch_rejudge (machine_id, product) select u.machine_id, u.product "
-                        + "from stock_updated u where u.first_at < u.previous_at on conflict (machine_id, product) do nothing",
                 null);
     }
 

@@ -17,11 +17,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 
-import io.vendstream.ingest.DirectIngest;
-import io.vendstream.ingest.EventStore;
-import io.vendstream.ingest.EventValidator;
-import io.vendstream.simulator.EventJson;
-import io.vendstream.simulator.WireEvent;
 import io.vendstream.support.Namespace;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
@@ -33,7 +28,6 @@ import static org.awaitility.Awaitility.await;
 final class AlertTables {
 
     private final Namespace ns;
-    private DirectIngest ingest;
 
     AlertTables(Namespace ns) {
         this.ns = ns;
@@ -81,28 +75,26 @@ final class AlertTables {
                 + "sales_count = excluded.sales_count, units = excluded.units, revenue = excluded.revenue", zone, machineId);
     }
 
-    /**
-     * Stores a sale of one unit through the product's own write path: validated, and stored by the
-     * event store with its projections and judgements (stock continuity), as one poll.
-     */
-    void storedSale(String machineId, String location, String product, int price, Integer stockAfter, Instant at)
+    /** Stores a sale in a transaction of its own that stays open until the returned connection commits. */
+    Connection saleNotCommitted(String machineId, String location, String product, int price, Integer stockAfter, Instant at)
             throws SQLException {
-        store(new WireEvent(UUID.randomUUID().toString(), WireEvent.SALE, machineId, location, product, "snack",
-                new BigDecimal(price), "IDR", 1, "cash", stockAfter, WireEvent.timestamp(at.atZone(ZoneOffset.UTC))));
-    }
-
-    /** Stores a restock through the product's own write path, as {@link #storedSale} does. */
-    void restock(String machineId, String location, String product, int quantity, int stockAfter, Instant at) throws SQLException {
-        store(new WireEvent(UUID.randomUUID().toString(), WireEvent.RESTOCK, machineId, location, product, "snack",
-                null, null, quantity, null, stockAfter, WireEvent.timestamp(at.atZone(ZoneOffset.UTC))));
-    }
-
-    private synchronized void store(WireEvent event) throws SQLException {
-        if (ingest == null) {
-            ingest = new DirectIngest(new EventStore(ns.migratedDataSource(), "UTC"), EventValidator.configured(300, 65536, 0),
-                    ns.topic());
+        Connection c = connect();
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("insert into sales (event_id, machine_id, location, product, category, "
+                + "unit_price, currency, quantity, amount, payment_method, stock_after, occurred_at) "
+                + "values (?, ?, ?, ?, 'snack', ?, 'IDR', 1, ?, 'cash', ?, ?)")) {
+            bind(ps, UUID.randomUUID(), machineId, location, product, new BigDecimal(price), new BigDecimal(price), stockAfter, at(at));
+            ps.executeUpdate();
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
         }
-        ingest.store(List.of(EventJson.toBytes(event)), 1);
+        return c;
+    }
+
+    void restock(String machineId, String location, String product, int quantity, int stockAfter, Instant at) throws SQLException {
+        exec("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at) "
+                + "values (?, ?, ?, ?, 'snack', ?, ?, ?)", UUID.randomUUID(), machineId, location, product, quantity, stockAfter, at(at));
     }
 
     /** The transitions (opened, resolved) of a rule's alerts about one machine, in order. */

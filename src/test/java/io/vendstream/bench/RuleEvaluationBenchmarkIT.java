@@ -30,8 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code bench.rules.days} campus days up to now (default 10: a million sales in the last 24 hours)
  * by {@link SalesSeeder}, with their rollups, stock and fences; a restock of every slot every third day;
  * each machine's last two DEX audit reads about a day apart (at minutes of their own), the latest with a few events;
- * each slot's stock-mismatch state as the product's migration sets it up for history stored before it
- * (every slot read once at the rule's first evaluation, timed apart); then vacuumed and analyzed. Each file of routes/alert-rules (settings from application.properties;
+ * then vacuumed and analyzed. Each file of routes/alert-rules (settings from application.properties;
  * payment-device-down as cashless-reader-down), and any extra file in {@code bench.rules.extra}
  * (comma-separated paths, e.g. a rule's earlier version), is run {@code bench.rules.rounds} times
  * (default 15), timed as the route runs it, and once more under {@code EXPLAIN (ANALYZE, BUFFERS)},
@@ -97,18 +96,7 @@ class RuleEvaluationBenchmarkIT {
                 Map<String, Object> result = new LinkedHashMap<>();
                 List<Double> millis = new ArrayList<>();
                 List<String> rows = List.of();
-                boolean judgedAtIngest = rule.getKey().equals("stock-mismatch");
-                if (judgedAtIngest) {
-                    // as after an upgrade: every slot read once from its events (the whole window)
-                    long started = System.nanoTime();
-                    rows(c, rule.getValue());
-                    result.put("firstMillis", round((System.nanoTime() - started) / 1e6));
-                }
                 for (int r = 0; r < rounds; r++) {
-                    if (judgedAtIngest) {
-                        // what ingest leaves between two evaluations: a period's sales, the late ones' slots marked
-                        storeNewSales(c, newSales, r, zone);
-                    }
                     long started = System.nanoTime();
                     rows = rows(c, rule.getValue());
                     millis.add((System.nanoTime() - started) / 1e6);
@@ -135,12 +123,6 @@ class RuleEvaluationBenchmarkIT {
                 // the verdicts kept since the first evaluation find what judging the window afresh finds, at the
                 // same moment (one transaction, one now())
                 storeNewSales(c, newSales, rounds + 1, zone);
-                // every slot read afresh, by both at one moment: the re-reading, the kept and the
-                // replaced mismatches and the restocks settle what the earlier version finds
-                try (Statement st = c.createStatement()) {
-                    st.execute("insert into stock_mismatch_rejudge (machine_id, product) select machine_id, product from stock "
-                            + "on conflict do nothing");
-                }
                 List<List<String>> both = sameMoment(c, rules.get("stock-mismatch"), rules.get("stock-mismatch-before"));
                 report.put("stockMismatchRowsCompared", both.get(0).size());
                 assertThat(both.get(0)).isNotEmpty().isEqualTo(both.get(1));
@@ -285,7 +267,7 @@ class RuleEvaluationBenchmarkIT {
      * A restock of every slot every third day at 07:00 UTC (the slots on different days), each machine's
      * last two DEX reads about a day apart with a few events in the latest; then vacuum and analyze.
      */
-    private static void seedTheRest(Connection c) throws SQLException, IOException {
+    private static void seedTheRest(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at, "
                     + "source_partition, source_offset) select gen_random_uuid(), s.machine_id, s.location, s.product, s.category, 6, 12, "
@@ -323,20 +305,7 @@ class RuleEvaluationBenchmarkIT {
                     + "from dex_reads l join dex_reads p on p.machine_id = l.machine_id and p.read_at < l.read_at");
             st.execute("insert into dex_read_events (read_id, line_no, event_code, occurred_at) select i.read_id, g, "
                     + "(array['EJB','EGQ','ODD'])[1 + g % 3], i.to_at - g * interval '1 hour' from dex_intervals i, generate_series(1, 5) g");
-            // what ingest keeps for stock-mismatch, as the migration sets it up for history stored before it:
-            // each slot's last reported level, and every slot marked to be read once from its events
-            for (String statement : statements(migration("V13__stock_mismatches.sql"))) {
-                if (statement.startsWith("update stock ") || statement.startsWith("insert into stock_mismatch_rejudge")) {
-                    st.execute(statement);
-                }
-            }
             st.execute("vacuum analyze");
-        }
-    }
-
-    private static String migration(String name) throws IOException {
-        try (InputStream in = RuleEvaluationBenchmarkIT.class.getClassLoader().getResourceAsStream("db/migration/" + name)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
@@ -344,8 +313,8 @@ class RuleEvaluationBenchmarkIT {
      * New sales stored as ingest stores them (one statement; ingested_at the transaction's start), in
      * {@code count} slots drawn afresh each round, each continuing its slot's chain from its latest sale
      * (it agrees), but one in twenty occurring up to two hours ago, late (it lands inside the chain and
-     * makes the sale after it disagree): its slot is marked to be read again, as ingest marks it. The
-     * hourly rollup counts them, as ingest's does in the same transaction (telemetry-gap reads it).
+     * makes the sale after it disagree). The hourly rollup counts them, as ingest's does in the same
+     * transaction (telemetry-gap reads it).
      */
     private static void storeNewSales(Connection c, int count, int round, String zone) throws SQLException {
         try (Statement st = c.createStatement()) {
@@ -356,10 +325,7 @@ class RuleEvaluationBenchmarkIT {
                     + "0, null from (select row_number() over () as n, machine_id, product from (select machine_id, product from stock "
                     + "order by abs(hashtext(machine_id || product || " + round + ")) limit " + count + ") d) k, "
                     + "lateral (select * from sales x where x.machine_id = k.machine_id and x.product = k.product "
-                    + "order by x.occurred_at desc limit 1) s returning *), "
-                    // ingest judges the in-order ones (they agree) and marks the late ones' slots
-                    + "marked as (insert into stock_mismatch_rejudge (machine_id, product) select distinct machine_id, product "
-                    + "from stored where occurred_at < now() on conflict do nothing) "
+                    + "order by x.occurred_at desc limit 1) s returning *) "
                     + "insert into sales_hourly as r (hour, machine_id, location, sales_count, units, revenue) "
                     + "select date_trunc('hour', occurred_at, '" + zone + "'), machine_id, min(location), count(*), sum(quantity), "
                     + "sum(amount) from stored group by 1, 2 on conflict (hour, machine_id) do update set "

@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import io.vendstream.support.Campus;
 import io.vendstream.support.Events;
@@ -68,57 +67,6 @@ class ProjectionsTest {
                 .isGreaterThanOrEqualTo(BigDecimal.valueOf(3));
         assertThat(one("select sum(count) from latency_minute where writer = 0 and stage = 'device' and le_ms = 1000"))
                 .as("a second between occurredAt and the record's timestamp is the device's delay").isEqualTo("3");
-    }
-
-    @Test
-    void should_keep_a_sale_that_breaks_its_slots_reported_chain_and_mark_a_slot_that_receives_a_late_event() throws Exception {
-        java.time.ZonedDateTime t = java.time.ZonedDateTime.now(Campus.ZONE).minusHours(1);
-        // one poll: a restock, then a sale that agrees, one that does not (two units gone), one that agrees again
-        fold(at(Events.restock("proj-2", "Chips", 10, 10), t),
-                at(Events.sale("proj-2", "Chips", 1, "5000", 9), t.plusMinutes(1)),
-                at(Events.sale("proj-2", "Chips", 1, "5000", 6), t.plusMinutes(2)),
-                at(Events.sale("proj-2", "Chips", 2, "5000", 4), t.plusMinutes(3)));
-        assertThat(mismatches("proj-2")).containsExactly("8 -> 6");
-        // the next poll's first sale continues from the level the last one reported (4): one unit gone
-        fold(at(Events.sale("proj-2", "Chips", 1, "5000", 2), t.plusMinutes(4)));
-        assertThat(mismatches("proj-2")).containsExactly("8 -> 6", "3 -> 2");
-        assertThat(one("select reported_level from stock where machine_id = 'proj-2'")).isEqualTo("2");
-        assertThat(one("select count(*) from stock_mismatch_rejudge where machine_id = 'proj-2'")).isEqualTo("0");
-        // an event older than the slot's latest is not judged here: the slot is marked for the rule
-        fold(at(Events.sale("proj-2", "Chips", 1, "5000", 0), t.plusSeconds(90)),
-                at(Events.sale("proj-2", "Chips", 1, "5000", 7), t.plusSeconds(100)));
-        assertThat(mismatches("proj-2")).containsExactly("8 -> 6", "3 -> 2");
-        assertThat(one("select count(*) from stock_mismatch_rejudge where machine_id = 'proj-2'")).isEqualTo("1");
-        assertThat(one("select reported_level from stock where machine_id = 'proj-2'")).as("still the latest event's").isEqualTo("2");
-    }
-
-    private static Map<String, Object> at(Map<String, Object> event, java.time.ZonedDateTime when) {
-        event.put("occurredAt", io.vendstream.simulator.WireEvent.timestamp(when));
-        return event;
-    }
-
-    @SafeVarargs
-    private static void fold(Map<String, Object>... poll) throws Exception {
-        List<VendingEvent> events = new ArrayList<>();
-        for (Map<String, Object> e : poll) {
-            events.add(EventValidator.configured(300, 65536, 0).validate(Events.json(e)).event());
-        }
-        Writes writes = new Writes();
-        new Projections(Campus.ZONE).write(writes, events, 0);
-        try (Connection c = db.getConnection()) {
-            writes.execute(c);
-        }
-    }
-
-    private static List<String> mismatches(String machineId) throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select expected || ' -> ' || reported from stock_mismatches where machine_id = '" + machineId + "' order by occurred_at")) {
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-        }
-        return rows;
     }
 
     private static String one(String sql) throws Exception {
