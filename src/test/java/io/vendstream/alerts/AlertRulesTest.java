@@ -206,6 +206,36 @@ class AlertRulesTest {
     }
 
     @Test
+    void should_read_stock_continuity_again_only_once_something_was_stored_while_the_campus_is_quiet() throws Exception {
+        Namespace quiet = TestInfrastructure.get().namespace("alert_quiet_campus");
+        AlertTables tables = new AlertTables(quiet);
+        Properties props = AlertTables.fastRules(quiet);
+        props.setProperty("vendstream.alerts.stock-mismatch.quiet-seconds", "3600");
+        try (VendstreamApp other = VendstreamApp.start(props);
+             Kafka kafka = new Kafka(TestInfrastructure.get().bootstrapServers())) {
+            // the rule has read once; nothing is stored since (the group commits nothing)
+            AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-mismatch", 2);
+            Instant now = Instant.now();
+            tables.restock("quiet-1", "Quiet Hall", "Chips", 10, 10, now.minus(60, ChronoUnit.MINUTES));
+            tables.sale("quiet-1", "Quiet Hall", "Chips", "cash", 8_000, 9, now.minus(50, ChronoUnit.MINUTES));
+            tables.sale("quiet-1", "Quiet Hall", "Chips", "cash", 8_000, 6, now.minus(40, ChronoUnit.MINUTES));
+            AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-mismatch", 8);
+            assertThat(tables.transitions("stock-mismatch", "quiet-1")).as("not read again while nothing was stored").isEmpty();
+            // ingest stores a record: the group's committed offset moves, and the rule reads again
+            kafka.send(quiet.topic(), 0, "quiet-1", "{}".getBytes(StandardCharsets.UTF_8));
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                    Map.of("bootstrap.servers", TestInfrastructure.get().bootstrapServers(), "group.id", quiet.group()),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                TopicPartition partition = new TopicPartition(quiet.topic(), 0);
+                long end = consumer.endOffsets(List.of(partition)).get(partition);
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(end)));
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> tables.transitions("stock-mismatch", "quiet-1").size() == 1);
+        }
+    }
+
+    @Test
     void should_suspect_the_cashless_reader_when_only_cash_comes_in_and_the_coin_mechanism_in_reverse() throws Exception {
         LocalDate today = LocalDate.now(Campus.ZONE);
         Instant now = Instant.now();

@@ -113,6 +113,8 @@ final class AlertTables {
         props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
         props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
         props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
+        // the seeded tables change with ingest off: every rule reads every period
+        props.setProperty("vendstream.alerts.stock-mismatch.quiet-seconds", "0");
         // the low-stock rule's forecast sees seeded history at once
         props.setProperty("vendstream.restock.model-refresh-seconds", "1");
         // a machine whose MQTT session ends is offline at once
