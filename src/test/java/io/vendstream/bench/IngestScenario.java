@@ -20,9 +20,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.vendstream.support.PackagedApp;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import static org.awaitility.Awaitility.await;
@@ -242,9 +245,12 @@ final class IngestScenario {
      * Publishes every record as fast as the broker takes them (acks=all, idempotent, batched). A
      * record the broker did not acknowledge within the producer's delivery timeout is sent again,
      * by a new producer, up to twice, after a warning that names the failure and what the broker
-     * says of the topic's partitions; only records still refused then fail the scenario.
+     * says of the topic's partitions; only records still refused then fail the scenario, and so does
+     * a resend that left the topic with more records than were published (a record the broker had
+     * stored although its acknowledgement was lost would be there twice).
      */
     static double publish(String bootstrapServers, String topic, CampusEvents events, int count) {
+        long endBefore = endOffsets(bootstrapServers, topic);
         Instant first = Instant.now().minus(3, ChronoUnit.DAYS);
         long stepNanos = Duration.ofDays(3).minusMinutes(10).toNanos() / Math.max(1, count);
         long started = System.nanoTime();
@@ -272,6 +278,11 @@ final class IngestScenario {
             }
             pending = List.copyOf(unacknowledged.records);
             if (pending.isEmpty()) {
+                long added = endOffsets(bootstrapServers, topic) - endBefore;
+                if (resend != null && added != count) {
+                    throw new IllegalStateException(count + " records published to " + topic + ", but the topic grew by "
+                            + added + " after resending the unacknowledged ones");
+                }
                 return (System.nanoTime() - started) / 1e9;
             }
             failure = unacknowledged.failure.get();
@@ -293,6 +304,19 @@ final class IngestScenario {
                     failure.set(e);
                 }
             });
+        }
+    }
+
+    /** The sum of the topic's partitions' end offsets. */
+    private static long endOffsets(String bootstrapServers, String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+            Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+            partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read the end offsets of " + topic, e);
         }
     }
 
