@@ -23,10 +23,6 @@ import io.vendstream.support.Namespace;
 import io.vendstream.support.RunningApp;
 import io.vendstream.support.TestInfrastructure;
 import io.vendstream.support.VendstreamApp;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -193,14 +189,7 @@ class AlertRulesTest {
             AlertTables.awaitRounds(other, "evaluate-alert-rule-stock-out", 8);
             assertThat(tables.transitions("stock-out", "late-1")).isEmpty();
             // ingest catches up: the group's committed offsets reach the end of the topic
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                    Map.of("bootstrap.servers", TestInfrastructure.get().bootstrapServers(), "group.id", behind.group()),
-                    new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer())) {
-                TopicPartition partition = new TopicPartition(behind.topic(), 0);
-                long end = consumer.endOffsets(List.of(partition)).get(partition);
-                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(end)));
-            }
+            Kafka.commitToEnd(TestInfrastructure.get().bootstrapServers(), behind.group(), behind.topic(), 0);
             await().atMost(Duration.ofSeconds(60)).until(() -> tables.transitions("stock-out", "late-1").size() == 1);
         }
     }
@@ -226,14 +215,7 @@ class AlertRulesTest {
             assertThat(tables.transitions("stock-mismatch", "quiet-1")).isEmpty();
             // ingest stores a record: the group's committed offset moves, and the rule reads again
             kafka.send(quiet.topic(), 0, "quiet-1", "{}".getBytes(StandardCharsets.UTF_8));
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                    Map.of("bootstrap.servers", TestInfrastructure.get().bootstrapServers(), "group.id", quiet.group()),
-                    new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer())) {
-                TopicPartition partition = new TopicPartition(quiet.topic(), 0);
-                long end = consumer.endOffsets(List.of(partition)).get(partition);
-                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(end)));
-            }
+            Kafka.commitToEnd(TestInfrastructure.get().bootstrapServers(), quiet.group(), quiet.topic(), 0);
             await().atMost(Duration.ofSeconds(60)).until(() -> tables.transitions("stock-mismatch", "quiet-1").size() == 1);
         }
     }

@@ -17,15 +17,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.vendstream.support.Kafka;
 import io.vendstream.support.PackagedApp;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import static org.awaitility.Awaitility.await;
@@ -250,7 +248,7 @@ final class IngestScenario {
      * stored although its acknowledgement was lost would be there twice).
      */
     static double publish(String bootstrapServers, String topic, CampusEvents events, int count) {
-        long endBefore = endOffsets(bootstrapServers, topic);
+        long before = Kafka.recordsIn(bootstrapServers, topic);
         Instant first = Instant.now().minus(3, ChronoUnit.DAYS);
         long stepNanos = Duration.ofDays(3).minusMinutes(10).toNanos() / Math.max(1, count);
         long started = System.nanoTime();
@@ -278,8 +276,8 @@ final class IngestScenario {
             }
             pending = List.copyOf(unacknowledged.records);
             if (pending.isEmpty()) {
-                long added = endOffsets(bootstrapServers, topic) - endBefore;
-                if (resend != null && added != count) {
+                long added = resend == null ? count : Kafka.recordsIn(bootstrapServers, topic) - before;
+                if (added != count) {
                     throw new IllegalStateException(count + " records published to " + topic + ", but the topic grew by "
                             + added + " after resending the unacknowledged ones");
                 }
@@ -304,19 +302,6 @@ final class IngestScenario {
                     failure.set(e);
                 }
             });
-        }
-    }
-
-    /** The sum of the topic's partitions' end offsets. */
-    private static long endOffsets(String bootstrapServers, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
-            partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            return admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
-        } catch (Exception e) {
-            throw new IllegalStateException("could not read the end offsets of " + topic, e);
         }
     }
 

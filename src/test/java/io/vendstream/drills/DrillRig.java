@@ -30,7 +30,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -260,14 +259,7 @@ final class DrillRig {
     }
 
     /** Number of records in a topic (sum of end offsets; nothing is compacted or deleted here). */
-    long recordsIn(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
-            for (int p = 0; p < 3; p++) {
-                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            return admin.listOffsets(request).all().get(20, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(o -> o.offset()).sum();
-        }
+    long recordsIn(String topic) {
+        return Kafka.recordsIn(bootstrap, topic);
     }
 }
