@@ -59,8 +59,7 @@ class SimulateVendingSalesRouteTest {
             // each simulated machine published as itself, over MQTT: the intake signed the record with it
             assertThat(r.headers().toArray()).as("Kafka record headers").extracting(h -> h.key())
                     .containsExactly("vendstream-device", "vendstream-source");
-            assertThat(new String(r.headers().lastHeader("vendstream-device").value(), java.nio.charset.StandardCharsets.UTF_8))
-                    .isEqualTo(r.key());
+            assertThat(header(r, "vendstream-device")).isEqualTo(r.key());
             Instant occurredAt = OffsetDateTime.parse(event.get("occurredAt").asText()).toInstant();
             assertThat(occurredAt).isBetween(started.minusSeconds(1), Instant.now());
             partitionsByMachine.computeIfAbsent(r.key(), k -> new HashSet<>()).add(r.partition());
