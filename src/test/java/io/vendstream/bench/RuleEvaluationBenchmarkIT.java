@@ -164,9 +164,16 @@ class RuleEvaluationBenchmarkIT {
         try (PackagedApp app = infra.startApp("rules-at-rest", schema, topic, schema + "-ingest", true, List.of())) {
             app.awaitHealthy(java.time.Duration.ofMinutes(3));
             // the first evaluations open an alert for every condition the seed holds (some 2,000): at rest
-            // only once they are all delivered (to Kafka and the notification channel)
-            Thread.sleep(60_000);
+            // only once every rule has read once and its alerts are all delivered (to Kafka and the
+            // notification channel)
+            long ruleRoutes;
+            try (Stream<String> lines = Files.lines(Path.of(System.getProperty("vendstream.project.dir", "."))
+                    .resolve("routes").resolve("evaluate-alert-rules.camel.yaml"))) {
+                ruleRoutes = lines.filter(l -> l.trim().equals("routeTemplateRef: evaluate-alert-rule")).count();
+            }
             try (Connection c = infra.connect(schema)) {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(5)).pollInterval(java.time.Duration.ofSeconds(2))
+                        .until(() -> BenchInfra.queryLong(c, "select count(*) from alert_rule_readings") >= ruleRoutes);
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(10)).pollInterval(java.time.Duration.ofSeconds(5))
                         .until(() -> BenchInfra.queryLong(c, "select count(*) from alert_deliveries where delivered_at is null") == 0);
             }
