@@ -140,7 +140,7 @@ public final class Kafka implements AutoCloseable {
     /** Number of records in a topic: the sum of its partitions' end offsets (nothing is compacted or deleted here). */
     public static long recordsIn(String bootstrap, String topic) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000"))) {
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000", AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000"))) {
             Map<TopicPartition, OffsetSpec> latest = new java.util.LinkedHashMap<>();
             admin.describeTopics(List.of(topic)).allTopicNames().get(20, TimeUnit.SECONDS).get(topic).partitions()
                     .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
