@@ -72,6 +72,7 @@ public final class EventStore {
     private final Projections projections;
     private final ParallelWriters writers;
     private final ChangeFeed changes;
+    private final StockContinuity continuity;
 
     /** One transaction per poll, whatever its size. */
     public EventStore(DataSource dataSource, String timezone) {
@@ -90,8 +91,18 @@ public final class EventStore {
      * what this transaction already holds, without another query.
      */
     public EventStore(DataSource dataSource, String timezone, int writers, int parallelFrom, ChangeFeed changes) {
+        this(dataSource, timezone, writers, parallelFrom, changes, null);
+    }
+
+    /**
+     * As above; and after each commit what it stored goes to {@code continuity} (may be null), which
+     * judges the slots' stock chains on its own thread.
+     */
+    public EventStore(DataSource dataSource, String timezone, int writers, int parallelFrom, ChangeFeed changes,
+            StockContinuity continuity) {
         this.dataSource = dataSource;
         this.changes = changes;
+        this.continuity = continuity;
         this.projections = new Projections(ZoneId.of(timezone));
         this.writers = new ParallelWriters(writers, parallelFrom);
     }
@@ -118,6 +129,24 @@ public final class EventStore {
         return writers.store(batch, this::storeOne);
     }
 
+    /** Commits, with the stock judge told before (so that it knows something is on its way) and, should it fail, after. */
+    private void commit(Connection c) throws SQLException {
+        if (continuity == null) {
+            c.commit();
+            return;
+        }
+        continuity.committing();
+        boolean committed = false;
+        try {
+            c.commit();
+            committed = true;
+        } finally {
+            if (!committed) {
+                continuity.notCommitted();
+            }
+        }
+    }
+
     private Outcome storeOne(IngestBatch batch, int writer) throws SQLException {
         if (batch.getFreshCount() == 0) {
             return new Outcome(0, 0, 0, 0);
@@ -127,10 +156,15 @@ public final class EventStore {
             c.setAutoCommit(false);
             try {
                 List<VendingEvent> fresh = new ArrayList<>();
-                Outcome outcome = store(c, topic, batch, writer, fresh);
-                c.commit();
+                List<SourceRecord> sources = new ArrayList<>();
+                Map<Integer, long[]> ranges = new HashMap<>();
+                Outcome outcome = store(c, topic, batch, writer, fresh, sources, ranges);
+                commit(c);
                 if (changes != null) {
                     changes.committed(fresh, outcome);
+                }
+                if (continuity != null) {
+                    continuity.committed(new StockContinuity.Committed(topic, fresh, sources, ranges));
                 }
                 return outcome;
             } catch (SQLException | RuntimeException e) {
@@ -140,8 +174,12 @@ public final class EventStore {
         }
     }
 
-    private Outcome store(Connection c, String topic, IngestBatch batch, int writer, List<VendingEvent> fresh)
-            throws SQLException {
+    /**
+     * Where each partition's records of the batch start (its fence before) and end (its next offset
+     * after): what this transaction covered, for the stock judge's check that its chains are whole.
+     */
+    private Outcome store(Connection c, String topic, IngestBatch batch, int writer, List<VendingEvent> fresh,
+            List<SourceRecord> sources, Map<Integer, long[]> ranges) throws SQLException {
         Map<Integer, Long> fences = lockFences(c, topic, batch);
         List<Accepted> accepted = batch.accepted().stream().filter(a -> isFresh(a.source(), fences)).toList();
         List<Refused> refused = batch.refused().stream().filter(r -> isFresh(r.source(), fences)).toList();
@@ -165,6 +203,7 @@ public final class EventStore {
             if (claimed.contains(a.event().eventId())) {
                 receivedAt[fresh.size()] = a.source().liveReceivedAt();
                 fresh.add(a.event());
+                sources.add(a.source());
                 tally(tallies, a.source()).stored++;
             } else {
                 tally(tallies, a.source()).duplicates++;
@@ -176,6 +215,7 @@ public final class EventStore {
         projections.write(writes, fresh, receivedAt, writer);
         advanceFences(writes, topic, tallies);
         writes.execute(c);
+        tallies.forEach((partition, t) -> ranges.put(partition, new long[] {fences.getOrDefault(partition, 0L), t.nextOffset}));
         int consumed = accepted.size() + payments.size() + refused.size();
         int duplicates = tallies.values().stream().mapToInt(t -> t.duplicates).sum();
         return new Outcome(consumed, fresh.size() + storedPayments, duplicates, refused.size());

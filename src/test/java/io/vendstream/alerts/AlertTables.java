@@ -75,21 +75,10 @@ final class AlertTables {
                 + "sales_count = excluded.sales_count, units = excluded.units, revenue = excluded.revenue", zone, machineId);
     }
 
-    /** Stores a sale in a transaction of its own that stays open until the returned connection commits. */
-    Connection saleNotCommitted(String machineId, String location, String product, int price, Integer stockAfter, Instant at)
-            throws SQLException {
-        Connection c = connect();
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement("insert into sales (event_id, machine_id, location, product, category, "
-                + "unit_price, currency, quantity, amount, payment_method, stock_after, occurred_at) "
-                + "values (?, ?, ?, ?, 'snack', ?, 'IDR', 1, ?, 'cash', ?, ?)")) {
-            bind(ps, UUID.randomUUID(), machineId, location, product, new BigDecimal(price), new BigDecimal(price), stockAfter, at(at));
-            ps.executeUpdate();
-        } catch (SQLException | RuntimeException e) {
-            c.close();
-            throw e;
-        }
-        return c;
+    /** A sale ingest's stock judge found to disagree with the level before it (table stock_mismatches). */
+    void mismatch(String machineId, String location, String product, int expected, int reported, Instant at) throws SQLException {
+        exec("insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, quantity, expected, reported) "
+                + "values (?, ?, ?, ?, ?, 1, ?, ?)", UUID.randomUUID(), machineId, product, location, at(at), expected, reported);
     }
 
     void restock(String machineId, String location, String product, int quantity, int stockAfter, Instant at) throws SQLException {
@@ -113,8 +102,6 @@ final class AlertTables {
         props.setProperty("vendstream.alerts.topic", ns.id() + ".alerts");
         props.setProperty("vendstream.alerts.evaluate-period-millis", "250");
         props.setProperty("vendstream.alerts.first-evaluation-delay-millis", "0");
-        // the seeded tables change with ingest off: every rule reads every period
-        props.setProperty("vendstream.alerts.stock-mismatch.quiet-seconds", "0");
         // the low-stock rule's forecast sees seeded history at once
         props.setProperty("vendstream.restock.model-refresh-seconds", "1");
         // a machine whose MQTT session ends is offline at once

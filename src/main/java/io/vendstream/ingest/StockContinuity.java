@@ -1,0 +1,596 @@
+package io.vendstream.ingest;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Judges stock continuity after ingest commits, off the path an event takes to be stored: a sale
+ * whose {@code stockAfter} is not its slot's previous level minus the units sold is kept in
+ * {@code stock_mismatches}, which alert rule {@code stock-mismatch} reads (docs/alerts.md).
+ *
+ * <p>The store only hands over what a batch committed ({@link #committed}: a reference put in a
+ * bounded queue); this judge's own thread does the rest. It keeps each slot's last event (the
+ * chain's tail) in memory, so an event that comes in order is judged against it without reading
+ * anything; a slot it has not seen yet costs one look-up of the event before the first new one
+ * (for all such slots of a drain, one statement). A late event (one that occurred before the
+ * slot's tail) makes it read the slot's chain from just before that event and judge it again, so
+ * a lost sale that turns up late puts the chain right. Verdicts of one drain are written in one
+ * transaction.
+ *
+ * <p>Nothing committed is left unjudged: on its first batch after a start, after a failure, and
+ * after its queue overflowed it judges the whole window afresh from the tables (the rule's full
+ * reading, seconds with a million sales in the window), then carries on from the queue. Tails
+ * of a partition whose next batch does not start where its last one ended (another instance
+ * stored in between, after a rebalance) are forgotten and looked up again.
+ */
+public final class StockContinuity implements AutoCloseable {
+
+    /** What one committed transaction stored: its new events, each with its record, and each partition's offsets. */
+    record Committed(String topic, List<VendingEvent> events, List<SourceRecord> sources, Map<Integer, long[]> ranges) {
+    }
+
+    private record Partition(String topic, int partition) {
+    }
+
+    private record Slot(String machineId, String product) {
+    }
+
+    /** A slot's last judged event: where the chain stands. {@code level} null: the chain is broken (no stockAfter). */
+    private record Tail(Instant occurredAt, long offset, UUID eventId, Integer level, Partition partition) {
+    }
+
+    private record Verdict(UUID eventId, String machineId, String product, String location, Instant occurredAt, int quantity,
+                           int expected, int reported) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(StockContinuity.class);
+    private static final long NO_OFFSET = Long.MAX_VALUE; // rows stored before the event tables recorded offsets
+    private static final long PURGE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    private final DataSource dataSource;
+    private final int windowHours;
+    private final BlockingQueue<Committed> queue;
+    private final Map<Slot, Tail> tails = new HashMap<>();
+    private final Map<Partition, Long> judgedTo = new HashMap<>();
+    private final AtomicLong judged = new AtomicLong();
+    private final AtomicLong late = new AtomicLong();
+    private final AtomicLong windows = new AtomicLong();
+    // committed transactions handed over, and those judged (or covered by a window judged afresh)
+    private final AtomicLong offered = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean overflowed;
+    private volatile boolean running = true;
+    private volatile boolean fresh = true;
+    private volatile Thread thread;
+    private long purged = System.nanoTime();
+
+    /**
+     * @param windowHours the rule's window (vendstream.alerts.stock-mismatch.window-hours): judged afresh after a
+     *                    start, and older verdicts are let go
+     * @param queued      committed transactions that may wait for the judge; beyond, it judges the window afresh
+     */
+    public StockContinuity(DataSource dataSource, int windowHours, int queued) {
+        this.dataSource = dataSource;
+        this.windowHours = windowHours;
+        this.queue = new ArrayBlockingQueue<>(queued);
+    }
+
+    /** Before a transaction commits (called by {@link EventStore}): one more to judge, so none is missed by {@link #idle}. */
+    void committing() {
+        offered.incrementAndGet();
+    }
+
+    /** The transaction announced by {@link #committing} did not commit. */
+    void notCommitted() {
+        offered.decrementAndGet();
+    }
+
+    /** After a transaction committed (called by {@link EventStore} on its thread): only a queue offer. */
+    void committed(Committed batch) {
+        if (!running) {
+            return;
+        }
+        start();
+        if (!queue.offer(batch)) {
+            dropped.incrementAndGet();
+            overflowed = true;
+        }
+    }
+
+    private synchronized void start() {
+        if (thread == null) {
+            thread = new Thread(this::run, "vendstream-stock-continuity");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Events judged in order, late events that made a slot be read again, and whole windows judged, since the start. */
+    public long judged() {
+        return judged.get();
+    }
+
+    public long late() {
+        return late.get();
+    }
+
+    public long windowsJudged() {
+        return windows.get();
+    }
+
+    /** True once everything committed so far is judged (the window judged afresh at least once). */
+    public boolean idle() {
+        return thread != null && !fresh && !overflowed && handled.get() == offered.get();
+    }
+
+    // ---------------------------------------------------------------------------------- the thread
+
+    private void run() {
+        long backoff = 500;
+        List<Committed> drain = new ArrayList<>();
+        while (running) {
+            try {
+                if (overflowed) {
+                    // what was queued is in the tables: the window judged afresh from them covers it
+                    overflowed = false;
+                    List<Committed> skipped = new ArrayList<>();
+                    queue.drainTo(skipped);
+                    fresh = true;
+                    handled.addAndGet(skipped.size() + dropped.getAndSet(0));
+                    LOG.warn("Stock continuity: commits came faster than they could be judged; judging the last {} h afresh",
+                            windowHours);
+                }
+                if (fresh) {
+                    judgeWindow();
+                    fresh = false;
+                }
+                Committed first = queue.poll(1, TimeUnit.SECONDS);
+                if (first != null) {
+                    drain.add(first);
+                    queue.drainTo(drain, 1_000);
+                    judge(drain);
+                    handled.addAndGet(drain.size());
+                    drain.clear();
+                }
+                if (System.nanoTime() - purged > PURGE_EVERY_NANOS) {
+                    purge();
+                }
+                backoff = 500;
+            } catch (InterruptedException e) {
+                return;
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                // what failed is not written; the window judged afresh once the database answers covers it
+                LOG.warn("Stock continuity: judging failed ({}); judging the last {} h afresh in {} ms", e.toString(), windowHours, backoff);
+                tails.clear();
+                judgedTo.clear();
+                fresh = true;
+                handled.addAndGet(drain.size());
+                drain.clear();
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(30_000, backoff * 2);
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------- the window, afresh
+
+    /**
+     * Every slot's chain of the window from its last restock (as the rule judged it on every reading
+     * before): its verdicts replace those of the window. The chains' tails are looked up again as
+     * new events come.
+     */
+    private int judgeWindow() throws SQLException {
+        long started = System.nanoTime();
+        tails.clear();
+        judgedTo.clear();
+        int kept;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement delete = c.prepareStatement(
+                        "delete from stock_mismatches where occurred_at > now() - make_interval(hours => ?)")) {
+                    delete.setInt(1, windowHours);
+                    delete.executeUpdate();
+                }
+                try (PreparedStatement insert = c.prepareStatement(WINDOW)) {
+                    insert.setInt(1, windowHours);
+                    kept = insert.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        windows.incrementAndGet();
+        LOG.info("Stock continuity: the last {} h judged afresh, {} mismatching sale(s), {} ms", windowHours, kept,
+                (System.nanoTime() - started) / 1_000_000);
+        return kept;
+    }
+
+    /**
+     * Judges the window afresh on the calling thread, as the judge's thread does after a start; only
+     * before anything was handed over (the rules benchmark fills the verdicts of a seeded history so).
+     * Returns the mismatching sales kept.
+     */
+    public int judgeWindowNow() throws SQLException {
+        if (thread != null) {
+            throw new IllegalStateException("the judge's own thread is running");
+        }
+        return judgeWindow();
+    }
+
+    /**
+     * The window's sales that disagree with the event before them in their slot: each slot's events
+     * from its last restock in the window (or the window's start), in the order they occurred (ties
+     * in the order the machine reported them: one machine's events share a partition).
+     */
+    private static final String WINDOW = """
+            insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, quantity, expected, reported)
+            with settings as (select now() - make_interval(hours => ?) as since),
+            last_restocks as (
+                select machine_id, product, max(occurred_at) as restocked_at
+                  from restocks, settings where occurred_at > settings.since group by machine_id, product
+            ),
+            events as (
+                select s.machine_id, s.product, s.location, s.event_id, 'sale' as kind, s.quantity, s.stock_after, s.occurred_at,
+                       s.source_offset
+                  from sales s
+                 cross join settings
+                  left join last_restocks r on r.machine_id = s.machine_id and r.product = s.product
+                 where s.occurred_at > settings.since
+                   and (r.restocked_at is null or s.occurred_at >= r.restocked_at)
+                union all
+                select t.machine_id, t.product, t.location, t.event_id, 'restock', t.quantity, t.stock_after, t.occurred_at,
+                       t.source_offset
+                  from restocks t
+                  join last_restocks r on r.machine_id = t.machine_id and r.product = t.product and t.occurred_at = r.restocked_at
+            ),
+            chained as (
+                select e.*, lag(e.stock_after) over slot as previous_level
+                  from events e
+                window slot as (partition by e.machine_id, e.product order by e.occurred_at, e.source_offset, e.event_id)
+            )
+            select event_id, machine_id, product, location, occurred_at, quantity, previous_level - quantity, stock_after
+              from chained
+             where kind = 'sale' and stock_after is not null and previous_level is not null
+               and stock_after <> previous_level - quantity
+            on conflict (event_id) do update set expected = excluded.expected, reported = excluded.reported, judged_at = now()
+            """;
+
+    // ------------------------------------------------------------------------------ what came in
+
+    private void judge(List<Committed> drain) throws SQLException {
+        // a partition whose batch does not start where this judge's last one ended was stored by
+        // another instance meanwhile: its slots' tails are looked up again
+        for (Committed batch : drain) {
+            for (Map.Entry<Integer, long[]> range : batch.ranges().entrySet()) {
+                Partition partition = new Partition(batch.topic(), range.getKey());
+                Long to = judgedTo.get(partition);
+                if (to != null && to != range.getValue()[0]) {
+                    tails.values().removeIf(t -> t.partition().equals(partition));
+                }
+                judgedTo.put(partition, range.getValue()[1]);
+            }
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                lookUpTails(c, drain);
+                List<Verdict> verdicts = new ArrayList<>();
+                Map<Slot, Instant> lateFrom = new LinkedHashMap<>();
+                for (Committed batch : drain) {
+                    for (int i = 0; i < batch.events().size(); i++) {
+                        follow(batch.topic(), batch.events().get(i), batch.sources().get(i), verdicts, lateFrom);
+                    }
+                }
+                List<UUID> agreeing = new ArrayList<>();
+                for (Map.Entry<Slot, Instant> slot : lateFrom.entrySet()) {
+                    rejudge(c, slot.getKey(), slot.getValue(), verdicts, agreeing);
+                }
+                write(c, verdicts, agreeing);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** One event of a slot: judged against the slot's tail if it comes after it, else its slot is read again. */
+    private void follow(String topic, VendingEvent e, SourceRecord source, List<Verdict> verdicts, Map<Slot, Instant> lateFrom) {
+        Slot slot = new Slot(e.machineId(), e.product());
+        Tail tail = tails.get(slot);
+        if (tail != null && tail.eventId().equals(e.eventId())) {
+            return; // the chain was read up to it already
+        }
+        if (tail != null && compare(e.occurredAt(), source.offset(), e.eventId(), tail) < 0) {
+            late.incrementAndGet();
+            lateFrom.merge(slot, e.occurredAt(), (a, b) -> a.isBefore(b) ? a : b);
+            return;
+        }
+        judged.incrementAndGet();
+        if (e.isSale() && e.stockAfter() != null && tail != null && tail.level() != null
+                && e.stockAfter() != tail.level() - e.quantity()) {
+            verdicts.add(new Verdict(e.eventId(), e.machineId(), e.product(), e.location(), e.occurredAt(), e.quantity(),
+                    tail.level() - e.quantity(), e.stockAfter()));
+        }
+        tails.put(slot, new Tail(e.occurredAt(), source.offset(), e.eventId(), e.stockAfter(), new Partition(topic, source.partition())));
+    }
+
+    /** Orders an event against a tail as the rule does: when it occurred, then its offset, then its id. */
+    private static int compare(Instant occurredAt, long offset, UUID eventId, Tail tail) {
+        int c = occurredAt.compareTo(tail.occurredAt());
+        if (c == 0) {
+            c = Long.compare(offset, tail.offset());
+        }
+        if (c == 0) {
+            c = compareAsDatabase(eventId, tail.eventId());
+        }
+        return c;
+    }
+
+    /** PostgreSQL orders uuids by their bytes, unsigned. */
+    static int compareAsDatabase(UUID a, UUID b) {
+        int c = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return c != 0 ? c : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    }
+
+    /**
+     * For each slot of the drain whose tail is not known, the event stored before its first new one
+     * (sales and restocks): one statement for all of them. A slot with none starts a chain.
+     */
+    private void lookUpTails(Connection c, List<Committed> drain) throws SQLException {
+        Map<Slot, Integer> firsts = new LinkedHashMap<>();
+        List<VendingEvent> events = new ArrayList<>();
+        List<SourceRecord> sources = new ArrayList<>();
+        List<Partition> partitions = new ArrayList<>();
+        for (Committed batch : drain) {
+            for (int i = 0; i < batch.events().size(); i++) {
+                VendingEvent e = batch.events().get(i);
+                Slot slot = new Slot(e.machineId(), e.product());
+                if (!tails.containsKey(slot) && !firsts.containsKey(slot)) {
+                    firsts.put(slot, events.size());
+                    events.add(e);
+                    sources.add(batch.sources().get(i));
+                    partitions.add(new Partition(batch.topic(), batch.sources().get(i).partition()));
+                }
+            }
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        int n = events.size();
+        String[] machines = new String[n];
+        String[] products = new String[n];
+        Timestamp[] times = new Timestamp[n];
+        Long[] offsets = new Long[n];
+        UUID[] ids = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            machines[i] = events.get(i).machineId();
+            products[i] = events.get(i).product();
+            times[i] = Timestamp.from(events.get(i).occurredAt());
+            offsets[i] = sources.get(i).offset();
+            ids[i] = events.get(i).eventId();
+        }
+        Map<Integer, Tail> found = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(TAILS)) {
+            ps.setArray(1, c.createArrayOf("text", machines));
+            ps.setArray(2, c.createArrayOf("text", products));
+            ps.setArray(3, c.createArrayOf("timestamptz", times));
+            ps.setArray(4, c.createArrayOf("int8", offsets));
+            ps.setArray(5, c.createArrayOf("uuid", ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int i = rs.getInt(1) - 1;
+                    int level = rs.getInt(5);
+                    found.put(i, new Tail(rs.getTimestamp(2).toInstant(), rs.getLong(3), rs.getObject(4, UUID.class),
+                            rs.wasNull() ? null : level, partitions.get(i)));
+                }
+            }
+        }
+        for (Map.Entry<Slot, Integer> first : firsts.entrySet()) {
+            int i = first.getValue();
+            // none before it: the slot's chain starts with this event (nothing to judge it against)
+            tails.put(first.getKey(), found.getOrDefault(i,
+                    new Tail(Instant.MIN, Long.MIN_VALUE, new UUID(0, 0), null, partitions.get(i))));
+        }
+    }
+
+    private static final String ORDER_KEY = "coalesce(%1$s.source_offset, 9223372036854775807)";
+
+    /** Per slot, its latest sale and restock stored before the given event (its index 1-based), the later of the two. */
+    private static final String TAILS = """
+            select k.i, p.occurred_at, p.source_offset, p.event_id, p.stock_after
+              from unnest(?::text[], ?::text[], ?::timestamptz[], ?::bigint[], ?::uuid[])
+                   with ordinality as k(machine_id, product, occurred_at, source_offset, event_id, i)
+             cross join lateral (
+                select * from (
+                    (select s.occurred_at, %1$s as source_offset, s.event_id, s.stock_after
+                       from sales s
+                      where s.machine_id = k.machine_id and s.product = k.product and s.occurred_at <= k.occurred_at
+                        and (s.occurred_at, %1$s, s.event_id) < (k.occurred_at, k.source_offset, k.event_id)
+                      order by s.occurred_at desc, 2 desc, s.event_id desc limit 1)
+                    union all
+                    (select t.occurred_at, %2$s, t.event_id, t.stock_after
+                       from restocks t
+                      where t.machine_id = k.machine_id and t.product = k.product and t.occurred_at <= k.occurred_at
+                        and (t.occurred_at, %2$s, t.event_id) < (k.occurred_at, k.source_offset, k.event_id)
+                      order by t.occurred_at desc, 2 desc, t.event_id desc limit 1)
+                ) e order by occurred_at desc, source_offset desc, event_id desc limit 1
+             ) p
+            """.formatted(ORDER_KEY.formatted("s"), ORDER_KEY.formatted("t"));
+
+    /**
+     * A slot with a late event: its chain read again from the event before {@code from} to its
+     * latest, every sale in it judged (verdicts added, agreeing sales' verdicts let go), and the
+     * tail moved to its latest event.
+     */
+    private void rejudge(Connection c, Slot slot, Instant from, List<Verdict> verdicts, List<UUID> agreeing) throws SQLException {
+        Integer level = null;
+        Tail tail = null;
+        Partition partition = tails.get(slot).partition();
+        try (PreparedStatement ps = c.prepareStatement(CHAIN)) {
+            Timestamp at = Timestamp.from(from);
+            ps.setString(1, slot.machineId());
+            ps.setString(2, slot.product());
+            ps.setTimestamp(3, at);
+            ps.setString(4, slot.machineId());
+            ps.setString(5, slot.product());
+            ps.setTimestamp(6, at);
+            ps.setString(7, slot.machineId());
+            ps.setString(8, slot.product());
+            ps.setTimestamp(9, at);
+            ps.setString(10, slot.machineId());
+            ps.setString(11, slot.product());
+            ps.setTimestamp(12, at);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    boolean sale = rs.getBoolean(1);
+                    UUID id = rs.getObject(2, UUID.class);
+                    Instant occurredAt = rs.getTimestamp(3).toInstant();
+                    long offset = rs.getLong(4);
+                    int quantity = rs.getInt(5);
+                    int reported = rs.getInt(6);
+                    Integer stockAfter = rs.wasNull() ? null : reported;
+                    boolean before = occurredAt.isBefore(from);
+                    if (sale && !before) {
+                        if (stockAfter != null && level != null && stockAfter != level - quantity) {
+                            verdicts.add(new Verdict(id, slot.machineId(), slot.product(), rs.getString(7), occurredAt, quantity,
+                                    level - quantity, stockAfter));
+                        } else {
+                            agreeing.add(id);
+                        }
+                    }
+                    level = stockAfter;
+                    tail = new Tail(occurredAt, offset, id, stockAfter, partition);
+                }
+            }
+        }
+        if (tail != null) {
+            tails.put(slot, tail);
+        }
+    }
+
+    /** The slot's events from the one before {@code from} on, in the rule's order. */
+    private static final String CHAIN = """
+            select sale, event_id, occurred_at, source_offset, quantity, stock_after, location from (
+                select * from (
+                    (select true as sale, s.event_id, s.occurred_at, %1$s as source_offset, s.quantity, s.stock_after, s.location
+                       from sales s where s.machine_id = ? and s.product = ? and s.occurred_at < ?
+                      order by s.occurred_at desc, 4 desc, s.event_id desc limit 1)
+                    union all
+                    (select false, t.event_id, t.occurred_at, %2$s, t.quantity, t.stock_after, t.location
+                       from restocks t where t.machine_id = ? and t.product = ? and t.occurred_at < ?
+                      order by t.occurred_at desc, 4 desc, t.event_id desc limit 1)
+                ) b order by occurred_at desc, source_offset desc, event_id desc limit 1
+            ) b0
+            union all
+            select true, s.event_id, s.occurred_at, %1$s, s.quantity, s.stock_after, s.location
+              from sales s where s.machine_id = ? and s.product = ? and s.occurred_at >= ?
+            union all
+            select false, t.event_id, t.occurred_at, %2$s, t.quantity, t.stock_after, t.location
+              from restocks t where t.machine_id = ? and t.product = ? and t.occurred_at >= ?
+            order by occurred_at, source_offset, event_id
+            """.formatted(ORDER_KEY.formatted("s"), ORDER_KEY.formatted("t"));
+
+    private static void write(Connection c, List<Verdict> verdicts, List<UUID> agreeing) throws SQLException {
+        if (!agreeing.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("delete from stock_mismatches where event_id = any(?::uuid[])")) {
+                ps.setArray(1, c.createArrayOf("uuid", agreeing.toArray()));
+                ps.executeUpdate();
+            }
+        }
+        if (verdicts.isEmpty()) {
+            return;
+        }
+        int n = verdicts.size();
+        UUID[] ids = new UUID[n];
+        String[] machines = new String[n];
+        String[] products = new String[n];
+        String[] locations = new String[n];
+        Timestamp[] times = new Timestamp[n];
+        Integer[] quantities = new Integer[n];
+        Integer[] expected = new Integer[n];
+        Integer[] reported = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            Verdict v = verdicts.get(i);
+            ids[i] = v.eventId();
+            machines[i] = v.machineId();
+            products[i] = v.product();
+            locations[i] = v.location();
+            times[i] = Timestamp.from(v.occurredAt());
+            quantities[i] = v.quantity();
+            expected[i] = v.expected();
+            reported[i] = v.reported();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, quantity, expected, reported) "
+                        + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::int[]) "
+                        + "on conflict (event_id) do update set expected = excluded.expected, reported = excluded.reported, "
+                        + "judged_at = now()")) {
+            Array[] arrays = {c.createArrayOf("uuid", ids), c.createArrayOf("text", machines), c.createArrayOf("text", products),
+                c.createArrayOf("text", locations), c.createArrayOf("timestamptz", times), c.createArrayOf("int4", quantities),
+                c.createArrayOf("int4", expected), c.createArrayOf("int4", reported)};
+            for (int i = 0; i < arrays.length; i++) {
+                ps.setArray(i + 1, arrays[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    /** Verdicts older than the window can no longer hold the rule: let go every ten minutes. */
+    private void purge() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("delete from stock_mismatches where occurred_at < now() - make_interval(hours => ?)")) {
+            ps.setInt(1, windowHours);
+            ps.executeUpdate();
+        }
+        purged = System.nanoTime();
+    }
+}

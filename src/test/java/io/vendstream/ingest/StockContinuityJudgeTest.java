@@ -1,0 +1,134 @@
+package io.vendstream.ingest;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import io.vendstream.support.TestInfrastructure;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The stock judge on its own, on a real PostgreSQL, handed what a store committed as
+ * {@link EventStore} hands it: what it does when its view of a partition has a hole (another
+ * instance stored part of it) and when commits come faster than its queue holds.
+ */
+class StockContinuityJudgeTest {
+
+    private static final String TOPIC = "vending.events";
+    private final Instant base = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+
+    @Test
+    void should_look_up_a_slots_chain_again_once_another_instance_stored_part_of_its_partition() throws Exception {
+        DataSource db = TestInfrastructure.get().namespace("judge_rebalance").migratedDataSource();
+        try (StockContinuity judge = new StockContinuity(db, 24, 100)) {
+            Event restock = store(db, restock("reb-1", 10, 0, 0));
+            Event first = store(db, sale("reb-1", 9, 1, 1));
+            hand(judge, List.of(restock, first), 0, 2);
+            // a rebalance: another instance stores the next two sales of partition 0 and judges them itself
+            store(db, sale("reb-1", 8, 2, 2));
+            store(db, sale("reb-1", 7, 3, 3));
+            // the partition comes back: its next batch starts at offset 4, not where this judge left it (2)
+            hand(judge, List.of(store(db, sale("reb-1", 6, 4, 4))), 4, 5);
+            assertThat(verdicts(db)).as("judged against the sale before it, not this judge's stale tail").isEmpty();
+            assertThat(judge.judged()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void should_judge_the_window_afresh_when_commits_come_faster_than_it_can_hold_them() throws Exception {
+        DataSource db = TestInfrastructure.get().namespace("judge_overflow").migratedDataSource();
+        try (StockContinuity judge = new StockContinuity(db, 24, 1)) {
+            List<Event> events = new ArrayList<>();
+            events.add(store(db, restock("over-1", 10, 0, 0)));
+            events.add(store(db, sale("over-1", 9, 1, 1)));
+            // two units gone
+            events.add(store(db, sale("over-1", 6, 2, 2)));
+            events.add(store(db, sale("over-1", 5, 3, 3)));
+            // one commit at a time into a queue of one, faster than the judge takes them
+            for (int i = 0; i < events.size(); i++) {
+                judge.committing();
+                judge.committed(new StockContinuity.Committed(TOPIC, List.of(events.get(i).event()), List.of(events.get(i).source()),
+                        Map.of(0, new long[] {i, i + 1})));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(judge::idle);
+            assertThat(verdicts(db)).containsExactly("8 6");
+            assertThat(judge.windowsJudged()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private record Event(VendingEvent event, SourceRecord source) {
+    }
+
+    private Event sale(String machine, int stockAfter, int minute, long offset) {
+        return new Event(new VendingEvent(UUID.randomUUID(), VendingEvent.Type.SALE, machine, "Judge Hall", "Chips", "snack",
+                new BigDecimal("8000"), "IDR", 1, "cash", stockAfter, base.plus(minute, ChronoUnit.MINUTES)),
+                new SourceRecord(TOPIC, 0, offset, null, null, null));
+    }
+
+    private Event restock(String machine, int stockAfter, int minute, long offset) {
+        return new Event(new VendingEvent(UUID.randomUUID(), VendingEvent.Type.RESTOCK, machine, "Judge Hall", "Chips", "snack",
+                null, null, 6, null, stockAfter, base.plus(minute, ChronoUnit.MINUTES)),
+                new SourceRecord(TOPIC, 0, offset, null, null, null));
+    }
+
+    /** Stores the event as ingest does (the columns the judge reads). */
+    private static Event store(DataSource db, Event e) throws SQLException {
+        VendingEvent v = e.event();
+        String sql = v.isSale()
+                ? "insert into sales (event_id, machine_id, location, product, category, unit_price, currency, quantity, amount, "
+                        + "payment_method, stock_after, occurred_at, source_partition, source_offset) "
+                        + "values (?, ?, ?, ?, 'snack', 8000, 'IDR', ?, 8000, 'cash', ?, ?, ?, ?)"
+                : "insert into restocks (event_id, machine_id, location, product, category, quantity, stock_after, occurred_at, "
+                        + "source_partition, source_offset) values (?, ?, ?, ?, 'snack', ?, ?, ?, ?, ?)";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, v.eventId());
+            ps.setString(2, v.machineId());
+            ps.setString(3, v.location());
+            ps.setString(4, v.product());
+            ps.setInt(5, v.quantity());
+            ps.setInt(6, v.stockAfter());
+            ps.setTimestamp(7, Timestamp.from(v.occurredAt()));
+            ps.setInt(8, e.source().partition());
+            ps.setLong(9, e.source().offset());
+            ps.executeUpdate();
+        }
+        return e;
+    }
+
+    /** Hands over one committed transaction of partition 0 that covered offsets [from, to), and waits until it is judged. */
+    private static void hand(StockContinuity judge, List<Event> events, long from, long to) {
+        judge.committing();
+        judge.committed(new StockContinuity.Committed(TOPIC, events.stream().map(Event::event).toList(),
+                events.stream().map(Event::source).toList(), Map.of(0, new long[] {from, to})));
+        await().atMost(Duration.ofSeconds(30)).until(judge::idle);
+    }
+
+    private static List<String> verdicts(DataSource db) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select expected || ' ' || reported from stock_mismatches order by occurred_at");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+}
