@@ -472,6 +472,9 @@ public final class StockContinuity implements AutoCloseable {
      * tail moved to its latest event.
      */
     private void rejudge(Connection c, Slot slot, Instant from, List<Verdict> verdicts, List<UUID> agreeing) throws SQLException {
+        // what this drain judged of the slot from there on in order is judged again below, with the late event
+        verdicts.removeIf(v -> v.machineId().equals(slot.machineId()) && v.product().equals(slot.product())
+                && !v.occurredAt().isBefore(from));
         Integer level = null;
         Tail tail = null;
         Partition partition = tails.get(slot).partition();

@@ -50,6 +50,21 @@ class StockContinuityJudgeTest {
     }
 
     @Test
+    void should_judge_a_sale_again_when_the_sale_before_it_comes_after_it_in_the_same_batch() throws Exception {
+        DataSource db = TestInfrastructure.get().namespace("judge_reordered").migratedDataSource();
+        try (StockContinuity judge = new StockContinuity(db, 24, 100)) {
+            hand(judge, List.of(store(db, restock("late-1", 10, 0, 0)), store(db, sale("late-1", 9, 1, 1))), 0, 2);
+            // the sale that left 7 comes before the one that left 8 (a device that resent what it held back)
+            hand(judge, List.of(store(db, sale("late-1", 7, 3, 2)), store(db, sale("late-1", 8, 2, 3))), 2, 4);
+            assertThat(verdicts(db)).as("the chain 10, 9, 8, 7 agrees").isEmpty();
+            assertThat(judge.late()).isEqualTo(1);
+            // and one that does disagree after it, judged in order again
+            hand(judge, List.of(store(db, sale("late-1", 5, 4, 4))), 4, 5);
+            assertThat(verdicts(db)).containsExactly("6 5");
+        }
+    }
+
+    @Test
     void should_judge_the_window_afresh_when_commits_come_faster_than_it_can_hold_them() throws Exception {
         DataSource db = TestInfrastructure.get().namespace("judge_overflow").migratedDataSource();
         try (StockContinuity judge = new StockContinuity(db, 24, 1)) {
