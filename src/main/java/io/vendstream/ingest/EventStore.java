@@ -160,11 +160,11 @@ public final class EventStore {
                 Map<Integer, long[]> ranges = new HashMap<>();
                 Outcome outcome = store(c, topic, batch, writer, fresh, sources, ranges);
                 commit(c);
-                if (changes != null) {
-                    changes.committed(fresh, outcome);
-                }
                 if (continuity != null) {
                     continuity.committed(new StockContinuity.Committed(topic, fresh, sources, ranges));
+                }
+                if (changes != null) {
+                    changes.committed(fresh, outcome);
                 }
                 return outcome;
             } catch (SQLException | RuntimeException e) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
@@ -194,7 +195,8 @@ public final class EventValidator {
         }
         Instant occurredAt;
         try {
-            occurredAt = OffsetDateTime.parse(root.get("occurredAt").asText()).toInstant();
+            // to the microsecond, as PostgreSQL keeps it: what is judged in memory is what is stored
+            occurredAt = OffsetDateTime.parse(root.get("occurredAt").asText()).toInstant().truncatedTo(ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             return Checked.refused(Result.rejected(Rejection.Reason.SCHEMA_VIOLATION,
                     "$.occurredAt: not an RFC 3339 timestamp with offset", eventId));

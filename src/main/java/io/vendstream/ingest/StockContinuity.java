@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,8 +63,9 @@ public final class StockContinuity implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(StockContinuity.class);
-    private static final long NO_OFFSET = Long.MAX_VALUE; // rows stored before the event tables recorded offsets
     private static final long PURGE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(10);
+    // rows stored before the event tables recorded offsets order last among those of their moment
+    private static final String ORDER_KEY = "coalesce(%1$s.source_offset, 9223372036854775807)";
 
     private final DataSource dataSource;
     private final int windowHours;
@@ -73,7 +73,7 @@ public final class StockContinuity implements AutoCloseable {
     private final Map<Slot, Tail> tails = new HashMap<>();
     private final Map<Partition, Long> judgedTo = new HashMap<>();
     private final AtomicLong judged = new AtomicLong();
-    private final AtomicLong late = new AtomicLong();
+    private final AtomicLong lateEvents = new AtomicLong();
     private final AtomicLong windows = new AtomicLong();
     // committed transactions handed over, and those judged (or covered by a window judged afresh)
     private final AtomicLong offered = new AtomicLong();
@@ -101,9 +101,14 @@ public final class StockContinuity implements AutoCloseable {
         offered.incrementAndGet();
     }
 
-    /** The transaction announced by {@link #committing} did not commit. */
+    /**
+     * The commit announced by {@link #committing} failed: it may still have committed (a connection
+     * lost while committing), and the poll retried stores nothing of it again, so the window is judged
+     * afresh.
+     */
     void notCommitted() {
         offered.decrementAndGet();
+        overflowed = true;
     }
 
     /** After a transaction committed (called by {@link EventStore} on its thread): only a queue offer. */
@@ -149,7 +154,7 @@ public final class StockContinuity implements AutoCloseable {
     }
 
     public long late() {
-        return late.get();
+        return lateEvents.get();
     }
 
     public long windowsJudged() {
@@ -175,8 +180,8 @@ public final class StockContinuity implements AutoCloseable {
                     queue.drainTo(skipped);
                     fresh = true;
                     handled.addAndGet(skipped.size() + dropped.getAndSet(0));
-                    LOG.warn("Stock continuity: commits came faster than they could be judged; judging the last {} h afresh",
-                            windowHours);
+                    LOG.warn("Stock continuity: a commit it was not handed (its queue was full, or a commit failed); "
+                            + "judging the last {} h afresh", windowHours);
                 }
                 if (fresh) {
                     judgeWindow();
@@ -196,7 +201,8 @@ public final class StockContinuity implements AutoCloseable {
                 backoff = 500;
             } catch (InterruptedException e) {
                 return;
-            } catch (SQLException | RuntimeException e) {
+            } catch (Exception | Error e) {
+                // anything at all: this thread must not end while ingest hands it commits
                 if (!running) {
                     return;
                 }
@@ -267,8 +273,10 @@ public final class StockContinuity implements AutoCloseable {
 
     /**
      * The window's sales that disagree with the event before them in their slot: each slot's events
-     * from its last restock in the window (or the window's start), in the order they occurred (ties
-     * in the order the machine reported them: one machine's events share a partition).
+     * from its last restock in the window or, for a slot not restocked in it, from its last event
+     * before the window (so that its first sale in the window is judged, as the judge judges new
+     * ones), in the order they occurred (ties in the order the machine reported them: one machine's
+     * events share a partition; rows without an offset last).
      */
     private static final String WINDOW = """
             insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, quantity, expected, reported)
@@ -279,7 +287,7 @@ public final class StockContinuity implements AutoCloseable {
             ),
             events as (
                 select s.machine_id, s.product, s.location, s.event_id, 'sale' as kind, s.quantity, s.stock_after, s.occurred_at,
-                       s.source_offset
+                       %1$s as source_offset
                   from sales s
                  cross join settings
                   left join last_restocks r on r.machine_id = s.machine_id and r.product = s.product
@@ -287,9 +295,29 @@ public final class StockContinuity implements AutoCloseable {
                    and (r.restocked_at is null or s.occurred_at >= r.restocked_at)
                 union all
                 select t.machine_id, t.product, t.location, t.event_id, 'restock', t.quantity, t.stock_after, t.occurred_at,
-                       t.source_offset
+                       %2$s
                   from restocks t
                   join last_restocks r on r.machine_id = t.machine_id and r.product = t.product and t.occurred_at = r.restocked_at
+                union all
+                select b.*
+                  from stock k
+                 cross join settings
+                 cross join lateral (
+                    select * from (
+                        (select s.machine_id, s.product, s.location, s.event_id, 'sale' as kind, s.quantity, s.stock_after,
+                                s.occurred_at, %1$s as source_offset
+                           from sales s
+                          where s.machine_id = k.machine_id and s.product = k.product and s.occurred_at <= settings.since
+                          order by s.occurred_at desc, 9 desc, s.event_id desc limit 1)
+                        union all
+                        (select t.machine_id, t.product, t.location, t.event_id, 'restock', t.quantity, t.stock_after,
+                                t.occurred_at, %2$s
+                           from restocks t
+                          where t.machine_id = k.machine_id and t.product = k.product and t.occurred_at <= settings.since
+                          order by t.occurred_at desc, 9 desc, t.event_id desc limit 1)
+                    ) e order by occurred_at desc, source_offset desc, event_id desc limit 1
+                 ) b
+                 where not exists (select 1 from last_restocks r where r.machine_id = k.machine_id and r.product = k.product)
             ),
             chained as (
                 select e.*, lag(e.stock_after) over slot as previous_level
@@ -297,40 +325,42 @@ public final class StockContinuity implements AutoCloseable {
                 window slot as (partition by e.machine_id, e.product order by e.occurred_at, e.source_offset, e.event_id)
             )
             select event_id, machine_id, product, location, occurred_at, quantity, previous_level - quantity, stock_after
-              from chained
-             where kind = 'sale' and stock_after is not null and previous_level is not null
+              from chained cross join settings
+             where kind = 'sale' and occurred_at > settings.since and stock_after is not null and previous_level is not null
                and stock_after <> previous_level - quantity
             on conflict (event_id) do update set expected = excluded.expected, reported = excluded.reported, judged_at = now()
-            """;
+            """.formatted(ORDER_KEY.formatted("s"), ORDER_KEY.formatted("t"));
 
     // ------------------------------------------------------------------------------ what came in
 
+    /** Where a slot's late events start, and the partition its events come from. */
+    private record Late(Instant from, Partition partition) {
+    }
+
     private void judge(List<Committed> drain) throws SQLException {
-        // a partition whose batch does not start where this judge's last one ended was stored by
-        // another instance meanwhile: its slots' tails are looked up again
-        for (Committed batch : drain) {
-            for (Map.Entry<Integer, long[]> range : batch.ranges().entrySet()) {
-                Partition partition = new Partition(batch.topic(), range.getKey());
-                Long to = judgedTo.get(partition);
-                if (to != null && to != range.getValue()[0]) {
-                    tails.values().removeIf(t -> t.partition().equals(partition));
-                }
-                judgedTo.put(partition, range.getValue()[1]);
-            }
-        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                lookUpTails(c, drain);
                 List<Verdict> verdicts = new ArrayList<>();
-                Map<Slot, Instant> lateFrom = new LinkedHashMap<>();
+                Map<Slot, Late> late = new LinkedHashMap<>();
                 for (Committed batch : drain) {
+                    // a partition whose batch does not start where this judge's last one ended was stored
+                    // by another instance meanwhile (a rebalance): its slots' tails are looked up again
+                    for (Map.Entry<Integer, long[]> range : batch.ranges().entrySet()) {
+                        Partition partition = new Partition(batch.topic(), range.getKey());
+                        Long to = judgedTo.get(partition);
+                        if (to != null && to != range.getValue()[0]) {
+                            tails.values().removeIf(t -> t.partition().equals(partition));
+                        }
+                        judgedTo.put(partition, range.getValue()[1]);
+                    }
+                    lookUpTails(c, batch);
                     for (int i = 0; i < batch.events().size(); i++) {
-                        follow(batch.topic(), batch.events().get(i), batch.sources().get(i), verdicts, lateFrom);
+                        follow(batch.topic(), batch.events().get(i), batch.sources().get(i), verdicts, late);
                     }
                 }
                 List<UUID> agreeing = new ArrayList<>();
-                for (Map.Entry<Slot, Instant> slot : lateFrom.entrySet()) {
+                for (Map.Entry<Slot, Late> slot : late.entrySet()) {
                     rejudge(c, slot.getKey(), slot.getValue(), verdicts, agreeing);
                 }
                 write(c, verdicts, agreeing);
@@ -343,24 +373,25 @@ public final class StockContinuity implements AutoCloseable {
     }
 
     /** One event of a slot: judged against the slot's tail if it comes after it, else its slot is read again. */
-    private void follow(String topic, VendingEvent e, SourceRecord source, List<Verdict> verdicts, Map<Slot, Instant> lateFrom) {
+    private void follow(String topic, VendingEvent e, SourceRecord source, List<Verdict> verdicts, Map<Slot, Late> late) {
         Slot slot = new Slot(e.machineId(), e.product());
         Tail tail = tails.get(slot);
-        if (tail != null && tail.eventId().equals(e.eventId())) {
+        Partition partition = new Partition(topic, source.partition());
+        if (tail.eventId().equals(e.eventId())) {
             return; // the chain was read up to it already
         }
-        if (tail != null && compare(e.occurredAt(), source.offset(), e.eventId(), tail) < 0) {
-            late.incrementAndGet();
-            lateFrom.merge(slot, e.occurredAt(), (a, b) -> a.isBefore(b) ? a : b);
+        Instant occurredAt = e.occurredAt();
+        if (compare(occurredAt, source.offset(), e.eventId(), tail) < 0) {
+            lateEvents.incrementAndGet();
+            late.merge(slot, new Late(occurredAt, partition), (a, b) -> a.from().isBefore(b.from()) ? a : b);
             return;
         }
         judged.incrementAndGet();
-        if (e.isSale() && e.stockAfter() != null && tail != null && tail.level() != null
-                && e.stockAfter() != tail.level() - e.quantity()) {
-            verdicts.add(new Verdict(e.eventId(), e.machineId(), e.product(), e.location(), e.occurredAt(), e.quantity(),
+        if (e.isSale() && e.stockAfter() != null && tail.level() != null && e.stockAfter() != tail.level() - e.quantity()) {
+            verdicts.add(new Verdict(e.eventId(), e.machineId(), e.product(), e.location(), occurredAt, e.quantity(),
                     tail.level() - e.quantity(), e.stockAfter()));
         }
-        tails.put(slot, new Tail(e.occurredAt(), source.offset(), e.eventId(), e.stockAfter(), new Partition(topic, source.partition())));
+        tails.put(slot, new Tail(occurredAt, source.offset(), e.eventId(), e.stockAfter(), partition));
     }
 
     /** Orders an event against a tail as the rule does: when it occurred, then its offset, then its id. */
@@ -382,127 +413,115 @@ public final class StockContinuity implements AutoCloseable {
     }
 
     /**
-     * For each slot of the drain whose tail is not known, the event stored before its first new one
-     * (sales and restocks): one statement for all of them. A slot with none starts a chain.
+     * For each slot of the batch whose tail is not known, the latest event of the slot stored before
+     * its first event in the batch: every event of the slot but those of its partition from that
+     * offset on (stored with this batch or after it). One statement for all such slots; a slot
+     * with none starts a chain. A new event that occurred before that tail is late.
      */
-    private void lookUpTails(Connection c, List<Committed> drain) throws SQLException {
+    private void lookUpTails(Connection c, Committed batch) throws SQLException {
         Map<Slot, Integer> firsts = new LinkedHashMap<>();
-        List<VendingEvent> events = new ArrayList<>();
-        List<SourceRecord> sources = new ArrayList<>();
-        List<Partition> partitions = new ArrayList<>();
-        for (Committed batch : drain) {
-            for (int i = 0; i < batch.events().size(); i++) {
-                VendingEvent e = batch.events().get(i);
-                Slot slot = new Slot(e.machineId(), e.product());
-                if (!tails.containsKey(slot) && !firsts.containsKey(slot)) {
-                    firsts.put(slot, events.size());
-                    events.add(e);
-                    sources.add(batch.sources().get(i));
-                    partitions.add(new Partition(batch.topic(), batch.sources().get(i).partition()));
-                }
+        for (int i = 0; i < batch.events().size(); i++) {
+            VendingEvent e = batch.events().get(i);
+            Slot slot = new Slot(e.machineId(), e.product());
+            if (!tails.containsKey(slot) && !firsts.containsKey(slot)) {
+                firsts.put(slot, i);
             }
         }
-        if (events.isEmpty()) {
+        if (firsts.isEmpty()) {
             return;
         }
-        int n = events.size();
+        int n = firsts.size();
         String[] machines = new String[n];
         String[] products = new String[n];
-        Timestamp[] times = new Timestamp[n];
+        Integer[] partitions = new Integer[n];
         Long[] offsets = new Long[n];
-        UUID[] ids = new UUID[n];
-        for (int i = 0; i < n; i++) {
-            machines[i] = events.get(i).machineId();
-            products[i] = events.get(i).product();
-            times[i] = Timestamp.from(events.get(i).occurredAt());
-            offsets[i] = sources.get(i).offset();
-            ids[i] = events.get(i).eventId();
+        int k = 0;
+        for (Map.Entry<Slot, Integer> first : firsts.entrySet()) {
+            SourceRecord source = batch.sources().get(first.getValue());
+            machines[k] = first.getKey().machineId();
+            products[k] = first.getKey().product();
+            partitions[k] = source.partition();
+            offsets[k] = source.offset();
+            k++;
         }
         Map<Integer, Tail> found = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(TAILS)) {
             ps.setArray(1, c.createArrayOf("text", machines));
             ps.setArray(2, c.createArrayOf("text", products));
-            ps.setArray(3, c.createArrayOf("timestamptz", times));
+            ps.setArray(3, c.createArrayOf("int4", partitions));
             ps.setArray(4, c.createArrayOf("int8", offsets));
-            ps.setArray(5, c.createArrayOf("uuid", ids));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int i = rs.getInt(1) - 1;
-                    int level = rs.getInt(5);
-                    found.put(i, new Tail(rs.getTimestamp(2).toInstant(), rs.getLong(3), rs.getObject(4, UUID.class),
-                            rs.wasNull() ? null : level, partitions.get(i)));
+                    Instant occurredAt = rs.getObject(2, java.time.OffsetDateTime.class).toInstant();
+                    long offset = rs.getLong(3);
+                    UUID eventId = rs.getObject(4, UUID.class);
+                    Integer level = rs.getObject(5, Integer.class);
+                    found.put(i, new Tail(occurredAt, offset, eventId, level, new Partition(batch.topic(), partitions[i])));
                 }
             }
         }
-        for (Map.Entry<Slot, Integer> first : firsts.entrySet()) {
-            int i = first.getValue();
-            // none before it: the slot's chain starts with this event (nothing to judge it against)
-            tails.put(first.getKey(), found.getOrDefault(i,
-                    new Tail(Instant.MIN, Long.MIN_VALUE, new UUID(0, 0), null, partitions.get(i))));
+        k = 0;
+        for (Slot slot : firsts.keySet()) {
+            Partition partition = new Partition(batch.topic(), partitions[k]);
+            // none before it: the slot's chain starts with its first event (nothing to judge it against)
+            tails.put(slot, found.getOrDefault(k, new Tail(Instant.MIN, Long.MIN_VALUE, new UUID(0, 0), null, partition)));
+            k++;
         }
     }
 
-    private static final String ORDER_KEY = "coalesce(%1$s.source_offset, 9223372036854775807)";
-
-    /** Per slot, its latest sale and restock stored before the given event (its index 1-based), the later of the two. */
+    /** Per slot (1-based index), its latest sale or restock stored before the given offset of its partition. */
     private static final String TAILS = """
             select k.i, p.occurred_at, p.source_offset, p.event_id, p.stock_after
-              from unnest(?::text[], ?::text[], ?::timestamptz[], ?::bigint[], ?::uuid[])
-                   with ordinality as k(machine_id, product, occurred_at, source_offset, event_id, i)
+              from unnest(?::text[], ?::text[], ?::int[], ?::bigint[])
+                   with ordinality as k(machine_id, product, source_partition, source_offset, i)
              cross join lateral (
                 select * from (
                     (select s.occurred_at, %1$s as source_offset, s.event_id, s.stock_after
                        from sales s
-                      where s.machine_id = k.machine_id and s.product = k.product and s.occurred_at <= k.occurred_at
-                        and (s.occurred_at, %1$s, s.event_id) < (k.occurred_at, k.source_offset, k.event_id)
+                      where s.machine_id = k.machine_id and s.product = k.product
+                        and (s.source_offset is null or s.source_partition is distinct from k.source_partition
+                             or s.source_offset < k.source_offset)
                       order by s.occurred_at desc, 2 desc, s.event_id desc limit 1)
                     union all
                     (select t.occurred_at, %2$s, t.event_id, t.stock_after
                        from restocks t
-                      where t.machine_id = k.machine_id and t.product = k.product and t.occurred_at <= k.occurred_at
-                        and (t.occurred_at, %2$s, t.event_id) < (k.occurred_at, k.source_offset, k.event_id)
+                      where t.machine_id = k.machine_id and t.product = k.product
+                        and (t.source_offset is null or t.source_partition is distinct from k.source_partition
+                             or t.source_offset < k.source_offset)
                       order by t.occurred_at desc, 2 desc, t.event_id desc limit 1)
                 ) e order by occurred_at desc, source_offset desc, event_id desc limit 1
              ) p
             """.formatted(ORDER_KEY.formatted("s"), ORDER_KEY.formatted("t"));
 
     /**
-     * A slot with a late event: its chain read again from the event before {@code from} to its
-     * latest, every sale in it judged (verdicts added, agreeing sales' verdicts let go), and the
+     * A slot with a late event: its chain read again from the event before the earliest late one to
+     * its latest, every sale in it judged (verdicts added, agreeing sales' verdicts let go), and the
      * tail moved to its latest event.
      */
-    private void rejudge(Connection c, Slot slot, Instant from, List<Verdict> verdicts, List<UUID> agreeing) throws SQLException {
+    private void rejudge(Connection c, Slot slot, Late late, List<Verdict> verdicts, List<UUID> agreeing) throws SQLException {
+        Instant from = late.from();
         // what this drain judged of the slot from there on in order is judged again below, with the late event
         verdicts.removeIf(v -> v.machineId().equals(slot.machineId()) && v.product().equals(slot.product())
                 && !v.occurredAt().isBefore(from));
         Integer level = null;
         Tail tail = null;
-        Partition partition = tails.get(slot).partition();
         try (PreparedStatement ps = c.prepareStatement(CHAIN)) {
-            Timestamp at = Timestamp.from(from);
-            ps.setString(1, slot.machineId());
-            ps.setString(2, slot.product());
-            ps.setTimestamp(3, at);
-            ps.setString(4, slot.machineId());
-            ps.setString(5, slot.product());
-            ps.setTimestamp(6, at);
-            ps.setString(7, slot.machineId());
-            ps.setString(8, slot.product());
-            ps.setTimestamp(9, at);
-            ps.setString(10, slot.machineId());
-            ps.setString(11, slot.product());
-            ps.setTimestamp(12, at);
+            java.time.OffsetDateTime at = java.time.OffsetDateTime.ofInstant(from, java.time.ZoneOffset.UTC);
+            for (int i = 0; i < 4; i++) {
+                ps.setString(3 * i + 1, slot.machineId());
+                ps.setString(3 * i + 2, slot.product());
+                ps.setObject(3 * i + 3, at);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     boolean sale = rs.getBoolean(1);
                     UUID id = rs.getObject(2, UUID.class);
-                    Instant occurredAt = rs.getTimestamp(3).toInstant();
+                    Instant occurredAt = rs.getObject(3, java.time.OffsetDateTime.class).toInstant();
                     long offset = rs.getLong(4);
                     int quantity = rs.getInt(5);
-                    int reported = rs.getInt(6);
-                    Integer stockAfter = rs.wasNull() ? null : reported;
-                    boolean before = occurredAt.isBefore(from);
-                    if (sale && !before) {
+                    Integer stockAfter = rs.getObject(6, Integer.class);
+                    if (sale && !occurredAt.isBefore(from)) {
                         if (stockAfter != null && level != null && stockAfter != level - quantity) {
                             verdicts.add(new Verdict(id, slot.machineId(), slot.product(), rs.getString(7), occurredAt, quantity,
                                     level - quantity, stockAfter));
@@ -511,7 +530,7 @@ public final class StockContinuity implements AutoCloseable {
                         }
                     }
                     level = stockAfter;
-                    tail = new Tail(occurredAt, offset, id, stockAfter, partition);
+                    tail = new Tail(occurredAt, offset, id, stockAfter, late.partition());
                 }
             }
         }
@@ -557,7 +576,7 @@ public final class StockContinuity implements AutoCloseable {
         String[] machines = new String[n];
         String[] products = new String[n];
         String[] locations = new String[n];
-        Timestamp[] times = new Timestamp[n];
+        String[] times = new String[n];
         Integer[] quantities = new Integer[n];
         Integer[] expected = new Integer[n];
         Integer[] reported = new Integer[n];
@@ -567,18 +586,19 @@ public final class StockContinuity implements AutoCloseable {
             machines[i] = v.machineId();
             products[i] = v.product();
             locations[i] = v.location();
-            times[i] = Timestamp.from(v.occurredAt());
+            // as text: a Timestamp would go in the JVM's zone, ambiguous in a daylight-saving hour
+            times[i] = v.occurredAt().toString();
             quantities[i] = v.quantity();
             expected[i] = v.expected();
             reported[i] = v.reported();
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, quantity, expected, reported) "
-                        + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::int[]) "
+                        + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]::timestamptz[], ?::int[], ?::int[], ?::int[]) "
                         + "on conflict (event_id) do update set expected = excluded.expected, reported = excluded.reported, "
                         + "judged_at = now()")) {
             Array[] arrays = {c.createArrayOf("uuid", ids), c.createArrayOf("text", machines), c.createArrayOf("text", products),
-                c.createArrayOf("text", locations), c.createArrayOf("timestamptz", times), c.createArrayOf("int4", quantities),
+                c.createArrayOf("text", locations), c.createArrayOf("text", times), c.createArrayOf("int4", quantities),
                 c.createArrayOf("int4", expected), c.createArrayOf("int4", reported)};
             for (int i = 0; i < arrays.length; i++) {
                 ps.setArray(i + 1, arrays[i]);

@@ -65,33 +65,86 @@ class StockContinuityJudgeTest {
     }
 
     @Test
+    void should_find_a_lost_sale_that_turns_up_after_a_start_late_against_the_slots_latest_stored_event() throws Exception {
+        DataSource db = TestInfrastructure.get().namespace("judge_late_after_start").migratedDataSource();
+        try (StockContinuity judge = new StockContinuity(db, 24, 100)) {
+            // stored before the judge started: the sale that left 8 is missing from the chain
+            store(db, restock("start-1", 10, 0, 0));
+            store(db, sale("start-1", 9, 1, 1));
+            store(db, sale("start-1", 7, 3, 2));
+            // another machine's commit starts the judge, which judges the window from the tables
+            hand(judge, List.of(store(db, sale("start-other", 4, 0, 0).on(1))), 1, 0, 1);
+            assertThat(verdicts(db)).containsExactly("8 7");
+            // the lost sale turns up: the slot's latest stored event (7, left at 3) comes after it
+            hand(judge, List.of(store(db, sale("start-1", 8, 2, 3))), 0, 3, 4);
+            assertThat(verdicts(db)).as("the chain 10, 9, 8, 7 agrees").isEmpty();
+            hand(judge, List.of(store(db, sale("start-1", 6, 4, 4))), 0, 4, 5);
+            assertThat(verdicts(db)).isEmpty();
+        }
+    }
+
+    @Test
+    void should_not_judge_a_sale_after_an_event_without_stock_after_looked_up_from_the_tables() throws Exception {
+        DataSource db = TestInfrastructure.get().namespace("judge_broken_chain").migratedDataSource();
+        try (StockContinuity judge = new StockContinuity(db, 24, 100)) {
+            hand(judge, List.of(store(db, sale("other-1", 4, 0, 0).on(1))), 1, 0, 1);
+            store(db, restock("broken-1", 10, 0, 0));
+            // a machine that reports no stock level for this sale
+            store(db, sale("broken-1", null, 1, 1));
+            hand(judge, List.of(store(db, sale("broken-1", 5, 2, 2))), 0, 2, 3);
+            assertThat(verdicts(db)).isEmpty();
+            assertThat(judge.judged()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void should_judge_the_window_afresh_when_commits_come_faster_than_it_can_hold_them() throws Exception {
-        DataSource db = TestInfrastructure.get().namespace("judge_overflow").migratedDataSource();
-        try (StockContinuity judge = new StockContinuity(db, 24, 1)) {
-            List<Event> events = new ArrayList<>();
-            events.add(store(db, restock("over-1", 10, 0, 0)));
-            events.add(store(db, sale("over-1", 9, 1, 1)));
-            // two units gone
-            events.add(store(db, sale("over-1", 6, 2, 2)));
-            events.add(store(db, sale("over-1", 5, 3, 3)));
-            // one commit at a time into a queue of one, faster than the judge takes them
+        DataSource tables = TestInfrastructure.get().namespace("judge_overflow").migratedDataSource();
+        // the judge's connections wait while the gate is closed: it is held up on a commit it took
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> gate =
+                new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
+        DataSource held = (DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        gate.get().await();
+                    }
+                    try {
+                        return method.invoke(tables, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (StockContinuity judge = new StockContinuity(held, 24, 1)) {
+            hand(judge, List.of(store(tables, sale("other-2", 4, 0, 0).on(1))), 1, 0, 1);
+            assertThat(judge.windowsJudged()).isEqualTo(1);
+            gate.set(new java.util.concurrent.CountDownLatch(1));
+            List<Event> events = List.of(store(tables, restock("over-1", 10, 0, 0)), store(tables, sale("over-1", 9, 1, 1)),
+                    // two units gone
+                    store(tables, sale("over-1", 6, 2, 2)), store(tables, sale("over-1", 5, 3, 3)));
+            // one commit at a time into a queue of one while the judge is held up (at the latest on the first
+            // of them): the last ones do not fit
             for (int i = 0; i < events.size(); i++) {
                 judge.committing();
                 judge.committed(new StockContinuity.Committed(TOPIC, List.of(events.get(i).event()), List.of(events.get(i).source()),
                         Map.of(0, new long[] {i, i + 1})));
             }
+            gate.get().countDown();
             await().atMost(Duration.ofSeconds(30)).until(judge::idle);
-            assertThat(verdicts(db)).containsExactly("8 6");
-            assertThat(judge.windowsJudged()).isGreaterThanOrEqualTo(1);
+            assertThat(verdicts(tables)).containsExactly("8 6");
+            assertThat(judge.windowsJudged()).as("once after the start, once for what did not fit").isEqualTo(2);
         }
     }
 
     // ------------------------------------------------------------------------------ helpers
 
     private record Event(VendingEvent event, SourceRecord source) {
+        /** The same event from another partition. */
+        Event on(int partition) {
+            return new Event(event, new SourceRecord(TOPIC, partition, source.offset(), null, null, null));
+        }
     }
 
-    private Event sale(String machine, int stockAfter, int minute, long offset) {
+    private Event sale(String machine, Integer stockAfter, int minute, long offset) {
         return new Event(new VendingEvent(UUID.randomUUID(), VendingEvent.Type.SALE, machine, "Judge Hall", "Chips", "snack",
                 new BigDecimal("8000"), "IDR", 1, "cash", stockAfter, base.plus(minute, ChronoUnit.MINUTES)),
                 new SourceRecord(TOPIC, 0, offset, null, null, null));
@@ -118,7 +171,7 @@ class StockContinuityJudgeTest {
             ps.setString(3, v.location());
             ps.setString(4, v.product());
             ps.setInt(5, v.quantity());
-            ps.setInt(6, v.stockAfter());
+            ps.setObject(6, v.stockAfter(), java.sql.Types.INTEGER);
             ps.setTimestamp(7, Timestamp.from(v.occurredAt()));
             ps.setInt(8, e.source().partition());
             ps.setLong(9, e.source().offset());
@@ -129,9 +182,13 @@ class StockContinuityJudgeTest {
 
     /** Hands over one committed transaction of partition 0 that covered offsets [from, to), and waits until it is judged. */
     private static void hand(StockContinuity judge, List<Event> events, long from, long to) {
+        hand(judge, events, 0, from, to);
+    }
+
+    private static void hand(StockContinuity judge, List<Event> events, int partition, long from, long to) {
         judge.committing();
         judge.committed(new StockContinuity.Committed(TOPIC, events.stream().map(Event::event).toList(),
-                events.stream().map(Event::source).toList(), Map.of(0, new long[] {from, to})));
+                events.stream().map(Event::source).toList(), Map.of(partition, new long[] {from, to})));
         await().atMost(Duration.ofSeconds(30)).until(judge::idle);
     }
 
