@@ -30,15 +30,16 @@ import org.slf4j.LoggerFactory;
  * <p>The store only hands over what a batch committed ({@link #committed}: a reference put in a
  * bounded queue); this judge's own thread does the rest. It keeps each slot's last event (the
  * chain's tail) in memory, so an event that comes in order is judged against it without reading
- * anything; a slot it has not seen yet costs one look-up of the event before the first new one
- * (for all such slots of a drain, one statement). A late event (one that occurred before the
+ * anything; a slot it has not seen yet costs one look-up of its latest event stored before the
+ * batch (for all such slots of a batch, one statement). A late event (one that occurred before the
  * slot's tail) makes it read the slot's chain from just before that event and judge it again, so
- * a lost sale that turns up late puts the chain right. Verdicts of one drain are written in one
- * transaction.
+ * a lost sale that turns up late puts the chain right. Verdicts of one drain (what queued up while
+ * it judged the last) are written in one transaction.
  *
- * <p>Nothing committed is left unjudged: on its first batch after a start, after a failure, and
- * after its queue overflowed it judges the whole window afresh from the tables (the rule's full
- * reading, seconds with a million sales in the window), then carries on from the queue. Tails
+ * <p>Nothing committed is left unjudged: on its first batch after a start, after a failure, after
+ * a commit that failed without saying whether it happened, and after its queue overflowed it judges
+ * the whole window afresh from the tables (seconds with a million sales in the window), then
+ * carries on from the queue. Tails
  * of a partition whose next batch does not start where its last one ended (another instance
  * stored in between, after a rebalance) are forgotten and looked up again.
  */
@@ -116,7 +117,9 @@ public final class StockContinuity implements AutoCloseable {
         if (!running) {
             return;
         }
-        start();
+        if (thread == null) {
+            start();
+        }
         if (!queue.offer(batch)) {
             dropped.incrementAndGet();
             overflowed = true;
@@ -413,7 +416,7 @@ public final class StockContinuity implements AutoCloseable {
     }
 
     /**
-     * For each slot of the batch whose tail is not known, the latest event of the slot stored before
+     * For each slot of the batch whose tail is not known (or was of another partition), the latest event of the slot stored before
      * its first event in the batch: every event of the slot but those of its partition from that
      * offset on (stored with this batch or after it). One statement for all such slots; a slot
      * with none starts a chain. A new event that occurred before that tail is late.
@@ -423,7 +426,10 @@ public final class StockContinuity implements AutoCloseable {
         for (int i = 0; i < batch.events().size(); i++) {
             VendingEvent e = batch.events().get(i);
             Slot slot = new Slot(e.machineId(), e.product());
-            if (!tails.containsKey(slot) && !firsts.containsKey(slot)) {
+            Tail tail = tails.get(slot);
+            // a tail from another partition (the topic got more partitions and the machine moved) may be stale
+            boolean known = tail != null && tail.partition().equals(new Partition(batch.topic(), batch.sources().get(i).partition()));
+            if (!known && !firsts.containsKey(slot)) {
                 firsts.put(slot, i);
             }
         }
