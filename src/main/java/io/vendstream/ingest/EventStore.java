@@ -161,7 +161,7 @@ public final class EventStore {
                 Outcome outcome = store(c, topic, batch, writer, fresh, sources, ranges);
                 commit(c);
                 if (continuity != null) {
-                    continuity.committed(new StockContinuity.Committed(topic, fresh, sources, ranges));
+                    continuity.committed(StockContinuity.Committed.of(topic, fresh, sources, ranges));
                 }
                 if (changes != null) {
                     changes.committed(fresh, outcome);

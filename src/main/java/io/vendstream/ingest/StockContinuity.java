@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * {@code stock_mismatches}, which alert rule {@code stock-mismatch} reads (docs/alerts.md).
  *
  * <p>The store only hands over what a batch committed ({@link #committed}: a reference put in a
- * bounded queue); this judge's own thread does the rest. It keeps each slot's last event (the
+ * queue bounded by the events waiting); this judge's own thread does the rest. It keeps each slot's last event (the
  * chain's tail) in memory, so an event that comes in order is judged against it without reading
  * anything; a slot it has not seen yet costs one look-up of its latest event stored before the
  * batch (for all such slots of a batch, one statement). A late event (one that occurred before the
@@ -45,8 +45,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class StockContinuity implements AutoCloseable {
 
-    /** What one committed transaction stored: its new events, each with its record, and each partition's offsets. */
-    record Committed(String topic, List<VendingEvent> events, List<SourceRecord> sources, Map<Integer, long[]> ranges) {
+    /**
+     * What one committed transaction stored: its new events, each one's partition and offset, and
+     * each partition's offsets covered [from, to). Only these: not the records, whose raw bytes
+     * would stay in memory while the batch waits.
+     */
+    record Committed(String topic, List<VendingEvent> events, int[] partitions, long[] offsets, Map<Integer, long[]> ranges) {
+
+        static Committed of(String topic, List<VendingEvent> events, List<SourceRecord> sources, Map<Integer, long[]> ranges) {
+            int[] partitions = new int[sources.size()];
+            long[] offsets = new long[sources.size()];
+            for (int i = 0; i < partitions.length; i++) {
+                partitions[i] = sources.get(i).partition();
+                offsets[i] = sources.get(i).offset();
+            }
+            return new Committed(topic, events, partitions, offsets, ranges);
+        }
     }
 
     private record Partition(String topic, int partition) {
@@ -70,7 +84,9 @@ public final class StockContinuity implements AutoCloseable {
 
     private final DataSource dataSource;
     private final int windowHours;
-    private final BlockingQueue<Committed> queue;
+    private final BlockingQueue<Committed> queue = new LinkedBlockingQueue<>();
+    private final int queued;
+    private final AtomicLong waiting = new AtomicLong();
     private final Map<Slot, Tail> tails = new HashMap<>();
     private final Map<Partition, Long> judgedTo = new HashMap<>();
     private final AtomicLong judged = new AtomicLong();
@@ -89,12 +105,13 @@ public final class StockContinuity implements AutoCloseable {
     /**
      * @param windowHours the rule's window (vendstream.alerts.stock-mismatch.window-hours): judged afresh after a
      *                    start, and older verdicts are let go
-     * @param queued      committed transactions that may wait for the judge; beyond, it judges the window afresh
+     * @param queued      events that may wait for the judge (a few hundred bytes each); beyond, it judges the window
+     *                    afresh
      */
     public StockContinuity(DataSource dataSource, int windowHours, int queued) {
         this.dataSource = dataSource;
         this.windowHours = windowHours;
-        this.queue = new ArrayBlockingQueue<>(queued);
+        this.queued = queued;
     }
 
     /** Before a transaction commits (called by {@link EventStore}): one more to judge, so none is missed by {@link #idle}. */
@@ -120,9 +137,14 @@ public final class StockContinuity implements AutoCloseable {
         if (thread == null) {
             start();
         }
-        if (!queue.offer(batch)) {
+        // one event at least, so that a batch of only rejected records still counts
+        int size = Math.max(1, batch.events().size());
+        if (waiting.addAndGet(size) > queued) {
+            waiting.addAndGet(-size);
             dropped.incrementAndGet();
             overflowed = true;
+        } else {
+            queue.add(batch);
         }
     }
 
@@ -181,6 +203,7 @@ public final class StockContinuity implements AutoCloseable {
                     overflowed = false;
                     List<Committed> skipped = new ArrayList<>();
                     queue.drainTo(skipped);
+                    skipped.forEach(b -> waiting.addAndGet(-Math.max(1, b.events().size())));
                     fresh = true;
                     handled.addAndGet(skipped.size() + dropped.getAndSet(0));
                     LOG.warn("Stock continuity: a commit it was not handed (its queue was full, or a commit failed); "
@@ -196,6 +219,7 @@ public final class StockContinuity implements AutoCloseable {
                     queue.drainTo(drain, 1_000);
                     judge(drain);
                     handled.addAndGet(drain.size());
+                    drain.forEach(b -> waiting.addAndGet(-Math.max(1, b.events().size())));
                     drain.clear();
                 }
                 if (System.nanoTime() - purged > PURGE_EVERY_NANOS) {
@@ -215,6 +239,7 @@ public final class StockContinuity implements AutoCloseable {
                 judgedTo.clear();
                 fresh = true;
                 handled.addAndGet(drain.size());
+                drain.forEach(b -> waiting.addAndGet(-Math.max(1, b.events().size())));
                 drain.clear();
                 try {
                     Thread.sleep(backoff);
@@ -359,7 +384,7 @@ public final class StockContinuity implements AutoCloseable {
                     }
                     lookUpTails(c, batch);
                     for (int i = 0; i < batch.events().size(); i++) {
-                        follow(batch.topic(), batch.events().get(i), batch.sources().get(i), verdicts, late);
+                        follow(batch.topic(), batch.events().get(i), batch.partitions()[i], batch.offsets()[i], verdicts, late);
                     }
                 }
                 List<UUID> agreeing = new ArrayList<>();
@@ -376,15 +401,16 @@ public final class StockContinuity implements AutoCloseable {
     }
 
     /** One event of a slot: judged against the slot's tail if it comes after it, else its slot is read again. */
-    private void follow(String topic, VendingEvent e, SourceRecord source, List<Verdict> verdicts, Map<Slot, Late> late) {
+    private void follow(String topic, VendingEvent e, int sourcePartition, long offset, List<Verdict> verdicts,
+            Map<Slot, Late> late) {
         Slot slot = new Slot(e.machineId(), e.product());
         Tail tail = tails.get(slot);
-        Partition partition = new Partition(topic, source.partition());
+        Partition partition = new Partition(topic, sourcePartition);
         if (tail.eventId().equals(e.eventId())) {
             return; // the chain was read up to it already
         }
         Instant occurredAt = e.occurredAt();
-        if (compare(occurredAt, source.offset(), e.eventId(), tail) < 0) {
+        if (compare(occurredAt, offset, e.eventId(), tail) < 0) {
             lateEvents.incrementAndGet();
             late.merge(slot, new Late(occurredAt, partition), (a, b) -> a.from().isBefore(b.from()) ? a : b);
             return;
@@ -394,7 +420,7 @@ public final class StockContinuity implements AutoCloseable {
             verdicts.add(new Verdict(e.eventId(), e.machineId(), e.product(), e.location(), occurredAt, e.quantity(),
                     tail.level() - e.quantity(), e.stockAfter()));
         }
-        tails.put(slot, new Tail(occurredAt, source.offset(), e.eventId(), e.stockAfter(), partition));
+        tails.put(slot, new Tail(occurredAt, offset, e.eventId(), e.stockAfter(), partition));
     }
 
     /** Orders an event against a tail as the rule does: when it occurred, then its offset, then its id. */
@@ -428,7 +454,7 @@ public final class StockContinuity implements AutoCloseable {
             Slot slot = new Slot(e.machineId(), e.product());
             Tail tail = tails.get(slot);
             // a tail from another partition (the topic got more partitions and the machine moved) may be stale
-            boolean known = tail != null && tail.partition().equals(new Partition(batch.topic(), batch.sources().get(i).partition()));
+            boolean known = tail != null && tail.partition().equals(new Partition(batch.topic(), batch.partitions()[i]));
             if (!known && !firsts.containsKey(slot)) {
                 firsts.put(slot, i);
             }
@@ -443,11 +469,10 @@ public final class StockContinuity implements AutoCloseable {
         Long[] offsets = new Long[n];
         int k = 0;
         for (Map.Entry<Slot, Integer> first : firsts.entrySet()) {
-            SourceRecord source = batch.sources().get(first.getValue());
             machines[k] = first.getKey().machineId();
             products[k] = first.getKey().product();
-            partitions[k] = source.partition();
-            offsets[k] = source.offset();
+            partitions[k] = batch.partitions()[first.getValue()];
+            offsets[k] = batch.offsets()[first.getValue()];
             k++;
         }
         Map<Integer, Tail> found = new HashMap<>();

@@ -121,11 +121,11 @@ class StockContinuityJudgeTest {
             List<Event> events = List.of(store(tables, restock("over-1", 10, 0, 0)), store(tables, sale("over-1", 9, 1, 1)),
                     // two units gone
                     store(tables, sale("over-1", 6, 2, 2)), store(tables, sale("over-1", 5, 3, 3)));
-            // one commit at a time into a queue of one while the judge is held up (at the latest on the first
+            // one commit at a time into a queue of one event while the judge is held up (at the latest on the first
             // of them): the last ones do not fit
             for (int i = 0; i < events.size(); i++) {
                 judge.committing();
-                judge.committed(new StockContinuity.Committed(TOPIC, List.of(events.get(i).event()), List.of(events.get(i).source()),
+                judge.committed(StockContinuity.Committed.of(TOPIC, List.of(events.get(i).event()), List.of(events.get(i).source()),
                         Map.of(0, new long[] {i, i + 1})));
             }
             gate.get().countDown();
@@ -187,7 +187,7 @@ class StockContinuityJudgeTest {
 
     private static void hand(StockContinuity judge, List<Event> events, int partition, long from, long to) {
         judge.committing();
-        judge.committed(new StockContinuity.Committed(TOPIC, events.stream().map(Event::event).toList(),
+        judge.committed(StockContinuity.Committed.of(TOPIC, events.stream().map(Event::event).toList(),
                 events.stream().map(Event::source).toList(), Map.of(partition, new long[] {from, to})));
         await().atMost(Duration.ofSeconds(30)).until(judge::idle);
     }
