@@ -125,8 +125,8 @@ public final class StockContinuity implements AutoCloseable {
      * afresh.
      */
     void notCommitted() {
-        offered.decrementAndGet();
         overflowed = true;
+        offered.decrementAndGet();
     }
 
     /** After a transaction committed (called by {@link EventStore} on its thread): only a queue offer. */
@@ -200,11 +200,11 @@ public final class StockContinuity implements AutoCloseable {
             try {
                 if (overflowed) {
                     // what was queued is in the tables: the window judged afresh from them covers it
+                    fresh = true;
                     overflowed = false;
                     List<Committed> skipped = new ArrayList<>();
                     queue.drainTo(skipped);
                     skipped.forEach(b -> waiting.addAndGet(-Math.max(1, b.events().size())));
-                    fresh = true;
                     handled.addAndGet(skipped.size() + dropped.getAndSet(0));
                     LOG.warn("Stock continuity: a commit it was not handed (its queue was full, or a commit failed); "
                             + "judging the last {} h afresh", windowHours);
@@ -448,15 +448,19 @@ public final class StockContinuity implements AutoCloseable {
      * with none starts a chain. A new event that occurred before that tail is late.
      */
     private void lookUpTails(Connection c, Committed batch) throws SQLException {
+        // each slot's first event in the batch: the look-up is of what was stored before it, whichever of
+        // the slot's events in the batch needs it
+        Map<Slot, Integer> firstOf = new HashMap<>();
         Map<Slot, Integer> firsts = new LinkedHashMap<>();
         for (int i = 0; i < batch.events().size(); i++) {
             VendingEvent e = batch.events().get(i);
             Slot slot = new Slot(e.machineId(), e.product());
+            firstOf.putIfAbsent(slot, i);
             Tail tail = tails.get(slot);
             // a tail from another partition (the topic got more partitions and the machine moved) may be stale
             boolean known = tail != null && tail.partition().equals(new Partition(batch.topic(), batch.partitions()[i]));
             if (!known && !firsts.containsKey(slot)) {
-                firsts.put(slot, i);
+                firsts.put(slot, firstOf.get(slot));
             }
         }
         if (firsts.isEmpty()) {
@@ -561,6 +565,7 @@ public final class StockContinuity implements AutoCloseable {
                         }
                     }
                     level = stockAfter;
+                    // labelled with the late event's partition: the slot's latest stored event whatever its own
                     tail = new Tail(occurredAt, offset, id, stockAfter, late.partition());
                 }
             }
