@@ -1,6 +1,5 @@
 package io.vendstream.ingest;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -466,25 +465,16 @@ public final class StockContinuity implements AutoCloseable {
         if (firsts.isEmpty()) {
             return;
         }
-        int n = firsts.size();
-        String[] machines = new String[n];
-        String[] products = new String[n];
-        Integer[] partitions = new Integer[n];
-        Long[] offsets = new Long[n];
-        int k = 0;
+        Columns slots = new Columns(firsts.size());
+        List<Partition> partitions = new ArrayList<>(firsts.size());
         for (Map.Entry<Slot, Integer> first : firsts.entrySet()) {
-            machines[k] = first.getKey().machineId();
-            products[k] = first.getKey().product();
-            partitions[k] = batch.partitions()[first.getValue()];
-            offsets[k] = batch.offsets()[first.getValue()];
-            k++;
+            int i = first.getValue();
+            slots.add(first.getKey().machineId(), first.getKey().product(), batch.partitions()[i], batch.offsets()[i]);
+            partitions.add(new Partition(batch.topic(), batch.partitions()[i]));
         }
         Map<Integer, Tail> found = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(TAILS)) {
-            ps.setArray(1, c.createArrayOf("text", machines));
-            ps.setArray(2, c.createArrayOf("text", products));
-            ps.setArray(3, c.createArrayOf("int4", partitions));
-            ps.setArray(4, c.createArrayOf("int8", offsets));
+            slots.bind(c, ps, 1, "text", "text", "int4", "int8");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int i = rs.getInt(1) - 1;
@@ -492,15 +482,14 @@ public final class StockContinuity implements AutoCloseable {
                     long offset = rs.getLong(3);
                     UUID eventId = rs.getObject(4, UUID.class);
                     Integer level = rs.getObject(5, Integer.class);
-                    found.put(i, new Tail(occurredAt, offset, eventId, level, new Partition(batch.topic(), partitions[i])));
+                    found.put(i, new Tail(occurredAt, offset, eventId, level, partitions.get(i)));
                 }
             }
         }
-        k = 0;
+        int k = 0;
         for (Slot slot : firsts.keySet()) {
-            Partition partition = new Partition(batch.topic(), partitions[k]);
             // none before it: the slot's chain starts with its first event (nothing to judge it against)
-            tails.put(slot, found.getOrDefault(k, new Tail(Instant.MIN, Long.MIN_VALUE, new UUID(0, 0), null, partition)));
+            tails.put(slot, found.getOrDefault(k, new Tail(Instant.MIN, Long.MIN_VALUE, new UUID(0, 0), null, partitions.get(k))));
             k++;
         }
     }
@@ -607,38 +596,17 @@ public final class StockContinuity implements AutoCloseable {
         if (verdicts.isEmpty()) {
             return;
         }
-        int n = verdicts.size();
-        UUID[] ids = new UUID[n];
-        String[] machines = new String[n];
-        String[] products = new String[n];
-        String[] locations = new String[n];
-        String[] times = new String[n];
-        Integer[] quantities = new Integer[n];
-        Integer[] expected = new Integer[n];
-        Integer[] reported = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            Verdict v = verdicts.get(i);
-            ids[i] = v.eventId();
-            machines[i] = v.machineId();
-            products[i] = v.product();
-            locations[i] = v.location();
-            // as text: a Timestamp would go in the JVM's zone, ambiguous in a daylight-saving hour
-            times[i] = v.occurredAt().toString();
-            quantities[i] = v.quantity();
-            expected[i] = v.expected();
-            reported[i] = v.reported();
+        Columns rows = new Columns(verdicts.size());
+        for (Verdict v : verdicts) {
+            // times as text: a Timestamp would go in the JVM's zone, ambiguous in a daylight-saving hour
+            rows.add(v.eventId(), v.machineId(), v.product(), v.location(), v.occurredAt(), v.quantity(), v.expected(), v.reported());
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "insert into stock_mismatches (event_id, machine_id, product, location, occurred_at, quantity, expected, reported) "
-                        + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]::timestamptz[], ?::int[], ?::int[], ?::int[]) "
+                        + "select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::int[], ?::int[]) "
                         + "on conflict (event_id) do update set expected = excluded.expected, reported = excluded.reported, "
                         + "judged_at = now()")) {
-            Array[] arrays = {c.createArrayOf("uuid", ids), c.createArrayOf("text", machines), c.createArrayOf("text", products),
-                c.createArrayOf("text", locations), c.createArrayOf("text", times), c.createArrayOf("int4", quantities),
-                c.createArrayOf("int4", expected), c.createArrayOf("int4", reported)};
-            for (int i = 0; i < arrays.length; i++) {
-                ps.setArray(i + 1, arrays[i]);
-            }
+            rows.bind(c, ps, 1, "uuid", "text", "text", "text", "timestamptz", "int4", "int4", "int4");
             ps.executeUpdate();
         }
     }
