@@ -2,9 +2,7 @@ package io.vendstream.ingest;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
-import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -13,48 +11,63 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Last step of ingest: once the batch is durably in PostgreSQL (and its dead letters published),
- * commits the Kafka offsets past it, every partition of the batch in one asynchronous request.
+ * Commits the Kafka offsets past a stored batch, every partition of the batch in one request, on
+ * the consumer's own thread (a Kafka consumer is not for concurrent use), once the batch is durably
+ * in PostgreSQL (and its dead letters published).
  *
  * <p>The database's per-partition fence is what makes ingest exactly-once; the committed offset
- * only decides where a restarted consumer resumes. So the consumer need not wait for the broker's
- * answer before the next poll (the request goes out at once and the consumer waits for pending
- * commits when it closes), and a commit refused because the group rebalanced meanwhile is logged,
- * not retried: whoever now owns the partition will re-read those records and find them below the
+ * only decides where a restarted consumer resumes. So while polling on, the consumer need not wait
+ * for the broker's answer (the request goes out at once and the consumer waits for pending commits
+ * when it closes), and a commit refused because the group rebalanced meanwhile is logged, not
+ * retried: whoever now owns the partition will re-read those records and find them below the
  * fence. Waiting for each commit cost a broker round trip per partition per batch, which at a
- * steady trickle of events was a large part of the end-to-end latency.
+ * steady trickle of events was a large part of the end-to-end latency. Before partitions are
+ * handed to another consumer, and before the consumer closes, the commit waits for its answer.
  */
-public final class OffsetCommitter {
+final class OffsetCommitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(OffsetCommitter.class);
 
-    private final BatchGuard guard;
-    private final OutageLog outageLog;
-
-    public OffsetCommitter(BatchGuard guard, OutageLog outageLog) {
-        this.guard = guard;
-        this.outageLog = outageLog;
+    private OffsetCommitter() {
     }
 
-    public void commit(IngestBatch batch, Exchange exchange) {
-        Map<Integer, SourceRecord> lastPerPartition = new TreeMap<>();
-        for (SourceRecord record : batch.polled()) {
-            lastPerPartition.merge(record.partition(), record, (a, b) -> a.offset() >= b.offset() ? a : b);
-        }
+    /** The offsets to commit once the batch is stored: past its last record of each partition. */
+    static Map<TopicPartition, OffsetAndMetadata> pastBatch(IngestBatch batch) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        Consumer<?, ?> consumer = null;
-        for (SourceRecord last : lastPerPartition.values()) {
-            offsets.put(new TopicPartition(last.topic(), last.partition()), new OffsetAndMetadata(last.offset() + 1));
-            if (last.commit() instanceof DefaultKafkaManualCommit handle) {
-                consumer = handle.getCamelExchangePayload().consumer;
+        for (SourceRecord record : batch.polled()) {
+            offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return offsets;
+    }
+
+    /** The Kafka consumer that polled the batch (Camel's manual-commit handle carries it), or null. */
+    static Consumer<?, ?> consumerOf(IngestBatch batch) {
+        for (SourceRecord record : batch.polled()) {
+            if (record.commit() instanceof DefaultKafkaManualCommit handle) {
+                return handle.getCamelExchangePayload().consumer;
             }
         }
-        if (consumer != null) {
-            // on the consumer's own thread (the batch runs there), like Camel's manual commit
+        return null;
+    }
+
+    /** Sends the commit and polls on; on the consumer's thread. */
+    static void commitAsync(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (consumer != null && !offsets.isEmpty()) {
             consumer.commitAsync(offsets, OffsetCommitter::committed);
         }
-        guard.end(exchange);
-        outageLog.recovered();
+    }
+
+    /** Commits and waits for the answer (before partitions go elsewhere, or the consumer closes); on the consumer's thread. */
+    static void commitSync(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (RuntimeException e) {
+            committed(offsets, e);
+        }
     }
 
     private static void committed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception failure) {

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs an infrastructure outage once when ingest starts retrying and once when it recovers,
- * instead of once per event or per retry. Wired as the error handler's onExceptionOccurred.
+ * instead of once per event or per retry. Wired as the error handler's onExceptionOccurred, and
+ * told by {@link PipelinedStore} of the stores it retries on its own thread.
  */
 public final class OutageLog implements Processor {
 
@@ -23,8 +24,12 @@ public final class OutageLog implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        Throwable cause = exchange.getException() != null ? exchange.getException()
-                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        failed(exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+    }
+
+    /** A step failed and is about to be retried (the route's steps, or a store on its consumer's store thread). */
+    public void failed(Throwable cause) {
         retries.incrementAndGet();
         if (failingSince.compareAndSet(null, Instant.now())) {
             LOG.warn("Ingest is paused: {}. Retrying with backoff until it succeeds; no event is skipped or dead-lettered "
