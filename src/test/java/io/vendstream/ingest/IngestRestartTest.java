@@ -21,7 +21,7 @@ class IngestRestartTest {
     void should_lose_and_duplicate_nothing_when_stopped_mid_stream_and_started_again() {
         Namespace ns = INFRA.namespace("restart");
         Ledger ledger = Ledger.of(ns);
-        int total = 20_000;
+        int total = 100_000;
         try (Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
             VendstreamApp first = VendstreamApp.start(ns);
             String[] machines = {"ENG-01", "ENG-02", "LIB-01", "MED-01", "SC-01", "CS-01", "LAW-01"};
