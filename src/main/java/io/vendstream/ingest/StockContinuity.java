@@ -474,7 +474,8 @@ public final class StockContinuity implements AutoCloseable {
         }
         Map<Integer, Tail> found = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(TAILS)) {
-            slots.bind(c, ps, 1, "text", "text", "int4", "int8");
+            int next = slots.bind(c, ps, 1, "text", "text", "int4", "int8");
+            ps.setString(next, batch.topic());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int i = rs.getInt(1) - 1;
@@ -494,25 +495,33 @@ public final class StockContinuity implements AutoCloseable {
         }
     }
 
-    /** Per slot (1-based index), its latest sale or restock stored before the given offset of its partition. */
+    /**
+     * Per slot (1-based index), its latest sale or restock stored before the given offset of its
+     * partition: every event of the slot but those stored since, which are this topic's events of
+     * the partition from that offset up to the partition's fence now. (The rows do not name their
+     * topic: events of another topic, such as history stored from an earlier one, with offsets of
+     * their own beyond the fence, are events stored before. Without the fence's upper bound they were
+     * skipped, and each look-up walked back through the machine's whole history.)
+     */
     private static final String TAILS = """
             select k.i, p.occurred_at, p.source_offset, p.event_id, p.stock_after
               from unnest(?::text[], ?::text[], ?::int[], ?::bigint[])
                    with ordinality as k(machine_id, product, source_partition, source_offset, i)
+              left join ingest_partitions f on f.topic = ? and f.partition = k.source_partition
              cross join lateral (
                 select * from (
                     (select s.occurred_at, %1$s as source_offset, s.event_id, s.stock_after
                        from sales s
                       where s.machine_id = k.machine_id and s.product = k.product
-                        and (s.source_offset is null or s.source_partition is distinct from k.source_partition
-                             or s.source_offset < k.source_offset)
+                        and not coalesce(s.source_partition = k.source_partition and s.source_offset >= k.source_offset
+                                         and s.source_offset < coalesce(f.next_offset, 9223372036854775807), false)
                       order by s.occurred_at desc, 2 desc, s.event_id desc limit 1)
                     union all
                     (select t.occurred_at, %2$s, t.event_id, t.stock_after
                        from restocks t
                       where t.machine_id = k.machine_id and t.product = k.product
-                        and (t.source_offset is null or t.source_partition is distinct from k.source_partition
-                             or t.source_offset < k.source_offset)
+                        and not coalesce(t.source_partition = k.source_partition and t.source_offset >= k.source_offset
+                                         and t.source_offset < coalesce(f.next_offset, 9223372036854775807), false)
                       order by t.occurred_at desc, 2 desc, t.event_id desc limit 1)
                 ) e order by occurred_at desc, source_offset desc, event_id desc limit 1
              ) p

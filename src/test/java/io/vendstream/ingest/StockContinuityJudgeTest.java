@@ -84,6 +84,32 @@ class StockContinuityJudgeTest {
     }
 
     @Test
+    void should_look_up_a_slots_latest_event_among_history_stored_from_another_topic_with_larger_offsets() throws Exception {
+        DataSource db = TestInfrastructure.get().namespace("judge_other_topic").migratedDataSource();
+        try (StockContinuity judge = new StockContinuity(db, 24, 100)) {
+            // history stored from an earlier topic: the same partition number, offsets of its own
+            store(db, sale("hist-1", 20, -60, 0));
+            store(db, restock("hist-1", 10, 0, 1000));
+            store(db, sale("hist-1", 9, 1, 1001));
+            // another machine's commit starts the judge, which judges the window from the tables
+            hand(judge, List.of(store(db, sale("hist-other", 4, 0, 0).on(1))), 1, 0, 1);
+            assertThat(verdicts(db)).isEmpty();
+            // this topic's partition 0 has stored up to offset 3 (its fence); its sale at offset 2 follows the
+            // history's latest sale (9), not the old one at offset 0 (20)
+            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "insert into ingest_partitions (topic, partition, next_offset, consumed, stored, duplicates, rejected) "
+                            + "values (?, 0, 3, 3, 3, 0, 0)")) {
+                ps.setString(1, TOPIC);
+                ps.executeUpdate();
+            }
+            hand(judge, List.of(store(db, sale("hist-1", 8, 2, 2))), 0, 2, 3);
+            assertThat(verdicts(db)).as("10, 9, 8 agrees").isEmpty();
+            hand(judge, List.of(store(db, sale("hist-1", 6, 3, 3))), 0, 3, 4);
+            assertThat(verdicts(db)).containsExactly("7 6");
+        }
+    }
+
+    @Test
     void should_not_judge_a_sale_after_an_event_without_stock_after_looked_up_from_the_tables() throws Exception {
         DataSource db = TestInfrastructure.get().namespace("judge_broken_chain").migratedDataSource();
         try (StockContinuity judge = new StockContinuity(db, 24, 100)) {
