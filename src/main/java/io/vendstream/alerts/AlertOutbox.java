@@ -152,10 +152,12 @@ public final class AlertOutbox {
                 ps.executeUpdate();
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
         }
     }

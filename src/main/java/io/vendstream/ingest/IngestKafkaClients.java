@@ -119,14 +119,20 @@ public class IngestKafkaClients extends DefaultKafkaClientFactory {
 
         @Override
         public void close() {
-            settleBeforeClose();
-            super.close();
+            try {
+                settleBeforeClose();
+            } finally {
+                super.close();
+            }
         }
 
         @Override
         public void close(Duration timeout) {
-            settleBeforeClose();
-            super.close(timeout);
+            try {
+                settleBeforeClose();
+            } finally {
+                super.close(timeout);
+            }
         }
 
         private void settleBeforeClose() {

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 final class OffsetCommitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(OffsetCommitter.class);
+    /** How long a commit that waits for its answer may take; beyond, the records are read again by the partition's next owner. */
+    private static final java.time.Duration COMMIT_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private OffsetCommitter() {
     }
@@ -64,7 +66,10 @@ final class OffsetCommitter {
             return;
         }
         try {
-            consumer.commitSync(offsets);
+            consumer.commitSync(offsets, COMMIT_TIMEOUT);
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+            // the consumer is being stopped: let its poll see it
+            throw e;
         } catch (RuntimeException e) {
             committed(offsets, e);
         }

@@ -29,16 +29,18 @@ import org.slf4j.LoggerFactory;
  * consumer work at the same time instead of in turn. At most one poll per consumer is being stored:
  * handing on the next one first waits for the store before it, then commits that store's offsets on
  * the consumer's thread. A store that finished while nothing more came has its offsets committed
- * before the consumer's next poll (polls stay short while a store is in flight). Before partitions
- * are handed to another consumer the store in flight is waited for (briefly) and its offsets
- * committed; before the consumer closes, likewise. What a store never committed is re-read by
- * whoever owns the partition next and kept out by the fences, as after a crash.
+ * before the consumer's next poll (polls stay short while a store is in flight, but not while it
+ * waits out an outage). Before partitions are handed to another consumer, and when the consumer
+ * stops (Camel unsubscribes it first), the store in flight is waited for (briefly) and its offsets
+ * committed. What a store never committed is re-read by whoever owns the partition next and kept
+ * out by the fences, as after a crash.
  *
  * <p>A failing store (the database unavailable) is retried on the store thread with the ingest
  * backoff ({@code vendstream.ingest.retry.*}), for as long as it takes, and the outage is logged
  * once ({@link OutageLog}); the consumer meanwhile waits before it hands on the next poll. Only when
- * the application or the route is stopping does the store give up; the next poll is then refused
- * ({@link BatchGuard}), and the records are read again after the restart.
+ * the application or the route is stopping does the store give up (the waits look every
+ * {@value #STOP_CHECK_MILLIS} ms); the next poll is then refused ({@link BatchGuard}), and the records
+ * are read again after the restart.
  *
  * <p>Not pipelined, the poll is stored on the consumer's thread, retried by the route's error
  * handler, and its offsets committed right after.
@@ -46,10 +48,13 @@ import org.slf4j.LoggerFactory;
 public final class PipelinedStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(PipelinedStore.class);
-    /** How long partitions going to another consumer wait for the store in flight before they go anyway. */
-    private static final long REVOKE_WAIT_MILLIS = 5_000;
-    /** How long a closing consumer waits for the store in flight (its attempt, not its retries). */
-    private static final long CLOSE_WAIT_MILLIS = 30_000;
+    /**
+     * How long partitions going to another consumer (or a consumer that stops) wait for the store in
+     * flight before they go anyway; within the application's shutdown timeout.
+     */
+    private static final long REVOKE_WAIT_MILLIS = 3_000;
+    /** How often a wait for a store in flight looks whether the route or the application is stopping. */
+    private static final long STOP_CHECK_MILLIS = 200;
 
     private final EventStore store;
     private final BatchGuard guard;
@@ -77,15 +82,38 @@ public final class PipelinedStore {
         Consumer<?, ?> consumer = OffsetCommitter.consumerOf(batch);
         if (pipelined && consumer instanceof IngestKafkaClients.IdleAwareConsumer polling) {
             Stage stage = polling.stage(() -> new Stage(polling));
-            stage.finishPrevious();
+            // not the exchange itself: Camel may reuse it once the route is done with it
+            CamelContext context = exchange.getContext();
+            String routeId = exchange.getFromRouteId();
+            Stopping stopping = () -> stopping(context, routeId);
+            stage.finishPrevious(stopping);
             outageLog.recovered();
-            stage.start(batch, exchange.getContext());
+            stage.start(batch, stopping);
         } else {
             store.store(batch);
             OffsetCommitter.commitAsync(consumer, OffsetCommitter.pastBatch(batch));
             outageLog.recovered();
         }
         guard.end(exchange);
+    }
+
+    /** Whether the store's route or the application is stopping: then a store in flight gives up. */
+    @FunctionalInterface
+    interface Stopping {
+        boolean now();
+    }
+
+    private static boolean stopping(CamelContext context, String routeId) {
+        if (context.isStopping() || context.isStopped()) {
+            return true;
+        }
+        org.apache.camel.Route route = routeId == null ? null : context.getRoute(routeId);
+        if (route == null) {
+            return false;
+        }
+        // a route being stopped stops (or suspends) its consumer first, then waits for the batch in progress
+        return route.getConsumer() instanceof org.apache.camel.support.service.ServiceSupport consumer
+                && (consumer.isStoppingOrStopped() || consumer.isSuspendingOrSuspended());
     }
 
     /** One consumer's store in flight; its methods run on the consumer's thread. */
@@ -106,46 +134,70 @@ public final class PipelinedStore {
         }
 
         /** Waits for the store in flight (through any outage) and commits its offsets. */
-        void finishPrevious() {
+        void finishPrevious(Stopping stopping) {
             if (inFlight == null) {
                 return;
             }
             try {
-                inFlight.result.get();
+                while (true) {
+                    try {
+                        inFlight.result.get(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                        break;
+                    } catch (TimeoutException e) {
+                        if (stopping.now()) {
+                            // its retries end too; the records are read again after the restart
+                            inFlight.abandoned = true;
+                            throw new BatchGuard.IngestHaltedException("the route is stopping while the previous batch is being stored");
+                        }
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BatchGuard.IngestHaltedException("interrupted while the previous batch was being stored");
             } catch (ExecutionException e) {
                 // it gave up because the application or the route is stopping: this consumer must not move past it
-                throw new BatchGuard.IngestHaltedException("the previous batch was not stored (" + e.getCause() + ")");
+                BatchGuard.IngestHaltedException halted = new BatchGuard.IngestHaltedException("the previous batch was not stored");
+                halted.initCause(e.getCause());
+                throw halted;
             }
             OffsetCommitter.commitAsync(consumer, inFlight.offsets);
             inFlight = null;
         }
 
-        void start(IngestBatch batch, CamelContext context) {
+        void start(IngestBatch batch, Stopping stopping) {
             InFlight next = new InFlight(OffsetCommitter.pastBatch(batch));
             next.result = storeThread.submit(() -> {
-                storeRetrying(batch, context, next);
+                storeRetrying(batch, stopping, next);
                 return null;
             });
             inFlight = next;
         }
 
-        private void storeRetrying(IngestBatch batch, CamelContext context, InFlight attempt) throws Exception {
+        private void storeRetrying(IngestBatch batch, Stopping stopping, InFlight attempt) throws Exception {
             long delay = initialDelayMillis;
             while (true) {
                 try {
                     store.store(batch);
+                    attempt.failing = false;
                     outageLog.recovered();
                     return;
                 } catch (Exception e) {
-                    if (attempt.abandoned || context.isStopping() || context.isStopped()) {
+                    if (attempt.abandoned || stopping.now()) {
+                        LOG.info("A batch being stored was given up ({}): the route or the application is stopping, and its "
+                                + "records will be read again", e.toString());
                         throw e;
                     }
+                    attempt.failing = true;
                     outageLog.failed(e);
                 }
-                Thread.sleep(delay);
+                // the backoff, cut short when the route or the application stops
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+                while (System.nanoTime() < until) {
+                    if (attempt.abandoned || stopping.now()) {
+                        throw new IllegalStateException("the route or the application stopped while the batch waited to be stored again");
+                    }
+                    Thread.sleep(Math.min(STOP_CHECK_MILLIS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
+                }
                 delay = Math.min(delay * 2, maxDelayMillis);
             }
         }
@@ -160,7 +212,8 @@ public final class PipelinedStore {
 
         @Override
         public boolean busy() {
-            return inFlight != null && !inFlight.result.isDone();
+            // not while it waits out an outage: then polls may be long again
+            return inFlight != null && !inFlight.result.isDone() && !inFlight.failing;
         }
 
         @Override
@@ -168,7 +221,7 @@ public final class PipelinedStore {
             if (inFlight == null) {
                 return;
             }
-            if (!lost && !outageLog.isFailing() && awaited(inFlight, REVOKE_WAIT_MILLIS)) {
+            if (!lost && !inFlight.failing && awaited(inFlight, REVOKE_WAIT_MILLIS)) {
                 OffsetCommitter.commitSync(consumer, inFlight.offsets);
                 inFlight = null;
                 return;
@@ -179,17 +232,14 @@ public final class PipelinedStore {
 
         @Override
         public void close() {
+            // Camel unsubscribes before it closes, so a store in flight was waited for then (revoked)
             if (inFlight != null) {
                 InFlight last = inFlight;
                 last.abandoned = true;
-                if (outageLog.isFailing()) {
-                    // waiting out an outage: stop it now rather than after its next attempt
-                    storeThread.shutdownNow();
-                }
-                if (awaited(last, CLOSE_WAIT_MILLIS)) {
+                if (!last.failing && !last.offsets.isEmpty() && awaited(last, REVOKE_WAIT_MILLIS)) {
                     OffsetCommitter.commitSync(consumer, last.offsets);
-                } else {
-                    LOG.info("Closing an ingest consumer whose last batch was not stored; its records will be read again");
+                } else if (!last.result.isDone()) {
+                    LOG.info("Closing an ingest consumer whose last batch is not stored yet; its records will be read again");
                 }
                 inFlight = null;
             }
@@ -219,6 +269,8 @@ public final class PipelinedStore {
     private static final class InFlight {
         final Map<TopicPartition, OffsetAndMetadata> offsets;
         volatile boolean abandoned;
+        /** Its last attempt failed: it waits out an outage. */
+        volatile boolean failing;
         Future<Void> result;
 
         InFlight(Map<TopicPartition, OffsetAndMetadata> offsets) {

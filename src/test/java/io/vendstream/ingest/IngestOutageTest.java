@@ -69,6 +69,41 @@ class IngestOutageTest {
         }
     }
 
+    @Test
+    void should_stop_the_ingest_route_promptly_while_a_batch_waits_out_an_outage_and_store_it_once_after() throws Exception {
+        Namespace ns = INFRA.namespace("outage_stop");
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.db.url", postgres.jdbcUrl("postgres"));
+        props.setProperty("vendstream.ingest.retry.max-delay-millis", "2000");
+        Ledger ledger = new Ledger(postgres.jdbcUrl("postgres") + "?currentSchema=" + ns.schema(),
+                TestInfrastructure.USER, TestInfrastructure.PASSWORD);
+        try (VendstreamApp app = VendstreamApp.start(props); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
+            OutageLog outage = app.context().getRegistry().lookupByNameAndType("ingestOutageLog", OutageLog.class);
+            publish(kafka, ns, 0, 100);
+            await().atMost(60, SECONDS).until(() -> ledger.consumed() >= 100);
+
+            postgres.close();
+            publish(kafka, ns, 100, 100);
+            await("a batch waits out the outage").atMost(60, SECONDS).until(outage::isFailing);
+            publish(kafka, ns, 200, 100);
+            long started = System.nanoTime();
+            app.context().getRouteController().stopRoute("ingest-vending-events", 20, SECONDS);
+            assertThat(app.context().getRouteController().getRouteStatus("ingest-vending-events").isStopped()).isTrue();
+            assertThat((System.nanoTime() - started) / 1_000_000_000.0)
+                    .as("seconds to stop: the batch waiting out the outage gives up").isLessThan(10);
+
+            postgres.start();
+            app.context().getRouteController().startRoute("ingest-vending-events");
+            await().atMost(120, SECONDS).until(() -> ledger.consumed() >= 300);
+            Ledger.Counters counters = ledger.counters();
+            assertThat(counters.consumed()).isEqualTo(300);
+            assertThat(counters.stored()).isEqualTo(300);
+            assertThat(counters.duplicates()).isZero();
+            assertThat(counters.rejected()).isZero();
+            ledger.assertReconciles();
+        }
+    }
+
     private static void publish(Kafka kafka, Namespace ns, int from, int count) {
         String[] machines = {"ENG-01", "ENG-02", "LIB-01", "MED-01", "SC-01"};
         for (int i = from; i < from + count; i++) {
