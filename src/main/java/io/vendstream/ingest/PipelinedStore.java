@@ -144,7 +144,9 @@ public final class PipelinedStore {
                         inFlight.result.get(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
                         break;
                     } catch (TimeoutException e) {
-                        if (stopping.now()) {
+                        // a store making progress is waited for (a stopping route waits for the batch in
+                        // progress); one waiting out an outage is given up when the route stops
+                        if (inFlight.failing && stopping.now()) {
                             // its retries end too; the records are read again after the restart
                             inFlight.abandoned = true;
                             throw new BatchGuard.IngestHaltedException("the route is stopping while the previous batch is being stored");
