@@ -44,6 +44,10 @@ class DataDirectoryOwnerIT {
             long storedBefore = await("the pipeline status of " + owner.baseUrl()).atMost(Duration.ofSeconds(60))
                     .ignoreExceptions().until(() -> stored(owner), n -> n >= 0);
 
+            // the owner's own start is over (its Kafka consumers have joined): health stays UP for a while
+            await("the owner's health to settle").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> healthStatus(owner) == 200);
+
             List<String> notHealthy = new CopyOnWriteArrayList<>();
             ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
             watcher.scheduleWithFixedDelay(() -> {
