@@ -41,12 +41,8 @@ class IngestOutageTest {
     @Test
     void should_store_every_event_exactly_once_and_dead_letter_none_when_postgresql_is_down_for_a_while() {
         Namespace ns = INFRA.namespace("outage");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.db.url", postgres.jdbcUrl("postgres"));
-        props.setProperty("vendstream.ingest.retry.max-delay-millis", "2000");
-        Ledger ledger = new Ledger(postgres.jdbcUrl("postgres") + "?currentSchema=" + ns.schema(),
-                TestInfrastructure.USER, TestInfrastructure.PASSWORD);
-        try (VendstreamApp app = VendstreamApp.start(props); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
+        Ledger ledger = ledger(ns);
+        try (VendstreamApp app = VendstreamApp.start(onOwnDatabase(ns)); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
             OutageLog outage = app.context().getRegistry().lookupByNameAndType("ingestOutageLog", OutageLog.class);
             publish(kafka, ns, 0, 300);
             await().atMost(60, SECONDS).until(() -> ledger.consumed() >= 300);
@@ -72,12 +68,8 @@ class IngestOutageTest {
     @Test
     void should_stop_the_ingest_route_promptly_while_a_batch_waits_out_an_outage_and_store_it_once_after() throws Exception {
         Namespace ns = INFRA.namespace("outage_stop");
-        Properties props = ns.appProperties();
-        props.setProperty("vendstream.db.url", postgres.jdbcUrl("postgres"));
-        props.setProperty("vendstream.ingest.retry.max-delay-millis", "2000");
-        Ledger ledger = new Ledger(postgres.jdbcUrl("postgres") + "?currentSchema=" + ns.schema(),
-                TestInfrastructure.USER, TestInfrastructure.PASSWORD);
-        try (VendstreamApp app = VendstreamApp.start(props); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
+        Ledger ledger = ledger(ns);
+        try (VendstreamApp app = VendstreamApp.start(onOwnDatabase(ns)); Kafka kafka = new Kafka(INFRA.bootstrapServers())) {
             OutageLog outage = app.context().getRegistry().lookupByNameAndType("ingestOutageLog", OutageLog.class);
             publish(kafka, ns, 0, 100);
             await().atMost(60, SECONDS).until(() -> ledger.consumed() >= 100);
@@ -102,6 +94,19 @@ class IngestOutageTest {
             assertThat(counters.rejected()).isZero();
             ledger.assertReconciles();
         }
+    }
+
+    /** The application on this class's own PostgreSQL, retrying at most every 2 s. */
+    private static Properties onOwnDatabase(Namespace ns) {
+        Properties props = ns.appProperties();
+        props.setProperty("vendstream.db.url", postgres.jdbcUrl("postgres"));
+        props.setProperty("vendstream.ingest.retry.max-delay-millis", "2000");
+        return props;
+    }
+
+    private static Ledger ledger(Namespace ns) {
+        return new Ledger(postgres.jdbcUrl("postgres") + "?currentSchema=" + ns.schema(),
+                TestInfrastructure.USER, TestInfrastructure.PASSWORD);
     }
 
     private static void publish(Kafka kafka, Namespace ns, int from, int count) {
